@@ -1,0 +1,120 @@
+import { Bot } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { Logger } from "pino";
+import type { TelegramConfig } from "../../src/config.ts";
+import { TELEGRAM_CAPABILITIES } from "../../src/model/channel.ts";
+import type { OutboxItem } from "../../src/model/outbound.ts";
+import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../types.ts";
+import { describeError, toSendFailure } from "./errors.ts";
+import { Poller } from "./polling.ts";
+import { toTelegramRequest } from "./render.ts";
+import { registerTelegramWebhook } from "./webhook.ts";
+
+export { parseTelegramUpdate, TelegramUpdateError } from "./parse.ts";
+export { setTelegramWebhook, ALLOWED_UPDATES } from "./setup.ts";
+export { TELEGRAM_WEBHOOK_PATH } from "./webhook.ts";
+
+/** T14/T15: ~30 messages/s overall, 1/s per chat with short bursts. */
+export const TELEGRAM_RATE: RateLimit = { perSecond: 30, perChatPerSecond: 1, perChatBurst: 5 };
+
+export interface TelegramAdapterOptions {
+  /** skips getMe (tests, or a cached value) */
+  botInfo?: UserFromGetMe;
+  /** per Bot API request; grammY's default of 500 s would stall the sender */
+  timeoutSeconds?: number;
+  /** getUpdates long-poll wait in polling mode; below timeoutSeconds */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TelegramAdapter extends ChannelAdapter {
+  /** the bot's own account (getMe once, retried on the next call after a failure) */
+  getBotInfo(): Promise<UserFromGetMe>;
+}
+
+export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdapterOptions = {}): TelegramAdapter {
+  const timeoutSeconds = opts.timeoutSeconds ?? 15;
+  const pollTimeoutSeconds = opts.pollTimeoutSeconds ?? Math.max(1, Math.min(25, timeoutSeconds - 5));
+  const bot = new Bot(config.token, {
+    ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
+    client: { apiRoot: config.apiRoot.replace(/\/+$/, ""), timeoutSeconds },
+  });
+
+  let me: Promise<UserFromGetMe> | undefined;
+  const getBotInfo = (): Promise<UserFromGetMe> => {
+    if (bot.isInited()) return Promise.resolve(bot.botInfo);
+    // our own memo instead of bot.init(): that one retries network errors forever
+    me ??= bot.api.getMe().then(
+      (info) => {
+        bot.botInfo = info;
+        return info;
+      },
+      (err: unknown) => {
+        me = undefined;
+        throw err;
+      },
+    );
+    return me;
+  };
+
+  const answerCallback = (id: string) => bot.api.answerCallbackQuery(id);
+  let poller: Poller | undefined;
+
+  return {
+    channel: "telegram",
+    capabilities: TELEGRAM_CAPABILITIES,
+    rate: TELEGRAM_RATE,
+    getBotInfo,
+
+    async register(app, ctx) {
+      await registerTelegramWebhook(app, {
+        secret: config.webhookSecret,
+        ingest: ctx.ingest,
+        answerCallback,
+        log: childLog(ctx.log),
+      });
+    },
+
+    async send(item: OutboxItem): Promise<SendResult> {
+      try {
+        const req = toTelegramRequest(item.part);
+        const chatId = toChatId(item.chatId);
+        const sent =
+          req.method === "sendPhoto"
+            ? await bot.api.sendPhoto(chatId, req.photo, {
+                ...(req.caption !== undefined ? { caption: req.caption } : {}),
+                ...(req.reply_markup ? { reply_markup: req.reply_markup } : {}),
+              })
+            : await bot.api.sendMessage(chatId, req.text, req.reply_markup ? { reply_markup: req.reply_markup } : {});
+        return { ok: true, platformMessageIds: [String(sent.message_id)] };
+      } catch (err) {
+        return { ok: false, error: toSendFailure(err) };
+      }
+    },
+
+    async start(ctx: AdapterContext) {
+      if (config.mode !== "polling" || poller) return;
+      const log = childLog(ctx.log);
+      getBotInfo().then(
+        (info) => log.info({ username: info.username }, "telegram: bot identified"),
+        (err: unknown) => log.warn({ err: describeError(err) }, "telegram: getMe failed (token wrong or API unreachable?)"),
+      );
+      poller = new Poller({ api: bot.api, ingest: ctx.ingest, answerCallback, log, timeoutSeconds: pollTimeoutSeconds });
+      poller.start();
+    },
+
+    async stop() {
+      const p = poller;
+      poller = undefined;
+      await p?.stop();
+    },
+  };
+}
+
+function childLog(log: Logger): Logger {
+  return log.child({ channel: "telegram" });
+}
+
+/** Bot API takes integer chat ids; keep @usernames as strings. */
+function toChatId(chatId: string): number | string {
+  return /^-?\d{1,16}$/.test(chatId) && Number.isSafeInteger(Number(chatId)) ? Number(chatId) : chatId;
+}

@@ -1,0 +1,129 @@
+import { GrammyError, type Api } from "grammy";
+import type { Update } from "grammy/types";
+import type { Logger } from "pino";
+import type { Ingest } from "../types.ts";
+import { describeError } from "./errors.ts";
+import { intakeUpdate, type AnswerCallback } from "./intake.ts";
+import { TelegramUpdateError } from "./parse.ts";
+import { ALLOWED_UPDATES } from "./setup.ts";
+
+export interface PollerOptions {
+  api: Api;
+  ingest: Ingest;
+  answerCallback: AnswerCallback;
+  log: Logger;
+  /** long-poll wait; keep below the client's timeoutSeconds */
+  timeoutSeconds: number;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** grammY types its signal parameter with the abort-controller polyfill; Node's works the same at run time */
+type GrammySignal = NonNullable<Parameters<Api["getUpdates"]>[1]>;
+
+/**
+ * A getUpdates loop of our own (not bot.start) so the offset only moves past an update
+ * once ingest has queued it: if the store is down the same batch is fetched again.
+ * A malformed update is logged and skipped, never fatal.
+ */
+export class Poller {
+  private readonly abort = new AbortController();
+  private readonly signal = this.abort.signal as unknown as GrammySignal;
+  private loop: Promise<void> | undefined;
+  private offset: number | undefined;
+  private confirmed: number | undefined;
+  private failures = 0;
+
+  private readonly o: PollerOptions;
+
+  constructor(options: PollerOptions) {
+    this.o = options;
+  }
+
+  start(): void {
+    this.loop ??= this.run().catch((err: unknown) => this.o.log.error({ err: describeError(err) }, "telegram: polling loop ended"));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.abort.abort();
+    await this.loop;
+    // tell Telegram what we have taken, so a restart does not fetch it again (dedupe would cope)
+    if (this.offset !== undefined && this.offset !== this.confirmed) {
+      await this.o.api
+        .getUpdates({ offset: this.offset, limit: 1, timeout: 0 })
+        .catch((err: unknown) => this.o.log.debug({ err: describeError(err) }, "telegram: final offset confirm failed"));
+    }
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const { api, log } = this.o;
+    while (!this.stopped) {
+      try {
+        await api.deleteWebhook({ drop_pending_updates: false }, this.signal);
+        break;
+      } catch (err) {
+        if (this.stopped) return;
+        log.error({ err: describeError(err) }, "telegram: deleteWebhook failed; retrying");
+        await this.backoff(err);
+      }
+    }
+    log.info("telegram: long polling started");
+    while (!this.stopped) {
+      let updates: Update[];
+      try {
+        updates = await api.getUpdates(
+          {
+            ...(this.offset !== undefined ? { offset: this.offset } : {}),
+            timeout: this.o.timeoutSeconds,
+            allowed_updates: [...ALLOWED_UPDATES],
+          },
+          this.signal,
+        );
+        this.confirmed = this.offset;
+        if (updates.length === 0) this.failures = 0;
+      } catch (err) {
+        if (this.stopped) return;
+        log.warn({ err: describeError(err) }, "telegram: getUpdates failed");
+        await this.backoff(err);
+        continue;
+      }
+      for (const update of updates) {
+        if (this.stopped) return;
+        try {
+          await intakeUpdate(update, this.o.ingest, this.o.answerCallback, log);
+        } catch (err) {
+          if (!(err instanceof TelegramUpdateError)) {
+            // ingest failed: keep the offset so this update is fetched again
+            log.error({ err }, "telegram: ingest failed; will fetch the update again");
+            await this.backoff(err);
+            break;
+          }
+          log.warn({ err: err.message }, "telegram: skipped malformed update");
+        }
+        this.offset = update.update_id + 1;
+        this.failures = 0;
+      }
+    }
+  }
+
+  /** exponential backoff, or retry_after on 429; cut short by stop() */
+  private async backoff(err: unknown): Promise<void> {
+    this.failures++;
+    let ms = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 6));
+    if (err instanceof GrammyError && err.error_code === 429 && err.parameters.retry_after !== undefined) {
+      ms = err.parameters.retry_after * 1000;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}

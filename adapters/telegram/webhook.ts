@@ -1,0 +1,69 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { Ingest } from "../types.ts";
+import { intakeUpdate, type AnswerCallback } from "./intake.ts";
+import { TelegramUpdateError } from "./parse.ts";
+
+export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
+export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Updates are a few KiB; anything near this is not from Telegram. */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+export interface WebhookDeps {
+  /** without a secret (polling mode) every request is refused */
+  secret: string | undefined;
+  ingest: Ingest;
+  answerCallback: AnswerCallback;
+  log: Logger;
+}
+
+/** Compares digests so neither the content nor the length of the secret leaks through timing. */
+export function secretMatches(given: unknown, expected: string | undefined): boolean {
+  if (expected === undefined || expected === "" || typeof given !== "string") return false;
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * POST /webhooks/telegram. 200 (empty) once the events are queued, also for updates
+ * we ignore; 500 when ingest fails so Telegram redelivers (the store dedupes by
+ * update_id); 400 for a body that is not an update at all; 401 before the body is
+ * even read when the secret header is wrong.
+ */
+export async function registerTelegramWebhook(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
+  const { log } = deps;
+  if (deps.secret === undefined) log.warn("telegram: no webhook secret configured; the webhook route refuses all requests");
+
+  await app.register(async (scope) => {
+    // errors fastify raises itself (bad JSON 400, too large 413, media type 415) as plain JSON
+    scope.setErrorHandler((err: FastifyError, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) log.error({ err }, "telegram webhook failed");
+      return reply.code(status).send({ error: err.code ?? "error", message: status === 500 ? "internal error" : err.message });
+    });
+
+    const checkSecret = async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!secretMatches(req.headers[SECRET_HEADER], deps.secret)) {
+        return reply.code(401).send({ error: "unauthorized", message: "secret token is missing or wrong" });
+      }
+    };
+
+    scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
+      try {
+        await intakeUpdate(req.body, deps.ingest, deps.answerCallback, log);
+      } catch (err) {
+        if (err instanceof TelegramUpdateError) {
+          if (err.updateId === undefined) return reply.code(400).send({ error: "bad_update", message: err.message });
+          // an update whose known fields we cannot read: redelivery would not help
+          log.warn({ err: err.message, updateId: err.updateId }, "telegram: skipped malformed update");
+          return reply.code(200).send();
+        }
+        log.error({ err }, "telegram: ingest failed; Telegram will redeliver");
+        return reply.code(500).send({ error: "ingest_failed", message: "try again later" });
+      }
+      return reply.code(200).send();
+    });
+  });
+}

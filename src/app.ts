@@ -1,0 +1,205 @@
+import { hostname } from "node:os";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import type { AdapterContext, ChannelAdapter } from "../adapters/types.ts";
+import { createTelegramAdapter, type TelegramAdapter } from "../adapters/telegram/index.ts";
+import { createVkAdapter } from "../adapters/vk/index.ts";
+import { createWebAdapter } from "../adapters/web/index.ts";
+import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
+import type { Config } from "./config.ts";
+import type { Bundle } from "./engine/bundle.ts";
+import { loadBundle } from "./engine/check.ts";
+import type { LinkBuilder } from "./engine/engine.ts";
+import { registerHealth } from "./http/health.ts";
+import { registerStaffApi } from "./http/staff-api.ts";
+import type { Channel } from "./model/channel.ts";
+import type { InboundEvent } from "./model/inbound.ts";
+import type { OutboxItem } from "./model/outbound.ts";
+import { Pump } from "./pipeline/pump.ts";
+import { fireDueTimers } from "./pipeline/scheduler.ts";
+import { Sender } from "./pipeline/sender.ts";
+import { Worker } from "./pipeline/worker.ts";
+import { openStore } from "./store/open.ts";
+import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
+
+/**
+ * Wires the service: store, flows, adapters, the three pumps (worker, sender,
+ * timers) and the HTTP server. main.ts runs it; tests build it in-process with a
+ * controllable clock and fake platform servers.
+ */
+export interface AppOptions {
+  /** the clock everything uses (tests move it forward to fire follow-ups) */
+  now?: () => number;
+  logger?: Logger;
+  store?: Store;
+  /** extra options per adapter (tests pass Telegram's botInfo to skip getMe) */
+  telegram?: Parameters<typeof createTelegramAdapter>[1];
+  /** how often timers and other instances' work are polled */
+  pollMs?: number;
+}
+
+export interface App {
+  http: FastifyInstance;
+  store: Store;
+  bundle: () => Bundle;
+  adapters: Map<Channel, ChannelAdapter>;
+  ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
+  /** run due timers now (tests; production polls every second) */
+  tick(): Promise<void>;
+  /** resolves when nothing is queued or being sent (tests) */
+  idle(timeoutMs?: number): Promise<void>;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const REDACT = [
+  "req.headers.authorization",
+  'req.headers["x-telegram-bot-api-secret-token"]',
+  'req.headers["x-hub-signature-256"]',
+  "*.token",
+  "*.accessToken",
+  "*.appSecret",
+  "*.secret",
+  "*.phone",
+  "*.access_token",
+];
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: "[redacted]" } });
+}
+
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const store = opts.store ?? (await openStore(config));
+  let bundle = await loadBundle(config.flowsDir);
+  const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+
+  const adapters = new Map<Channel, ChannelAdapter>();
+  const web = createWebAdapter({ store });
+  adapters.set("web", web);
+  let telegram: TelegramAdapter | undefined;
+  if (config.telegram) {
+    telegram = createTelegramAdapter(config.telegram, opts.telegram);
+    adapters.set("telegram", telegram);
+  }
+  if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
+  if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
+
+  let botUsername: string | undefined;
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const links: LinkBuilder = (channel, payload) => {
+    if (channel === "telegram" && botUsername) return `https://t.me/${botUsername}?start=${payload}`;
+    if (channel === "vk" && config.vk) return `https://vk.me/club${config.vk.groupId}?ref=${payload}`;
+    return `${publicUrl}/?start=${payload}`;
+  };
+
+  const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, disableRequestLogging: true });
+
+  // eslint-disable-next-line prefer-const
+  let workerPump: Pump<JournalEntry>;
+  // eslint-disable-next-line prefer-const
+  let senderPump: Pump<OutboxItem>;
+  const ingest = async (events: InboundEvent[]): Promise<EnqueueOutcome[]> => {
+    if (events.length === 0) return [];
+    const outcomes = await store.enqueue(events);
+    workerPump.wake();
+    return outcomes;
+  };
+
+  const worker = new Worker({
+    store,
+    bundle: () => bundle,
+    now,
+    links,
+    log,
+    onOutbox: () => senderPump.wake(),
+    enqueue: ingest,
+  });
+  const sender = new Sender({ store, adapters, now, log, enqueue: ingest });
+
+  const pollMs = opts.pollMs ?? 250;
+  workerPump = new Pump<JournalEntry>({
+    name: "worker",
+    concurrency: config.workerConcurrency,
+    pollMs,
+    claim: (max) => store.claimInbound(workerId, max, 30_000, now()),
+    handle: (entry) => worker.process(entry),
+    onError: (err) => log.error({ err }, "worker"),
+  });
+  senderPump = new Pump<OutboxItem>({
+    name: "sender",
+    concurrency: 32,
+    pollMs,
+    claim: (max) => store.claimOutbox(max, 60_000, now()),
+    handle: (item) => sender.deliver(item),
+    onError: (err) => log.error({ err }, "sender"),
+  });
+
+  let ticking = false;
+  const tick = async () => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      while ((await fireDueTimers(store, now(), 200)) > 0) workerPump.wake();
+    } catch (err) {
+      log.error({ err }, "timers");
+    } finally {
+      ticking = false;
+    }
+  };
+  const timerLoop = setInterval(() => void tick(), 1000);
+  timerLoop.unref();
+
+  const ctx: AdapterContext = { ingest, log };
+  for (const adapter of adapters.values()) await adapter.register(http, ctx);
+  await registerHealth(http, { store });
+  await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+
+  workerPump.start();
+  senderPump.start();
+  for (const adapter of adapters.values()) await adapter.start?.(ctx);
+  if (telegram) {
+    telegram.getBotInfo().then(
+      (me) => (botUsername = me.username),
+      (err: unknown) => log.warn({ err: String(err) }, "telegram getMe failed; referral links use the web chat until it works"),
+    );
+  }
+
+  return {
+    http,
+    store,
+    bundle: () => bundle,
+    adapters,
+    ingest,
+    tick,
+    async idle(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pending = await store.pendingInbound();
+        const out = await store.listOutbox({ status: "pending", limit: 1 });
+        if (pending === 0 && out.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`not idle after ${timeoutMs} ms: ${pending} inbound, ${out.length} outbound pending`);
+        workerPump.wake();
+        senderPump.wake();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async listen() {
+      return http.listen({ port: config.port, host: config.host });
+    },
+    async close() {
+      clearInterval(timerLoop);
+      await http.close();
+      for (const adapter of adapters.values()) await adapter.stop?.();
+      await workerPump.stop();
+      await senderPump.stop();
+      await store.close();
+    },
+  };
+}
+
+/** Reload flows from disk (owner edited texts or prices) without a restart. */
+export async function reloadBundle(config: Config): Promise<Bundle> {
+  return loadBundle(config.flowsDir);
+}

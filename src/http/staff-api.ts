@@ -1,0 +1,224 @@
+import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import { funnelReport } from "../analytics/funnel.ts";
+import type { Bundle } from "../engine/bundle.ts";
+import { AUDIENCES, MOMENT_WEIGHT, type Touchpoint } from "../model/domain.ts";
+import type { InboundEvent } from "../model/inbound.ts";
+import type { EnqueueOutcome, Store } from "../store/port.ts";
+
+/**
+ * The staff and owner HTTP API under /api (bearer STAFF_API_TOKEN): the inbox of
+ * handed-off chats, replying, taking and handing back, order statuses, offline
+ * touchpoints, held and dead messages, and the funnel. Anything that changes a
+ * conversation goes through its queue as an event, so it is ordered with the
+ * customer's own messages.
+ */
+export interface StaffApiDeps {
+  store: Store;
+  ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
+  token: string | undefined;
+  bundle: () => Bundle;
+  now: () => number;
+}
+
+const Key = z.string().regex(/^(telegram|whatsapp|vk|web):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like telegram:123");
+const Staff = z.string().min(1).max(80).default("staff");
+
+const ReplyBody = z.object({ text: z.string().min(1).max(4000), by: Staff, id: z.string().max(64).optional() }).strict();
+const ByBody = z.object({ by: Staff, step: z.string().max(80).optional(), id: z.string().max(64).optional() }).strict();
+const StatusBody = z
+  .object({ status: z.enum(["placed", "confirmed", "shipped", "delivered", "cancelled"]), id: z.string().max(64).optional() })
+  .strict();
+const TouchpointBody = z
+  .object({
+    kind: z.enum(["offline", "note"]).default("offline"),
+    summary: z.string().min(1).max(500),
+    /** what happened offline: store visit, phone call, courier… */
+    via: z.enum(["store_visit", "call", "courier", "email", "other"]).default("other"),
+    moment: z.enum(["good", "bad"]).optional(),
+    by: Staff,
+    at: z.number().int().positive().optional(),
+  })
+  .strict();
+const Period = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  audience: z.enum(AUDIENCES).optional(),
+});
+const Limit = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+function hash(s: string): Buffer {
+  return createHash("sha256").update(s).digest();
+}
+
+function bad(reply: FastifyReply, error: z.ZodError): FastifyReply {
+  return reply.code(400).send({ error: "bad_request", message: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
+}
+
+export function parseDate(s: string | undefined, fallback: number): number {
+  if (!s) return fallback;
+  const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isFinite(t)) throw new Error(`not a date: ${s}`);
+  return t;
+}
+
+export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps): Promise<void> {
+  const { store } = deps;
+  await app.register(async (api) => {
+    api.addHook("onRequest", async (req, reply) => {
+      if (!deps.token) {
+        return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
+      }
+      const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+      if (!timingSafeEqual(hash(given), hash(deps.token))) {
+        return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
+      }
+    });
+
+    /** Send a system event to a conversation's queue. */
+    const toConversation = async (key: string, event: Extract<InboundEvent, { type: "system" }>["event"], id?: string) => {
+      const conv = await store.getConversation(key);
+      if (!conv) return null;
+      const [outcome] = await deps.ingest([
+        { type: "system", channel: conv.channel, chatId: conv.chatId, userId: conv.chatId, dedupeKey: `staff:${id ?? randomUUID()}`, at: deps.now(), event },
+      ]);
+      return outcome;
+    };
+
+    api.get("/api/inbox", async () => {
+      const conversations = await store.listConversations({ inHandoff: true, limit: 200 });
+      return {
+        conversations: await Promise.all(
+          conversations.map(async (c) => ({
+            ...c,
+            contact: await store.getContact(c.contactId),
+            recent: (await store.listTouchpoints(c.contactId, 500)).slice(-20),
+          })),
+        ),
+      };
+    });
+
+    api.get<{ Params: { key: string } }>("/api/conversations/:key", async (req, reply) => {
+      const key = Key.safeParse(req.params.key);
+      if (!key.success) return bad(reply, key.error);
+      const conv = await store.getConversation(key.data);
+      if (!conv) return reply.code(404).send({ error: "not_found", message: `no conversation ${key.data}` });
+      return { conversation: conv, outbox: await store.listOutbox({ conversationKey: key.data, limit: 500 }) };
+    });
+
+    api.post<{ Params: { key: string } }>("/api/conversations/:key/reply", async (req, reply) => {
+      const key = Key.safeParse(req.params.key);
+      if (!key.success) return bad(reply, key.error);
+      const body = ReplyBody.safeParse(req.body);
+      if (!body.success) return bad(reply, body.error);
+      const outcome = await toConversation(key.data, { kind: "staff_reply", by: body.data.by, text: body.data.text }, body.data.id);
+      if (!outcome) return reply.code(404).send({ error: "not_found", message: `no conversation ${key.data}` });
+      return reply.code(202).send({ ok: true, duplicate: outcome === "duplicate" });
+    });
+
+    for (const action of ["take", "handback"] as const) {
+      api.post<{ Params: { key: string } }>(`/api/conversations/:key/${action}`, async (req, reply) => {
+        const key = Key.safeParse(req.params.key);
+        if (!key.success) return bad(reply, key.error);
+        const body = ByBody.safeParse(req.body ?? {});
+        if (!body.success) return bad(reply, body.error);
+        const event =
+          action === "take"
+            ? ({ kind: "handoff_take", by: body.data.by } as const)
+            : ({ kind: "handback", by: body.data.by, ...(body.data.step ? { step: body.data.step } : {}) } as const);
+        const outcome = await toConversation(key.data, event, body.data.id);
+        if (!outcome) return reply.code(404).send({ error: "not_found", message: `no conversation ${key.data}` });
+        return reply.code(202).send({ ok: true, duplicate: outcome === "duplicate" });
+      });
+    }
+
+    api.get<{ Querystring: Record<string, string> }>("/api/contacts", async (req, reply) => {
+      const q = z
+        .object({ audience: z.enum(AUDIENCES).optional(), atRisk: z.enum(["1", "true"]).optional() })
+        .and(Limit)
+        .safeParse(req.query);
+      if (!q.success) return bad(reply, q.error);
+      // At risk: the balance of moments is negative (one bad outweighs twelve good).
+      return {
+        contacts: await store.listContacts({
+          ...(q.data.audience ? { audience: q.data.audience } : {}),
+          ...(q.data.atRisk ? { balanceBelow: 0 } : {}),
+          limit: q.data.limit,
+        }),
+      };
+    });
+
+    api.get<{ Params: { id: string } }>("/api/contacts/:id", async (req, reply) => {
+      const contact = await store.getContact(req.params.id);
+      if (!contact) return reply.code(404).send({ error: "not_found", message: `no contact ${req.params.id}` });
+      return {
+        contact,
+        touchpoints: await store.listTouchpoints(contact.id, 1000),
+        orders: await store.listOrders({ contactId: contact.id, limit: 100 }),
+        conversations: await store.listConversations({ contactId: contact.id, limit: 20 }),
+      };
+    });
+
+    api.post<{ Params: { id: string } }>("/api/contacts/:id/touchpoints", async (req, reply) => {
+      const body = TouchpointBody.safeParse(req.body);
+      if (!body.success) return bad(reply, body.error);
+      const contact = await store.getContact(req.params.id);
+      if (!contact) return reply.code(404).send({ error: "not_found", message: `no contact ${req.params.id}` });
+      const b = body.data;
+      const tp: Touchpoint = {
+        id: `tp_staff_${randomUUID()}`,
+        at: b.at ?? deps.now(),
+        contactId: contact.id,
+        channel: "offline",
+        kind: b.kind,
+        summary: b.summary,
+        ...(b.moment ? { moment: b.moment } : {}),
+        data: { via: b.via, by: b.by },
+      };
+      const updated = b.moment ? { ...contact, balance: contact.balance + MOMENT_WEIGHT[b.moment], updatedAt: deps.now() } : contact;
+      await store.commitStep({ contacts: b.moment ? [updated] : [], touchpoints: [tp], orders: [], outbox: [] });
+      return reply.code(201).send({ touchpoint: tp, balance: updated.balance });
+    });
+
+    api.get<{ Querystring: Record<string, string> }>("/api/orders", async (req, reply) => {
+      const q = z.object({ status: StatusBody.shape.status.optional() }).and(Limit).safeParse(req.query);
+      if (!q.success) return bad(reply, q.error);
+      return { orders: await store.listOrders({ ...(q.data.status ? { status: q.data.status } : {}), limit: q.data.limit }) };
+    });
+
+    api.post<{ Params: { id: string } }>("/api/orders/:id/status", async (req, reply) => {
+      const body = StatusBody.safeParse(req.body);
+      if (!body.success) return bad(reply, body.error);
+      const order = await store.getOrder(req.params.id);
+      if (!order) return reply.code(404).send({ error: "not_found", message: `no order ${req.params.id}` });
+      const outcome = await toConversation(order.conversationKey, { kind: "order_status", orderId: order.id, status: body.data.status }, body.data.id);
+      return reply.code(202).send({ ok: true, duplicate: outcome === "duplicate" });
+    });
+
+    api.get<{ Querystring: Record<string, string> }>("/api/outbox", async (req, reply) => {
+      const q = z.object({ status: z.enum(["pending", "sent", "held", "dead"]).default("held") }).and(Limit).safeParse(req.query);
+      if (!q.success) return bad(reply, q.error);
+      return { items: await store.listOutbox({ status: q.data.status, limit: q.data.limit }) };
+    });
+
+    api.post<{ Params: { id: string } }>("/api/outbox/:id/requeue", async (req, reply) => {
+      await store.requeueOutbox(req.params.id, deps.now());
+      return reply.code(202).send({ ok: true });
+    });
+
+    api.get("/api/dead-letters", async () => ({ entries: await store.deadInbound(100) }));
+
+    api.get<{ Querystring: Record<string, string> }>("/api/report/funnel", async (req, reply) => {
+      const q = Period.safeParse(req.query);
+      if (!q.success) return bad(reply, q.error);
+      try {
+        const to = parseDate(q.data.to, deps.now());
+        const from = parseDate(q.data.from, to - 30 * 86_400_000);
+        return await funnelReport(store, from, to, q.data.audience);
+      } catch (err) {
+        return reply.code(400).send({ error: "bad_request", message: (err as Error).message });
+      }
+    });
+  });
+}

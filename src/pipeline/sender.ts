@@ -1,0 +1,97 @@
+import type { Logger } from "pino";
+import type { ChannelAdapter } from "../../adapters/types.ts";
+import type { Channel } from "../model/channel.ts";
+import type { InboundEvent } from "../model/inbound.ts";
+import type { OutboxItem } from "../model/outbound.ts";
+import type { Store } from "../store/port.ts";
+import { RateLimiter } from "./rate-limit.ts";
+
+/**
+ * Drains the outbox: one item per conversation at a time (so replies arrive in
+ * order), within each channel's rate limits, retrying what failed for a reason that
+ * passes, parking what cannot be sent where staff see it. Nothing is dropped.
+ */
+export interface SenderDeps {
+  store: Store;
+  adapters: Map<Channel, ChannelAdapter>;
+  now: () => number;
+  log: Logger;
+  enqueue: (events: InboundEvent[]) => Promise<unknown>;
+  /** called after an item was delivered (the web chat wakes its long-polls) */
+  onSent?: (item: OutboxItem) => void;
+}
+
+export const MAX_SEND_ATTEMPTS = 10;
+const MAX_INLINE_WAIT_MS = 2000;
+
+/** 0.5 s, 1 s, 2 s … capped at 5 minutes, with jitter so retries do not stampede. */
+export function backoffMs(attempts: number): number {
+  const base = Math.min(300_000, 500 * 2 ** Math.max(0, attempts));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+export class Sender {
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.limiter = new RateLimiter(deps.now);
+    for (const [channel, adapter] of deps.adapters) this.limiter.configure(channel, adapter.rate);
+  }
+
+  async deliver(item: OutboxItem): Promise<void> {
+    const { store, log, now } = this.deps;
+    const adapter = this.deps.adapters.get(item.channel);
+    if (!adapter) {
+      await store.markFailed(item.id, "held", `channel ${item.channel} is not configured`);
+      return;
+    }
+    const wait = this.limiter.reserve(item.channel, item.chatId);
+    if (wait > MAX_INLINE_WAIT_MS) {
+      // A long wait (a 429 pause) goes back to the store rather than holding the lease.
+      await store.markRetry(item.id, now() + wait, "waiting for the rate limit");
+      return;
+    }
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+
+    const result = await adapter.send(item);
+    if (result.ok) {
+      await store.markSent(item.id, result.platformMessageIds, now());
+      this.deps.onSent?.(item);
+      return;
+    }
+    const err = result.error;
+    const attempts = item.attempts + 1;
+    log.warn({ outbox: item.id, channel: item.channel, kind: err.kind, attempts, message: err.message }, "send failed");
+    switch (err.kind) {
+      case "rate_limited":
+        // The platform said how long to wait; the whole channel backs off, not just this chat.
+        this.limiter.pause(item.channel, err.retryAfterMs);
+        await store.markRetry(item.id, now() + err.retryAfterMs, `rate limited: ${err.message}`);
+        return;
+      case "transient":
+        if (attempts >= MAX_SEND_ATTEMPTS) await store.markFailed(item.id, "dead", `gave up after ${attempts} attempts: ${err.message}`);
+        else await store.markRetry(item.id, now() + backoffMs(attempts), err.message);
+        return;
+      case "window_closed":
+        await store.markFailed(item.id, "held", `24-hour window closed: ${err.message}`);
+        return;
+      case "unreachable":
+        await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}`);
+        await this.deps.enqueue([
+          {
+            type: "reachability",
+            channel: item.channel,
+            chatId: item.chatId,
+            userId: item.chatId,
+            dedupeKey: `unreachable:${item.id}`,
+            at: now(),
+            reachable: false,
+          },
+        ]);
+        return;
+      case "permanent":
+        await store.markFailed(item.id, "dead", err.message);
+        return;
+    }
+  }
+}

@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { CAPABILITIES, type Channel } from "../model/channel.ts";
+import type { Contact, Conversation } from "../model/domain.ts";
+import { conversationKey, type InboundEvent, type InboundStatus } from "../model/inbound.ts";
+import type { OutboxItem } from "../model/outbound.ts";
+import type { Bundle } from "../engine/bundle.ts";
+import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
+import { render } from "../render/render.ts";
+import type { JournalEntry, Store } from "../store/port.ts";
+
+/**
+ * Takes one journal entry (the oldest of a conversation nobody else is working
+ * on), gathers what the engine needs, runs it, renders the replies for the channel
+ * and commits everything in one write. What must happen after the commit (merging
+ * a contact found on two channels, rewarding a referrer) is idempotent.
+ */
+export interface WorkerDeps {
+  store: Store;
+  bundle: () => Bundle;
+  now: () => number;
+  links: LinkBuilder;
+  log: Logger;
+  /** the outbox got new items */
+  onOutbox: () => void;
+  /** enqueue follow-up events (rewards, reachability) */
+  enqueue: (events: InboundEvent[]) => Promise<unknown>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function newContact(e: InboundEvent, now: number): Contact {
+  const locale = e.type === "message" && e.locale?.toLowerCase().startsWith("en") ? "en" : "ru";
+  return {
+    id: `c_${now.toString(36)}${randomBytes(5).toString("hex")}`,
+    ...(e.type === "message" && e.profileName ? { name: e.profileName } : {}),
+    locale,
+    audience: "customer",
+    referralCode: randomBytes(5).toString("base64url").replace(/[-_]/g, "x"),
+    identities: [{ channel: e.channel, userId: e.userId, reachable: true }],
+    stagesReached: {},
+    stage: "awareness",
+    balance: 0,
+    optIn: false,
+    bonusPoints: 0,
+    bonusMember: false,
+    orderCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export class Worker {
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async process(entry: JournalEntry): Promise<void> {
+    const { store, log } = this.deps;
+    try {
+      if (entry.event.type === "status") await this.status(entry, entry.event);
+      else await this.converse(entry);
+    } catch (err) {
+      log.error({ err, entry: entry.id, conversation: entry.conversationKey }, "processing failed; will retry");
+      await store.releaseInbound(entry.id, String((err as Error)?.message ?? err), MAX_ATTEMPTS);
+    }
+  }
+
+  private async converse(entry: JournalEntry): Promise<void> {
+    const { store, now: clock } = this.deps;
+    const e = entry.event;
+    const now = clock();
+    const conversation = await store.getConversation(entry.conversationKey);
+    const contact = await this.contactFor(e, conversation, now);
+    const orders = await store.listOrders({ contactId: contact.id, limit: 20 });
+    const referrer = await this.referrerFor(e);
+    let n = 0;
+    const result = step({
+      bundle: this.deps.bundle(),
+      event: e,
+      now,
+      conversation,
+      contact,
+      orders,
+      referrer,
+      newId: (prefix) => `${prefix}_${entry.id}_${(n++).toString(36)}`,
+      links: this.deps.links,
+    });
+    const samePhone = await this.otherContactWithPhone(contact, result);
+    const outbox = this.outboxItems(result, now, entry.id);
+    await store.commitStep({
+      entryId: entry.id,
+      conversation: result.conversation,
+      contacts: [result.contact],
+      touchpoints: result.touchpoints,
+      orders: result.orders,
+      outbox,
+    });
+    if (outbox.length > 0) this.deps.onOutbox();
+    // Same phone on two channels: one person, one history (the older contact stays).
+    if (samePhone) {
+      const [from, into] = samePhone.createdAt <= result.contact.createdAt ? [result.contact, samePhone] : [samePhone, result.contact];
+      await store.mergeContacts(from.id, into.id);
+    }
+    await this.reward(result);
+  }
+
+  private async contactFor(e: InboundEvent, conversation: Conversation | null, now: number): Promise<Contact> {
+    const { store } = this.deps;
+    if (conversation) {
+      let c = await store.getContact(conversation.contactId);
+      for (let hops = 0; c?.mergedInto && hops < 5; hops++) c = await store.getContact(c.mergedInto);
+      if (c) return c;
+    }
+    const known = await store.findContactByIdentity(e.channel, e.userId);
+    if (known) return known;
+    // WhatsApp gives the number: a customer already known by phone keeps their history.
+    if (e.type === "message" && e.channel === "whatsapp" && e.phone) {
+      const byPhone = await store.findContactByPhone(e.phone);
+      if (byPhone) {
+        return { ...byPhone, identities: [...byPhone.identities, { channel: e.channel, userId: e.userId, reachable: true }] };
+      }
+      return { ...newContact(e, now), phone: e.phone };
+    }
+    return newContact(e, now);
+  }
+
+  private async referrerFor(e: InboundEvent): Promise<Contact | null> {
+    if (e.type !== "message") return null;
+    const payload = e.source ?? /^\/start\s+(\S+)$/.exec(e.text?.trim() ?? "")?.[1] ?? e.text?.trim();
+    const code = payload && /^ref_([A-Za-z0-9_-]+)$/.exec(payload)?.[1];
+    return code ? this.deps.store.findContactByReferralCode(code) : null;
+  }
+
+  private async otherContactWithPhone(before: Contact, result: EngineResult): Promise<Contact | null> {
+    const phone = result.contact.phone;
+    if (!phone || phone === before.phone) return null;
+    const other = await this.deps.store.findContactByPhone(phone);
+    return other && other.id !== result.contact.id ? other : null;
+  }
+
+  private outboxItems(result: EngineResult, now: number, entryId: string): OutboxItem[] {
+    const conv = result.conversation;
+    const caps = CAPABILITIES[conv.channel];
+    const items: OutboxItem[] = [];
+    for (const message of result.outbound) {
+      for (const part of render(message, caps)) {
+        const seq = conv.outSeq++;
+        items.push({
+          id: `out_${entryId}_${seq}`,
+          channel: conv.channel,
+          chatId: conv.chatId,
+          conversationKey: conv.key,
+          contactId: conv.contactId,
+          seq,
+          part,
+          customerLastInboundAt: conv.lastInboundAt,
+          hints: conv.hints,
+          createdAt: now,
+          attempts: 0,
+          notBefore: now,
+          status: "pending",
+        });
+      }
+    }
+    return items;
+  }
+
+  /** Tell each referrer, on their latest conversation, that their friend ordered. */
+  private async reward(result: EngineResult): Promise<void> {
+    for (const r of result.rewards) {
+      const [conv] = await this.deps.store.listConversations({ contactId: r.referrerId, limit: 1 });
+      if (!conv) continue;
+      await this.deps.enqueue([
+        {
+          type: "system",
+          channel: conv.channel,
+          chatId: conv.chatId,
+          userId: conv.chatId,
+          dedupeKey: `reward:${r.orderId}`,
+          at: this.deps.now(),
+          event: { kind: "referral_reward", friendName: r.friendName, bonus: r.bonus, orderId: r.orderId },
+        },
+      ]);
+    }
+  }
+
+  /** A delivery status from the platform: recorded on the outbox item and the log. */
+  private async status(entry: JournalEntry, e: InboundStatus): Promise<void> {
+    const { store } = this.deps;
+    const item = await store.findOutboxByPlatformId(e.channel, e.platformMessageId);
+    if (!item) {
+      await store.commitStep({ entryId: entry.id, contacts: [], touchpoints: [], orders: [], outbox: [] });
+      return;
+    }
+    await store.setDeliveryStatus(item.id, e.status);
+    if (e.status === "failed") {
+      // Never lost silently: staff see it among held messages and can send it again.
+      await store.markFailed(item.id, "held", `platform reported failure${e.error ? `: ${e.error.code} ${e.error.title}` : ""}`);
+    }
+    await store.commitStep({
+      entryId: entry.id,
+      contacts: [],
+      touchpoints: [
+        {
+          id: `tp_${entry.id}`,
+          at: e.at,
+          contactId: item.contactId,
+          conversationKey: conversationKey(e),
+          channel: e.channel as Channel,
+          kind: "delivery_status",
+          summary: `${e.status}${e.error ? ` (${e.error.code} ${e.error.title})` : ""}`,
+          data: { outboxId: item.id, status: e.status, ...(e.error ? { error: e.error } : {}) },
+        },
+      ],
+      orders: [],
+      outbox: [],
+    });
+  }
+}

@@ -1,0 +1,870 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Channel } from "../model/channel.ts";
+import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
+import { conversationKey, journalKey } from "../model/inbound.ts";
+import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
+import type { Audience, Contact, Conversation, Identity, Order, StageKey, Touchpoint } from "../model/domain.ts";
+import type {
+  ContactQuery,
+  DueTimer,
+  EnqueueOutcome,
+  JournalEntry,
+  StageEntry,
+  StepCommit,
+  Store,
+} from "./port.ts";
+import { newId } from "./ids.ts";
+import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
+
+/** Meta retries a webhook for up to 7 days (limits.md W5): remember keys that long. */
+export const DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** a chain of merges longer than this is a bug, not data */
+const MAX_MERGE_HOPS = 16;
+
+/**
+ * commitStep was given an entry that is no longer in the journal: another worker
+ * (whose lease this one outlived) already applied it. Nothing of the step is written.
+ */
+export class StaleEntryError extends Error {
+  constructor(readonly entryId: string) {
+    super(`journal entry ${entryId} is no longer live (already committed or parked)`);
+    this.name = "StaleEntryError";
+  }
+}
+
+export interface SqliteStoreOptions {
+  /** wall clock for dedupe-key ages (tests move it); defaults to Date.now */
+  clock?: () => number;
+  /** how long a writer waits for another process's write lock */
+  busyTimeoutMs?: number;
+}
+
+type Db = Database.Database;
+type Stmt = Database.Statement<unknown[], unknown>;
+
+interface JournalRow {
+  seq: number;
+  id: string;
+  conversation_key: string;
+  status: string;
+  attempts: number;
+  enqueued_at: number;
+  error: string | null;
+  event: string;
+}
+
+interface OutboxRow {
+  rid: number;
+  id: string;
+  conversation_key: string;
+  status: OutboxStatus;
+  attempts: number;
+  not_before: number;
+  claimed_until: number | null;
+  last_error: string | null;
+  platform_ids: string | null;
+  delivery_status: string | null;
+  data: string;
+}
+
+interface TimerRow {
+  conversation_key: string;
+  name: string;
+  at: number;
+  token: string;
+  channel: Channel;
+  chat_id: string;
+}
+
+const JOURNAL_COLS = "seq, id, conversation_key, status, attempts, enqueued_at, error, event";
+const OUTBOX_COLS =
+  "rid, id, conversation_key, status, attempts, not_before, claimed_until, last_error, platform_ids, delivery_status, data";
+
+function prepareAll(db: Db) {
+  const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+  return {
+    // journal
+    seenInsert: p("INSERT INTO seen(key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
+    seenPrune: p("DELETE FROM seen WHERE at < ?"),
+    journalInsert: p(
+      "INSERT INTO journal(id, conversation_key, status, attempts, enqueued_at, event) VALUES (?, ?, 'pending', 0, ?, ?)",
+    ),
+    journalById: p<JournalRow>(`SELECT ${JOURNAL_COLS} FROM journal WHERE id = ?`),
+    journalClaim: p<JournalRow>(
+      `UPDATE journal SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+       WHERE seq = ? AND status <> 'dead' RETURNING ${JOURNAL_COLS}`,
+    ),
+    journalRelease: p(
+      "UPDATE journal SET status = ?, error = ?, claimed_by = NULL, claimed_until = NULL WHERE seq = ?",
+    ),
+    journalDelete: p("DELETE FROM journal WHERE seq = ?"),
+    journalOldestLive: p<{ seq: number; claimed_until: number | null }>(
+      "SELECT seq, claimed_until FROM journal WHERE conversation_key = ? AND status <> 'dead' ORDER BY seq LIMIT 1",
+    ),
+    journalLiveCount: p<{ n: number }>("SELECT count(*) AS n FROM journal WHERE status <> 'dead'"),
+    journalDead: p<JournalRow>(`SELECT ${JOURNAL_COLS} FROM journal WHERE status = 'dead' ORDER BY seq DESC LIMIT ?`),
+    headInsertIfAbsent: p(
+      "INSERT INTO journal_heads(conversation_key, seq, claimed_until) VALUES (?, ?, NULL) ON CONFLICT(conversation_key) DO NOTHING",
+    ),
+    headUpsert: p(
+      `INSERT INTO journal_heads(conversation_key, seq, claimed_until) VALUES (?, ?, ?)
+       ON CONFLICT(conversation_key) DO UPDATE SET seq = excluded.seq, claimed_until = excluded.claimed_until`,
+    ),
+    headDelete: p("DELETE FROM journal_heads WHERE conversation_key = ?"),
+    headSetLease: p("UPDATE journal_heads SET claimed_until = ? WHERE conversation_key = ?"),
+    headsReady: p<{ conversation_key: string; seq: number }>(
+      `SELECT conversation_key, seq FROM journal_heads
+       WHERE claimed_until IS NULL OR claimed_until <= ? ORDER BY seq LIMIT ?`,
+    ),
+
+    // conversations
+    conversationUpsert: p(
+      `INSERT INTO conversations(key, contact_id, flow, step, in_handoff, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET contact_id = excluded.contact_id, flow = excluded.flow, step = excluded.step,
+         in_handoff = excluded.in_handoff, updated_at = excluded.updated_at, data = excluded.data`,
+    ),
+    conversationGet: p<{ data: string }>("SELECT data FROM conversations WHERE key = ?"),
+    conversationsRepoint: p(
+      "UPDATE conversations SET contact_id = ?, data = json_set(data, '$.contactId', ?) WHERE contact_id = ?",
+    ),
+
+    // contacts
+    contactUpsert: p(
+      `INSERT INTO contacts(id, phone, referral_code, referred_by, audience, source, balance, merged_into, created_at, updated_at, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET phone = excluded.phone, referral_code = excluded.referral_code,
+         referred_by = excluded.referred_by, audience = excluded.audience, source = excluded.source,
+         balance = excluded.balance, merged_into = excluded.merged_into, created_at = excluded.created_at,
+         updated_at = excluded.updated_at, data = excluded.data`,
+    ),
+    contactGet: p<{ data: string }>("SELECT data FROM contacts WHERE id = ?"),
+    contactByPhone: p<{ data: string }>(
+      "SELECT data FROM contacts WHERE phone = ? ORDER BY merged_into IS NOT NULL, created_at LIMIT 1",
+    ),
+    contactByReferral: p<{ data: string }>(
+      "SELECT data FROM contacts WHERE referral_code = ? ORDER BY merged_into IS NOT NULL, created_at LIMIT 1",
+    ),
+    contactsReferredBy: p<{ data: string }>("SELECT data FROM contacts WHERE referred_by = ?"),
+    identityGet: p<{ contact_id: string }>("SELECT contact_id FROM identities WHERE channel = ? AND user_id = ?"),
+    identitiesOf: p<{ channel: string; user_id: string }>(
+      "SELECT channel, user_id FROM identities WHERE contact_id = ?",
+    ),
+    identityPut: p(
+      `INSERT INTO identities(channel, user_id, contact_id) VALUES (?, ?, ?)
+       ON CONFLICT(channel, user_id) DO UPDATE SET contact_id = excluded.contact_id`,
+    ),
+    identityDelete: p("DELETE FROM identities WHERE channel = ? AND user_id = ? AND contact_id = ?"),
+    stageUpsert: p(
+      `INSERT INTO stage_entries(contact_id, stage, at) VALUES (?, ?, ?)
+       ON CONFLICT(contact_id, stage) DO UPDATE SET at = excluded.at WHERE excluded.at < stage_entries.at`,
+    ),
+    stagesDelete: p("DELETE FROM stage_entries WHERE contact_id = ?"),
+
+    // touchpoints, orders
+    touchpointInsert: p(
+      "INSERT INTO touchpoints(id, contact_id, at, data) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+    ),
+    touchpointsOf: p<{ data: string }>(
+      `SELECT data FROM (SELECT data, at, seq FROM touchpoints WHERE contact_id = ? ORDER BY at DESC, seq DESC LIMIT ?)
+       ORDER BY at, seq`,
+    ),
+    touchpointsRepoint: p(
+      "UPDATE touchpoints SET contact_id = ?, data = json_set(data, '$.contactId', ?) WHERE contact_id = ?",
+    ),
+    orderUpsert: p(
+      `INSERT INTO orders(id, contact_id, status, created_at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET contact_id = excluded.contact_id, status = excluded.status,
+         created_at = excluded.created_at, data = excluded.data`,
+    ),
+    orderGet: p<{ data: string }>("SELECT data FROM orders WHERE id = ?"),
+    ordersRepoint: p(
+      "UPDATE orders SET contact_id = ?, data = json_set(data, '$.contactId', ?) WHERE contact_id = ?",
+    ),
+
+    // outbox
+    outboxInsert: p(
+      `INSERT INTO outbox(id, conversation_key, seq, channel, status, attempts, not_before, last_error,
+         platform_ids, delivery_status, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    outboxLowestPending: p<{ rid: number; not_before: number; claimed_until: number | null }>(
+      "SELECT rid, not_before, claimed_until FROM outbox WHERE conversation_key = ? AND status = 'pending' ORDER BY seq LIMIT 1",
+    ),
+    outboxClaim: p<OutboxRow>(
+      `UPDATE outbox SET claimed_until = ? WHERE rid = ? AND status = 'pending' RETURNING ${OUTBOX_COLS}`,
+    ),
+    outboxSent: p<{ rid: number; conversation_key: string; channel: string }>(
+      `UPDATE outbox SET status = 'sent', platform_ids = ?, sent_at = ?, claimed_until = NULL
+       WHERE id = ? RETURNING rid, conversation_key, channel`,
+    ),
+    outboxRetry: p<{ conversation_key: string }>(
+      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?, claimed_until = NULL
+       WHERE id = ? RETURNING conversation_key`,
+    ),
+    outboxFailed: p<{ conversation_key: string }>(
+      "UPDATE outbox SET status = ?, last_error = ?, claimed_until = NULL WHERE id = ? RETURNING conversation_key",
+    ),
+    outboxRequeue: p<{ conversation_key: string }>(
+      `UPDATE outbox SET status = 'pending', attempts = 0, not_before = ?, claimed_until = NULL
+       WHERE id = ? AND status IN ('held', 'dead') RETURNING conversation_key`,
+    ),
+    outboxDelivery: p("UPDATE outbox SET delivery_status = ? WHERE id = ?"),
+    outboxByPlatformId: p<OutboxRow>(
+      `SELECT ${OUTBOX_COLS} FROM outbox WHERE rid =
+         (SELECT outbox_rid FROM outbox_platform_ids WHERE channel = ? AND platform_id = ?)`,
+    ),
+    platformIdPut: p(
+      `INSERT INTO outbox_platform_ids(channel, platform_id, outbox_rid) VALUES (?, ?, ?)
+       ON CONFLICT(channel, platform_id) DO UPDATE SET outbox_rid = excluded.outbox_rid`,
+    ),
+    outboxHeadUpsert: p(
+      `INSERT INTO outbox_heads(conversation_key, rid, ready_at) VALUES (?, ?, ?)
+       ON CONFLICT(conversation_key) DO UPDATE SET rid = excluded.rid, ready_at = excluded.ready_at`,
+    ),
+    outboxHeadDelete: p("DELETE FROM outbox_heads WHERE conversation_key = ?"),
+    outboxHeadSetReady: p("UPDATE outbox_heads SET ready_at = ? WHERE conversation_key = ?"),
+    outboxHeadsReady: p<{ conversation_key: string; rid: number }>(
+      "SELECT conversation_key, rid FROM outbox_heads WHERE ready_at <= ? ORDER BY ready_at LIMIT ?",
+    ),
+
+    // timers
+    timersOf: p<{ name: string; token: string; at: number }>(
+      "SELECT name, token, at FROM timers WHERE conversation_key = ?",
+    ),
+    timerPut: p(
+      `INSERT INTO timers(conversation_key, name, at, token, channel, chat_id, fired) VALUES (?, ?, ?, ?, ?, ?, 0)
+       ON CONFLICT(conversation_key, name) DO UPDATE SET at = excluded.at, token = excluded.token,
+         channel = excluded.channel, chat_id = excluded.chat_id, fired = 0`,
+    ),
+    timerMove: p("UPDATE timers SET at = ? WHERE conversation_key = ? AND name = ?"),
+    timerDelete: p("DELETE FROM timers WHERE conversation_key = ? AND name = ?"),
+    timersDue: p<TimerRow>(
+      `SELECT conversation_key, name, at, token, channel, chat_id FROM timers
+       WHERE fired = 0 AND at <= ? ORDER BY at LIMIT ?`,
+    ),
+    timerFired: p("UPDATE timers SET fired = 1 WHERE conversation_key = ? AND name = ? AND token = ?"),
+
+    ping: p("SELECT 1"),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+function parse<T>(row: { data: string } | undefined): T | null {
+  return row ? (JSON.parse(row.data) as T) : null;
+}
+
+function toEntry(row: JournalRow): JournalEntry {
+  return {
+    id: row.id,
+    conversationKey: row.conversation_key,
+    event: JSON.parse(row.event) as InboundEvent,
+    enqueuedAt: row.enqueued_at,
+    attempts: row.attempts,
+  };
+}
+
+/** The JSON holds the item as inserted; the columns hold its delivery state since. */
+function toOutbox(row: OutboxRow): OutboxItem {
+  const item = JSON.parse(row.data) as OutboxItem;
+  item.status = row.status;
+  item.attempts = row.attempts;
+  item.notBefore = row.not_before;
+  if (row.last_error !== null) item.lastError = row.last_error;
+  else delete item.lastError;
+  if (row.platform_ids !== null) item.platformMessageIds = JSON.parse(row.platform_ids) as string[];
+  else delete item.platformMessageIds;
+  if (row.delivery_status !== null) item.deliveryStatus = row.delivery_status;
+  else delete item.deliveryStatus;
+  return item;
+}
+
+function limitOf(limit: number | undefined): number {
+  return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
+}
+
+/** Per stage, the earlier of two first-reached times. */
+function earliestStages(
+  a: Contact["stagesReached"],
+  b: Contact["stagesReached"],
+): Contact["stagesReached"] {
+  const out: Contact["stagesReached"] = { ...a };
+  for (const [stage, at] of Object.entries(b) as [StageKey, number | undefined][]) {
+    if (at === undefined) continue;
+    const mine = out[stage];
+    out[stage] = mine === undefined ? at : Math.min(mine, at);
+  }
+  return out;
+}
+
+function unionIdentities(into: Identity[], from: Identity[]): Identity[] {
+  const seen = new Set(into.map((i) => `${i.channel}:${i.userId}`));
+  return [...into, ...from.filter((i) => !seen.has(`${i.channel}:${i.userId}`))];
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=NORMAL, so a
+ * killed process loses nothing it committed and an OS crash at most the last moment.
+ * better-sqlite3 is synchronous; the methods are async to share the Store port with
+ * Redis. Every write that touches more than one row runs in one IMMEDIATE
+ * transaction, which also makes claims safe when several processes share the file.
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
+  private readonly s: Statements;
+  private readonly dynamic = new Map<string, Stmt>();
+  private readonly clock: () => number;
+  private lastPrune = Number.NEGATIVE_INFINITY;
+
+  private constructor(
+    private readonly db: Db,
+    opts: SqliteStoreOptions,
+  ) {
+    this.clock = opts.clock ?? Date.now;
+    this.s = prepareAll(db);
+  }
+
+  /** `path` is a database file (its folder is created) or ":memory:". */
+  static open(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+    const memory = path === ":memory:" || path === "";
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      if (!memory) db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma(`busy_timeout = ${Math.floor(opts.busyTimeoutMs ?? 5000)}`);
+      db.pragma("temp_store = MEMORY");
+      const version = db.pragma("user_version", { simple: true });
+      if (typeof version === "number" && version > SCHEMA_VERSION) {
+        throw new Error(`database ${path} has schema version ${version}, newer than this build (${SCHEMA_VERSION})`);
+      }
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return new SqliteStore(db, opts);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** cached statement for queries whose WHERE clause depends on the filter */
+  private stmt<R>(sql: string): Database.Statement<unknown[], R> {
+    let st = this.dynamic.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.dynamic.set(sql, st);
+    }
+    return st as Database.Statement<unknown[], R>;
+  }
+
+  /** an IMMEDIATE transaction around fn (made on first use: fields initialise before the db is set) */
+  private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    let tx: Database.Transaction<(...args: A) => R> | undefined;
+    return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
+  }
+
+  /** re-derive a conversation's journal head from its oldest live entry */
+  private refreshJournalHead(key: string): void {
+    const row = this.s.journalOldestLive.get(key);
+    if (row) this.s.headUpsert.run(key, row.seq, row.claimed_until);
+    else this.s.headDelete.run(key);
+  }
+
+  /** re-derive a conversation's outbox head from its lowest pending item */
+  private refreshOutboxHead(key: string): void {
+    const row = this.s.outboxLowestPending.get(key);
+    if (row) this.s.outboxHeadUpsert.run(key, row.rid, Math.max(row.not_before, row.claimed_until ?? 0));
+    else this.s.outboxHeadDelete.run(key);
+  }
+
+  private getContactSync(id: string): Contact | null {
+    return parse<Contact>(this.s.contactGet.get(id));
+  }
+
+  /** follow mergedInto pointers to the contact that stands for the person now */
+  private resolve(c: Contact | null): Contact | null {
+    let cur = c;
+    for (let hops = 0; cur?.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
+      cur = this.getContactSync(cur.mergedInto);
+    }
+    return cur?.mergedInto === undefined ? cur : null;
+  }
+
+  private upsertConversation(c: Conversation): void {
+    this.s.conversationUpsert.run(
+      c.key,
+      c.contactId,
+      c.flow,
+      c.step,
+      c.handoff ? 1 : 0,
+      c.updatedAt,
+      JSON.stringify(c),
+    );
+  }
+
+  private upsertContact(c: Contact): void {
+    this.s.contactUpsert.run(
+      c.id,
+      c.phone ?? null,
+      c.referralCode,
+      c.referredBy ?? null,
+      c.audience,
+      c.source ?? null,
+      c.balance,
+      c.mergedInto ?? null,
+      c.createdAt,
+      c.updatedAt,
+      JSON.stringify(c),
+    );
+    // identities: write only the difference with what the index holds
+    const wanted = new Map(c.identities.map((i) => [`${i.channel}\u0000${i.userId}`, i]));
+    for (const row of this.s.identitiesOf.all(c.id)) {
+      const k = `${row.channel}\u0000${row.user_id}`;
+      if (wanted.has(k)) wanted.delete(k);
+      else this.s.identityDelete.run(row.channel, row.user_id, c.id);
+    }
+    for (const i of wanted.values()) this.s.identityPut.run(i.channel, i.userId, c.id);
+    if (c.mergedInto !== undefined) return;
+    for (const [stage, at] of Object.entries(c.stagesReached)) {
+      if (typeof at === "number") this.s.stageUpsert.run(c.id, stage, at);
+    }
+  }
+
+  private refreshTimers(c: Conversation): void {
+    const existing = new Map(this.s.timersOf.all(c.key).map((r) => [r.name, r]));
+    for (const [name, t] of Object.entries(c.timers)) {
+      const old = existing.get(name);
+      existing.delete(name);
+      if (old && old.token === t.token) {
+        // same timer: keep its fired flag, follow a moved time
+        if (old.at !== t.at) this.s.timerMove.run(t.at, c.key, name);
+      } else {
+        this.s.timerPut.run(c.key, name, t.at, t.token, c.channel, c.chatId);
+      }
+    }
+    for (const name of existing.keys()) this.s.timerDelete.run(c.key, name);
+  }
+
+  // ---- inbound journal -------------------------------------------------------
+
+  private readonly enqueueTx = this.write((events: InboundEvent[], now: number): EnqueueOutcome[] => {
+    const out: EnqueueOutcome[] = [];
+    for (const e of events) {
+      if (this.s.seenInsert.run(journalKey(e), now).changes === 0) {
+        out.push("duplicate");
+        continue;
+      }
+      const key = conversationKey(e);
+      const res = this.s.journalInsert.run(newId("in"), key, e.at || now, JSON.stringify(e));
+      // a conversation that already has a head keeps it: the new entry is younger
+      this.s.headInsertIfAbsent.run(key, Number(res.lastInsertRowid));
+      out.push("queued");
+    }
+    return out;
+  });
+
+  async enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]> {
+    const now = this.clock();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.s.seenPrune.run(now - DEDUPE_TTL_MS);
+    }
+    if (events.length === 0) return [];
+    return this.enqueueTx(events, now);
+  }
+
+  private readonly claimInboundTx = this.write(
+    (workerId: string, max: number, leaseMs: number, now: number): JournalEntry[] => {
+      const until = now + leaseMs;
+      const out: JournalEntry[] = [];
+      for (const head of this.s.headsReady.all(now, max)) {
+        const row = this.s.journalClaim.get(workerId, until, head.seq);
+        if (!row) {
+          this.refreshJournalHead(head.conversation_key); // stale head: repair, skip
+          continue;
+        }
+        this.s.headSetLease.run(until, head.conversation_key);
+        out.push(toEntry(row));
+      }
+      return out;
+    },
+  );
+
+  async claimInbound(workerId: string, max: number, leaseMs: number, now: number): Promise<JournalEntry[]> {
+    if (max <= 0) return [];
+    return this.claimInboundTx(workerId, Math.floor(max), leaseMs, now);
+  }
+
+  private readonly releaseTx = this.write((entryId: string, error: string, maxAttempts: number): void => {
+    const row = this.s.journalById.get(entryId);
+    if (!row || row.status === "dead") return;
+    this.s.journalRelease.run(row.attempts >= maxAttempts ? "dead" : "pending", error, row.seq);
+    this.refreshJournalHead(row.conversation_key);
+  });
+
+  async releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void> {
+    this.releaseTx(entryId, error, maxAttempts);
+  }
+
+  async pendingInbound(): Promise<number> {
+    return this.s.journalLiveCount.get()?.n ?? 0;
+  }
+
+  async deadInbound(limit: number): Promise<{ entry: JournalEntry; error: string }[]> {
+    return this.s.journalDead.all(limitOf(limit)).map((row) => ({ entry: toEntry(row), error: row.error ?? "" }));
+  }
+
+  // ---- contacts and conversations -------------------------------------------
+
+  async getConversation(key: string): Promise<Conversation | null> {
+    return parse<Conversation>(this.s.conversationGet.get(key));
+  }
+
+  async listConversations(filter: {
+    inHandoff?: boolean;
+    contactId?: string;
+    limit?: number;
+  }): Promise<Conversation[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.inHandoff !== undefined) {
+      where.push("in_handoff = ?");
+      args.push(filter.inHandoff ? 1 : 0);
+    }
+    if (filter.contactId !== undefined) {
+      where.push("contact_id = ?");
+      args.push(filter.contactId);
+    }
+    const sql = `SELECT data FROM conversations ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY updated_at DESC, rowid DESC LIMIT ?`;
+    return this.stmt<{ data: string }>(sql)
+      .all(...args, limitOf(filter.limit))
+      .map((r) => JSON.parse(r.data) as Conversation);
+  }
+
+  async getContact(id: string): Promise<Contact | null> {
+    return this.getContactSync(id);
+  }
+
+  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
+    const row = this.s.identityGet.get(channel, userId);
+    return row ? this.resolve(this.getContactSync(row.contact_id)) : null;
+  }
+
+  async findContactByPhone(phone: string): Promise<Contact | null> {
+    return this.resolve(parse<Contact>(this.s.contactByPhone.get(phone)));
+  }
+
+  async findContactByReferralCode(code: string): Promise<Contact | null> {
+    return this.resolve(parse<Contact>(this.s.contactByReferral.get(code)));
+  }
+
+  async listContacts(query: ContactQuery): Promise<Contact[]> {
+    const where = ["merged_into IS NULL"];
+    const args: unknown[] = [];
+    if (query.audience !== undefined) {
+      where.push("audience = ?");
+      args.push(query.audience);
+    }
+    if (query.balanceBelow !== undefined) {
+      where.push("balance < ?");
+      args.push(query.balanceBelow);
+    }
+    // at-risk lists put the worst balance first; otherwise the most recently active
+    const order = query.balanceBelow !== undefined ? "balance ASC, updated_at DESC" : "updated_at DESC, rowid DESC";
+    const sql = `SELECT data FROM contacts WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT ?`;
+    return this.stmt<{ data: string }>(sql)
+      .all(...args, limitOf(query.limit))
+      .map((r) => JSON.parse(r.data) as Contact);
+  }
+
+  private readonly mergeTx = this.write((fromId: string, intoId: string, now: number): Contact => {
+    if (fromId === intoId) throw new Error(`cannot merge contact ${fromId} into itself`);
+    const from = this.getContactSync(fromId);
+    const into = this.getContactSync(intoId);
+    if (!from) throw new Error(`contact ${fromId} not found`);
+    if (!into) throw new Error(`contact ${intoId} not found`);
+    if (from.mergedInto === intoId) return into; // already done
+    if (from.mergedInto !== undefined) throw new Error(`contact ${fromId} was already merged into ${from.mergedInto}`);
+    if (into.mergedInto !== undefined) throw new Error(`contact ${intoId} was merged into ${into.mergedInto}`);
+
+    const reachedAt = (c: Contact) => c.stagesReached[c.stage] ?? c.updatedAt;
+    const merged: Contact = {
+      ...into,
+      name: into.name ?? from.name,
+      phone: into.phone ?? from.phone,
+      source: into.source ?? from.source,
+      referredBy: into.referredBy ?? from.referredBy,
+      identities: unionIdentities(into.identities, from.identities),
+      stagesReached: earliestStages(into.stagesReached, from.stagesReached),
+      stage: reachedAt(from) > reachedAt(into) ? from.stage : into.stage,
+      balance: into.balance + from.balance,
+      bonusPoints: into.bonusPoints + from.bonusPoints,
+      bonusMember: into.bonusMember || from.bonusMember,
+      orderCount: into.orderCount + from.orderCount,
+      lastOrderAt:
+        into.lastOrderAt === undefined
+          ? from.lastOrderAt
+          : from.lastOrderAt === undefined
+            ? into.lastOrderAt
+            : Math.max(into.lastOrderAt, from.lastOrderAt),
+      orderIntervalDays: into.orderIntervalDays ?? from.orderIntervalDays,
+      createdAt: Math.min(into.createdAt, from.createdAt),
+      updatedAt: Math.max(now, into.updatedAt),
+    };
+    for (const [k, v] of Object.entries(merged)) {
+      if (v === undefined) delete (merged as unknown as Record<string, unknown>)[k];
+    }
+    const source: Contact = { ...from, identities: [], mergedInto: intoId, updatedAt: Math.max(now, from.updatedAt) };
+
+    // the source first, so its identity rows are free before the target claims them
+    this.upsertContact(source);
+    this.upsertContact(merged);
+    this.s.stagesDelete.run(fromId);
+    this.s.touchpointsRepoint.run(intoId, intoId, fromId);
+    this.s.ordersRepoint.run(intoId, intoId, fromId);
+    this.s.conversationsRepoint.run(intoId, intoId, fromId);
+    for (const row of this.s.contactsReferredBy.all(fromId)) {
+      const referred = JSON.parse(row.data) as Contact;
+      this.upsertContact({ ...referred, referredBy: intoId });
+    }
+    return merged;
+  });
+
+  async mergeContacts(fromId: string, intoId: string): Promise<Contact> {
+    return this.mergeTx(fromId, intoId, this.clock());
+  }
+
+  // ---- the step commit ---------------------------------------------------------
+
+  private readonly commitTx = this.write((c: StepCommit): void => {
+    let entry: JournalRow | undefined;
+    if (c.entryId !== undefined) {
+      entry = this.s.journalById.get(c.entryId);
+      if (!entry || entry.status === "dead") throw new StaleEntryError(c.entryId);
+    }
+    if (c.conversation) this.upsertConversation(c.conversation);
+    for (const contact of c.contacts) this.upsertContact(contact);
+    for (const t of c.touchpoints) this.s.touchpointInsert.run(t.id, t.contactId, t.at, JSON.stringify(t));
+    for (const o of c.orders) {
+      this.s.orderUpsert.run(o.id, o.contactId, o.status, o.createdAt, JSON.stringify(o));
+    }
+    const outboxConversations = new Set<string>();
+    for (const item of c.outbox) {
+      this.s.outboxInsert.run(
+        item.id,
+        item.conversationKey,
+        item.seq,
+        item.channel,
+        item.status,
+        item.attempts,
+        item.notBefore,
+        item.lastError ?? null,
+        item.platformMessageIds ? JSON.stringify(item.platformMessageIds) : null,
+        item.deliveryStatus ?? null,
+        JSON.stringify(item),
+      );
+      outboxConversations.add(item.conversationKey);
+    }
+    for (const key of outboxConversations) this.refreshOutboxHead(key);
+    if (c.conversation) this.refreshTimers(c.conversation);
+    if (entry) {
+      this.s.journalDelete.run(entry.seq);
+      this.refreshJournalHead(entry.conversation_key);
+    }
+  });
+
+  async commitStep(commit: StepCommit): Promise<void> {
+    this.commitTx(commit);
+  }
+
+  // ---- touchpoints, orders ----------------------------------------------------
+
+  /** the latest `limit` touchpoints (all without a limit), oldest first */
+  async listTouchpoints(contactId: string, limit?: number): Promise<Touchpoint[]> {
+    return this.s.touchpointsOf.all(contactId, limitOf(limit)).map((r) => JSON.parse(r.data) as Touchpoint);
+  }
+
+  async getOrder(id: string): Promise<Order | null> {
+    return parse<Order>(this.s.orderGet.get(id));
+  }
+
+  async listOrders(filter: { contactId?: string; status?: OrderStatusName; limit?: number }): Promise<Order[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.contactId !== undefined) {
+      where.push("contact_id = ?");
+      args.push(filter.contactId);
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    const sql = `SELECT data FROM orders ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    return this.stmt<{ data: string }>(sql)
+      .all(...args, limitOf(filter.limit))
+      .map((r) => JSON.parse(r.data) as Order);
+  }
+
+  // ---- outbox -----------------------------------------------------------------
+
+  private readonly claimOutboxTx = this.write((max: number, leaseMs: number, now: number): OutboxItem[] => {
+    const until = now + leaseMs;
+    const out: OutboxItem[] = [];
+    for (const head of this.s.outboxHeadsReady.all(now, max)) {
+      const row = this.s.outboxClaim.get(until, head.rid);
+      if (!row) {
+        this.refreshOutboxHead(head.conversation_key); // stale head: repair, skip
+        continue;
+      }
+      this.s.outboxHeadSetReady.run(Math.max(row.not_before, until), head.conversation_key);
+      out.push(toOutbox(row));
+    }
+    return out;
+  });
+
+  async claimOutbox(max: number, leaseMs: number, now: number): Promise<OutboxItem[]> {
+    if (max <= 0) return [];
+    return this.claimOutboxTx(Math.floor(max), leaseMs, now);
+  }
+
+  private readonly markSentTx = this.write((id: string, platformMessageIds: string[], now: number): void => {
+    const row = this.s.outboxSent.get(JSON.stringify(platformMessageIds), now, id);
+    if (!row) return;
+    for (const pid of platformMessageIds) this.s.platformIdPut.run(row.channel, pid, row.rid);
+    this.refreshOutboxHead(row.conversation_key);
+  });
+
+  async markSent(id: string, platformMessageIds: string[], now: number): Promise<void> {
+    this.markSentTx(id, platformMessageIds, now);
+  }
+
+  private readonly markRetryTx = this.write((id: string, notBefore: number, error: string): void => {
+    const row = this.s.outboxRetry.get(notBefore, error, id);
+    if (row) this.refreshOutboxHead(row.conversation_key);
+  });
+
+  async markRetry(id: string, notBefore: number, error: string): Promise<void> {
+    this.markRetryTx(id, notBefore, error);
+  }
+
+  private readonly markFailedTx = this.write((id: string, status: "dead" | "held", error: string): void => {
+    const row = this.s.outboxFailed.get(status, error, id);
+    if (row) this.refreshOutboxHead(row.conversation_key);
+  });
+
+  async markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void> {
+    this.markFailedTx(id, status, error);
+  }
+
+  private readonly requeueTx = this.write((id: string, now: number): void => {
+    const row = this.s.outboxRequeue.get(now, id);
+    if (row) this.refreshOutboxHead(row.conversation_key);
+  });
+
+  /** held or dead → pending, due now, attempts reset (a staff "send again") */
+  async requeueOutbox(id: string, now: number): Promise<void> {
+    this.requeueTx(id, now);
+  }
+
+  async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
+    const row = this.s.outboxByPlatformId.get(channel, platformMessageId);
+    return row ? toOutbox(row) : null;
+  }
+
+  async setDeliveryStatus(id: string, status: string): Promise<void> {
+    this.s.outboxDelivery.run(status, id);
+  }
+
+  /** in seq order within a conversation; in insertion order across conversations */
+  async listOutbox(filter: { status?: OutboxStatus; conversationKey?: string; limit?: number }): Promise<OutboxItem[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.conversationKey !== undefined) {
+      where.push("conversation_key = ?");
+      args.push(filter.conversationKey);
+    }
+    const order = filter.conversationKey !== undefined ? "seq" : "rid";
+    const sql = `SELECT ${OUTBOX_COLS} FROM outbox ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY ${order} LIMIT ?`;
+    return this.stmt<OutboxRow>(sql)
+      .all(...args, limitOf(filter.limit))
+      .map(toOutbox);
+  }
+
+  // ---- timers -----------------------------------------------------------------
+
+  async dueTimers(now: number, max: number): Promise<DueTimer[]> {
+    if (max <= 0) return [];
+    return this.s.timersDue.all(now, Math.floor(max)).map((r) => ({
+      conversationKey: r.conversation_key,
+      channel: r.channel,
+      chatId: r.chat_id,
+      name: r.name,
+      token: r.token,
+      at: r.at,
+    }));
+  }
+
+  async markTimerFired(conversationKey: string, name: string, token: string): Promise<void> {
+    this.s.timerFired.run(conversationKey, name, token);
+  }
+
+  // ---- analytics ----------------------------------------------------------------
+
+  async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
+    const sql = `SELECT s.contact_id, s.stage, s.at, c.audience, c.source
+      FROM stage_entries s JOIN contacts c ON c.id = s.contact_id
+      WHERE s.at >= ? AND s.at < ? AND c.merged_into IS NULL ${audience !== undefined ? "AND c.audience = ?" : ""}
+      ORDER BY s.at, s.contact_id, s.stage`;
+    const args: unknown[] = audience !== undefined ? [from, to, audience] : [from, to];
+    const rows = this.stmt<{ contact_id: string; stage: StageKey; at: number; audience: Audience; source: string | null }>(
+      sql,
+    ).all(...args);
+    return rows.map((r) => {
+      const e: StageEntry = { contactId: r.contact_id, stage: r.stage, at: r.at, audience: r.audience };
+      if (r.source !== null) e.source = r.source;
+      return e;
+    });
+  }
+
+  async stepCounts(filter: {
+    audience?: Audience;
+    idleSince?: number;
+  }): Promise<{ flow: string; step: string; count: number }[]> {
+    const where = ["cv.step IS NOT NULL", "cv.in_handoff = 0"];
+    const args: unknown[] = [];
+    let join = "";
+    if (filter.audience !== undefined) {
+      join = "JOIN contacts c ON c.id = cv.contact_id";
+      where.push("c.audience = ?");
+      args.push(filter.audience);
+    }
+    if (filter.idleSince !== undefined) {
+      where.push("cv.updated_at < ?");
+      args.push(filter.idleSince);
+    }
+    const sql = `SELECT cv.flow AS flow, cv.step AS step, count(*) AS count FROM conversations cv ${join}
+      WHERE ${where.join(" AND ")} GROUP BY cv.flow, cv.step ORDER BY cv.flow, cv.step`;
+    return this.stmt<{ flow: string; step: string; count: number }>(sql).all(...args);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    this.s.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

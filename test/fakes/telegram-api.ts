@@ -1,0 +1,348 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { UserFromGetMe } from "grammy/types";
+
+/**
+ * A fake Telegram Bot API server for tests and benchmarks: `POST /bot<token>/<method>`
+ * answered in the Bot API envelope ({ok:true,result} / {ok:false,error_code,description,
+ * parameters}). Every call is recorded with the JSON body the client sent. Point grammY
+ * at it with `client: { apiRoot: fake.apiRoot }`.
+ */
+
+export interface FakeTelegramCall {
+  method: string;
+  token: string;
+  params: Record<string, unknown>;
+  /** HTTP status the fake answered with */
+  status: number;
+  at: number;
+}
+
+export interface FakeFailure {
+  /** HTTP status and Bot API error_code */
+  status: number;
+  /** seconds, sent as parameters.retry_after */
+  retryAfter?: number;
+  description?: string;
+  /** only calls of this method consume the failure (default: any method) */
+  method?: string;
+  /** answer with this non-JSON body instead (e.g. a proxy's HTML error page) */
+  rawBody?: string;
+  /** wait this long before answering (client timeouts) */
+  delayMs?: number;
+}
+
+export interface FakeTelegramOptions {
+  /** answer 401 for any other token; default: accept every token */
+  token?: string;
+  botInfo?: FakeBotInfo;
+  /** added to every answer, to make a benchmark more realistic */
+  latencyMs?: number;
+  /** cap on getUpdates long-poll waits, so tests never hang on a long timeout */
+  maxLongPollMs?: number;
+  /** keep call records (default true; a long benchmark may turn it off: then calls/waitForCalls see nothing) */
+  record?: boolean;
+}
+
+/** what getMe answers; grammY's own type, so it can be passed as `botInfo` */
+export type FakeBotInfo = UserFromGetMe;
+
+export type FakeHandler = (params: Record<string, unknown>, call: FakeTelegramCall) => unknown;
+
+export interface FakeTelegram {
+  /** no trailing slash */
+  apiRoot: string;
+  readonly botInfo: FakeBotInfo;
+  readonly calls: FakeTelegramCall[];
+  callsOf(method: string): FakeTelegramCall[];
+  /** resolves once at least n calls of `method` were recorded */
+  waitForCalls(method: string, n: number, timeoutMs?: number): Promise<FakeTelegramCall[]>;
+  failNext(n: number, failure: FakeFailure): void;
+  /** queue updates for getUpdates; update_id is assigned when missing */
+  pushUpdate(...updates: Record<string, unknown>[]): void;
+  /** replace the answer of one method (result part only) */
+  on(method: string, handler: FakeHandler): void;
+  /** forget calls, failures, queued updates and handlers */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const FAKE_BOT_INFO: FakeBotInfo = {
+  id: 7012345678,
+  is_bot: true,
+  first_name: "Спортпит Магазин",
+  username: "sportpit_shop_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};
+
+const URL_RE = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/;
+const DEFAULT_DESCRIPTIONS: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden: bot was blocked by the user",
+  404: "Not Found",
+  409: "Conflict: terminated by other getUpdates request",
+  429: "Too Many Requests: retry after",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+};
+
+export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  const botInfo = opts.botInfo ?? FAKE_BOT_INFO;
+  const record = opts.record ?? true;
+  const maxLongPollMs = opts.maxLongPollMs ?? 5_000;
+  const calls: FakeTelegramCall[] = [];
+  let failures: { left: number; failure: FakeFailure }[] = [];
+  let handlers = new Map<string, FakeHandler>();
+  let updates: Record<string, unknown>[] = [];
+  let nextUpdateId = 1;
+  let nextMessageId = 1;
+  let nextTopicId = 1000;
+  let callWaiters: (() => void)[] = [];
+  let pollWaiters: (() => void)[] = [];
+
+  const notifyCalls = () => {
+    const w = callWaiters;
+    callWaiters = [];
+    for (const f of w) f();
+  };
+  const notifyPolls = () => {
+    const w = pollWaiters;
+    pollWaiters = [];
+    for (const f of w) f();
+  };
+
+  const takeFailure = (method: string): FakeFailure | undefined => {
+    const slot = failures.find((f) => f.left > 0 && (f.failure.method === undefined || f.failure.method === method));
+    if (!slot) return undefined;
+    slot.left--;
+    failures = failures.filter((f) => f.left > 0);
+    return slot.failure;
+  };
+
+  const message = (params: Record<string, unknown>, extra: Record<string, unknown>) => {
+    const chatId = params.chat_id;
+    const chat =
+      typeof chatId === "number" || (typeof chatId === "string" && /^-?\d+$/.test(chatId))
+        ? { id: Number(chatId), type: Number(chatId) < 0 ? "supergroup" : "private" }
+        : { id: -1000000000001, type: "channel", username: String(chatId ?? "").replace(/^@/, "") };
+    return {
+      message_id: nextMessageId++,
+      from: { id: botInfo.id, is_bot: true, first_name: botInfo.first_name, username: botInfo.username },
+      chat,
+      date: Math.floor(Date.now() / 1000),
+      ...(params.message_thread_id !== undefined ? { message_thread_id: params.message_thread_id } : {}),
+      ...(params.reply_markup !== undefined && isInline(params.reply_markup) ? { reply_markup: params.reply_markup } : {}),
+      ...extra,
+    };
+  };
+
+  const defaultResult = (method: string, params: Record<string, unknown>): unknown => {
+    switch (method) {
+      case "getMe":
+        return botInfo;
+      case "sendMessage":
+        return message(params, { text: params.text });
+      case "sendPhoto":
+        return message(params, {
+          photo: [{ file_id: `photo-${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 800, height: 600 }],
+          ...(params.caption !== undefined ? { caption: params.caption } : {}),
+        });
+      case "editMessageText":
+        return message(params, { text: params.text, message_id: params.message_id });
+      case "createForumTopic":
+        return { message_thread_id: nextTopicId++, name: params.name, icon_color: params.icon_color ?? 7322096 };
+      case "getWebhookInfo":
+        return { url: "", has_custom_certificate: false, pending_update_count: updates.length };
+      default:
+        // sendDocument, sendLocation, copyMessage…: a message; everything else (answerCallbackQuery,
+        // setWebhook, deleteWebhook, setMyCommands…) answers true like the real API
+        if (/^(send|copy|forward)[A-Z]/.test(method)) return message(params, {});
+        return true;
+    }
+  };
+
+  /** getUpdates: confirms ids below offset, then waits for an update up to `timeout` seconds */
+  const getUpdates = async (params: Record<string, unknown>, res: ServerResponse) => {
+    const offset = typeof params.offset === "number" ? params.offset : undefined;
+    if (offset !== undefined && offset > 0) updates = updates.filter((u) => Number(u.update_id) >= offset);
+    const limit = typeof params.limit === "number" && params.limit > 0 ? Math.min(params.limit, 100) : 100;
+    const timeoutMs = Math.min(maxLongPollMs, typeof params.timeout === "number" ? params.timeout * 1000 : 0);
+    if (updates.length === 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          res.off("close", done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        pollWaiters.push(done);
+        // the client aborted (stop()): stop waiting
+        res.once("close", done);
+      });
+    }
+    return updates.slice(0, limit);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { ok: false, error_code: 500, description: String(err) });
+    });
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const m = URL_RE.exec(url.pathname);
+    const body = await readBody(req);
+    if (!m) return send(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+    const token = decodeURIComponent(m[1] ?? "");
+    const method = m[2] ?? "";
+    const params = { ...Object.fromEntries(url.searchParams), ...parseParams(req.headers["content-type"], body) };
+    const call: FakeTelegramCall = { method, token, params, status: 200, at: Date.now() };
+
+    if (opts.latencyMs) await sleep(opts.latencyMs);
+    const failure = opts.token !== undefined && token !== opts.token
+      ? { status: 401, description: "Unauthorized" }
+      : takeFailure(method);
+    if (failure) {
+      call.status = failure.status;
+      remember(call);
+      if (failure.delayMs) await sleep(failure.delayMs);
+      if (failure.rawBody !== undefined) {
+        res.writeHead(failure.status, { "content-type": "text/html" });
+        return res.end(failure.rawBody);
+      }
+      return send(res, failure.status, {
+        ok: false,
+        error_code: failure.status,
+        description: failure.description ?? DEFAULT_DESCRIPTIONS[failure.status] ?? "Error",
+        ...(failure.retryAfter !== undefined ? { parameters: { retry_after: failure.retryAfter } } : {}),
+      });
+    }
+    remember(call);
+    const handler = handlers.get(method);
+    const result = handler
+      ? await handler(params, call)
+      : method === "getUpdates"
+        ? await getUpdates(params, res)
+        : defaultResult(method, params);
+    if (res.destroyed) return;
+    send(res, 200, { ok: true, result });
+  };
+
+  const remember = (call: FakeTelegramCall) => {
+    if (record) calls.push(call);
+    notifyCalls();
+  };
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const callsOf = (method: string) => calls.filter((c) => c.method === method);
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    botInfo,
+    calls,
+    callsOf,
+    waitForCalls(method, n, timeoutMs = 3_000) {
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => {
+          reject(new Error(`waited ${timeoutMs} ms for ${n} ${method} call(s), saw ${callsOf(method).length}`));
+        }, timeoutMs);
+        const check = () => {
+          const found = callsOf(method);
+          if (found.length >= n) {
+            clearTimeout(deadline);
+            resolve(found);
+          } else {
+            callWaiters.push(check);
+          }
+        };
+        check();
+      });
+    },
+    failNext(n, failure) {
+      failures.push({ left: n, failure });
+    },
+    pushUpdate(...pushed) {
+      for (const u of pushed) {
+        const id = typeof u.update_id === "number" ? u.update_id : nextUpdateId;
+        nextUpdateId = Math.max(nextUpdateId, id + 1);
+        updates.push({ ...u, update_id: id });
+      }
+      notifyPolls();
+    },
+    on(method, handler) {
+      handlers.set(method, handler);
+    },
+    reset() {
+      calls.length = 0;
+      failures = [];
+      handlers = new Map();
+      updates = [];
+      notifyPolls();
+    },
+    async close() {
+      notifyPolls();
+      callWaiters = [];
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** JSON (what grammY sends), or form-encoded with JSON-looking values decoded; multipart is not parsed */
+function parseParams(contentType: string | undefined, body: string): Record<string, unknown> {
+  if (body === "") return {};
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === "application/json") {
+    const parsed: unknown = JSON.parse(body);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  }
+  if (type === "application/x-www-form-urlencoded") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(body)) {
+      try {
+        out[k] = JSON.parse(v);
+      } catch {
+        out[k] = v;
+      }
+    }
+    return out;
+  }
+  return { _raw: body.length > 2048 ? `${body.slice(0, 2048)}…` : body };
+}
+
+function isInline(markup: unknown): boolean {
+  return typeof markup === "object" && markup !== null && "inline_keyboard" in markup;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

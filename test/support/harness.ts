@@ -1,0 +1,300 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { createApp, type App } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { Channel } from "../../src/model/channel.ts";
+import type { Store } from "../../src/store/port.ts";
+import { FAKE_BOT_INFO, startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.ts";
+import { FAKE_VK_CONFIRMATION, FAKE_VK_GROUP_ID, FAKE_VK_SECRET, startFakeVk, vkEvent, vkMessageNew, type FakeVk } from "../fakes/vk-api.ts";
+import { FAKE_WHATSAPP_TOKEN, signWhatsApp, startFakeWhatsApp, waButtonReply, waText, whatsappBatch, type FakeWhatsApp } from "../fakes/whatsapp-api.ts";
+
+/**
+ * The whole service in-process with real SDKs talking to local fake platforms, a
+ * temp DATA_DIR and a clock the test moves. Drivers speak each platform's webhook
+ * format in and read replies back in the platform's own format.
+ */
+export class TestClock {
+  constructor(public t = Date.UTC(2026, 10, 2, 9, 0, 0)) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export const TG_SECRET = "test_tg_secret";
+export const WA_SECRET = "test-wa-app-secret";
+export const WA_VERIFY = "test-wa-verify";
+export const STAFF_TOKEN = "test-staff-token";
+
+/** A reply as the customer sees it: text and one-tap choices (id as sent to the platform). */
+export interface SeenReply {
+  text: string;
+  choices: { id: string; label: string }[];
+  photoUrl?: string;
+  askPhone?: boolean;
+}
+
+export interface Input {
+  text?: string;
+  /** press the button with this id */
+  button?: string;
+  phone?: string;
+  source?: string;
+  /** platform delivery id, to send the same update twice */
+  deliveryId?: string;
+}
+
+export interface Driver {
+  channel: Channel;
+  /** deliver one customer message via the webhook; returns the HTTP status */
+  send(user: string, input: Input): Promise<number>;
+  /** every reply this user got so far, in order */
+  replies(user: string): SeenReply[];
+}
+
+export interface Harness {
+  app: App;
+  store: Store;
+  clock: TestClock;
+  dataDir: string;
+  telegram: FakeTelegram;
+  whatsapp: FakeWhatsApp;
+  vk: FakeVk;
+  drivers: Record<Channel, Driver>;
+  /** send, wait until everything is processed and sent, return the new replies */
+  say(channel: Channel, user: string, input: Input | string): Promise<SeenReply[]>;
+  /** press the choice whose label contains `label` in the user's latest replies */
+  tap(channel: Channel, user: string, label: string | RegExp): Promise<SeenReply[]>;
+  /** move the clock and run what became due */
+  later(ms: number): Promise<void>;
+  staff(method: "GET" | "POST", url: string, body?: unknown): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+let seq = 1000;
+
+export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string } = {}): Promise<Harness> {
+  const telegram = await startFakeTelegram();
+  const whatsapp = await startFakeWhatsApp();
+  const vk = await startFakeVk();
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "frontdesk-test-"));
+  const clock = new TestClock();
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    STAFF_API_TOKEN: STAFF_TOKEN,
+    TELEGRAM_BOT_TOKEN: "123:TEST",
+    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    WHATSAPP_ACCESS_TOKEN: FAKE_WHATSAPP_TOKEN,
+    WHATSAPP_PHONE_NUMBER_ID: "109876543210987",
+    WHATSAPP_APP_SECRET: WA_SECRET,
+    WHATSAPP_VERIFY_TOKEN: WA_VERIFY,
+    WHATSAPP_API_BASE: whatsapp.apiBase,
+    VK_GROUP_TOKEN: "vk-test-token",
+    VK_GROUP_ID: String(FAKE_VK_GROUP_ID),
+    VK_CALLBACK_SECRET: FAKE_VK_SECRET,
+    VK_CONFIRMATION_CODE: FAKE_VK_CONFIRMATION,
+    VK_API_BASE: vk.apiBase,
+    ...opts.env,
+  });
+  const app = await createApp(config, {
+    now: clock.now,
+    logger: pino({ level: "silent" }),
+    telegram: { botInfo: FAKE_BOT_INFO },
+    pollMs: 50,
+    ...(opts.store ? { store: opts.store } : {}),
+  });
+  const http = app.http;
+
+  const post = async (url: string, payload: string, headers: Record<string, string>) =>
+    (await http.inject({ method: "POST", url, payload, headers: { "content-type": "application/json", ...headers } })).statusCode;
+
+  const tgDriver: Driver = {
+    channel: "telegram",
+    async send(user, input) {
+      const id = input.deliveryId ? Number(input.deliveryId) : ++seq;
+      const from = { id: Number(user), is_bot: false, first_name: "Аристарх", language_code: "ru" };
+      const chat = { id: Number(user), type: "private", first_name: "Аристарх" };
+      const update = input.button
+        ? { update_id: id, callback_query: { id: `cb${id}`, from, chat_instance: "1", data: input.button, message: { message_id: id, date: 1, chat } } }
+        : {
+            update_id: id,
+            message: {
+              message_id: id,
+              date: Math.floor(clock.now() / 1000),
+              from,
+              chat,
+              ...(input.phone ? { contact: { phone_number: input.phone, first_name: "Аристарх", user_id: Number(user) } } : {}),
+              ...(input.text !== undefined ? { text: input.source ? `/start ${input.source}` : input.text } : input.source ? { text: `/start ${input.source}` } : {}),
+            },
+          };
+      return post("/webhooks/telegram", JSON.stringify(update), { "x-telegram-bot-api-secret-token": TG_SECRET });
+    },
+    replies(user) {
+      return telegram.calls
+        .filter((c) => (c.method === "sendMessage" || c.method === "sendPhoto") && String(c.params.chat_id) === user && c.status === 200)
+        .map((c) => {
+          const markup = c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][]; keyboard?: unknown } | undefined;
+          return {
+            text: String(c.params.text ?? c.params.caption ?? ""),
+            choices: (markup?.inline_keyboard ?? []).flat().map((b) => ({ id: b.callback_data, label: b.text })),
+            ...(c.params.photo ? { photoUrl: String(c.params.photo) } : {}),
+            ...(markup?.keyboard ? { askPhone: true } : {}),
+          };
+        });
+    },
+  };
+
+  const waDriver: Driver = {
+    channel: "whatsapp",
+    async send(user, input) {
+      const wamid = input.deliveryId ?? `wamid.test${++seq}`;
+      const msg = input.button
+        ? waButtonReply(user, input.button, input.button, { id: wamid, at: clock.now() })
+        : waText(user, input.source ? input.source : (input.text ?? ""), { id: wamid, at: clock.now() });
+      const body = JSON.stringify(whatsappBatch([msg]));
+      return post("/webhooks/whatsapp", body, { "x-hub-signature-256": signWhatsApp(body, WA_SECRET) });
+    },
+    replies(user) {
+      return whatsapp
+        .messages()
+        .filter((c) => c.body.to === user)
+        .map((c) => {
+          const b = c.body as any;
+          if (b.type === "interactive") {
+            const i = b.interactive;
+            const choices =
+              i.type === "button"
+                ? i.action.buttons.map((x: any) => ({ id: x.reply.id, label: x.reply.title }))
+                : i.action.sections.flatMap((s: any) => s.rows.map((r: any) => ({ id: r.id, label: r.title })));
+            return { text: i.body.text, choices };
+          }
+          if (b.type === "image") return { text: b.image.caption ?? "", choices: [], photoUrl: b.image.link };
+          if (b.type === "template") return { text: `[template ${b.template.name}]`, choices: [] };
+          return { text: b.text.body, choices: [] };
+        });
+    },
+  };
+
+  const vkDriver: Driver = {
+    channel: "vk",
+    async send(user, input) {
+      const object = vkMessageNew({
+        peerId: Number(user),
+        text: input.text ?? "",
+        ...(input.button ? { payload: { b: input.button } } : {}),
+        ...(input.source ? { ref: input.source } : {}),
+        date: Math.floor(clock.now() / 1000),
+      });
+      const event = vkEvent("message_new", object, { eventId: input.deliveryId ?? `ev${++seq}` });
+      return post("/webhooks/vk", JSON.stringify(event), {});
+    },
+    replies(user) {
+      return vk
+        .delivered()
+        .filter((d) => d.peerId === user)
+        .map((d) => {
+          const kb = d.keyboard as { buttons?: { action: { label: string; payload?: string } }[][] } | undefined;
+          const choices = (kb?.buttons ?? []).flat().map((b) => ({ id: JSON.parse(b.action.payload ?? "{}").b as string, label: b.action.label }));
+          return { text: d.text, choices };
+        });
+    },
+  };
+
+  const webDriver: Driver = {
+    channel: "web",
+    async send(user, input) {
+      const body = {
+        session: user,
+        id: input.deliveryId ?? `m${++seq}x${Math.random().toString(36).slice(2, 8)}`,
+        ...(input.text !== undefined ? { text: input.text } : {}),
+        ...(input.button ? { buttonId: input.button } : {}),
+        ...(input.phone ? { phone: input.phone } : {}),
+        ...(input.source ? { source: input.source, text: input.text ?? "/start" } : {}),
+      };
+      return post("/webchat/api/messages", JSON.stringify(body), {});
+    },
+    replies(user) {
+      return webReplies.get(user) ?? [];
+    },
+  };
+  // The web chat is read the way the page reads it: GET /webchat/api/messages.
+  const webReplies = new Map<string, SeenReply[]>();
+  const pullWeb = async (user: string) => {
+    const seen = webReplies.get(user) ?? [];
+    const res = await http.inject({ method: "GET", url: `/webchat/api/messages?session=${user}&after=-1&wait=0` });
+    const { messages } = res.json() as { messages: any[] };
+    webReplies.set(
+      user,
+      messages.map((m) => ({
+        text: m.text,
+        choices: [...(m.buttons ?? []).flat(), ...(m.list?.rows ?? [])].map((c: any) => ({ id: c.id, label: c.label })),
+        ...(m.photoUrl ? { photoUrl: m.photoUrl } : {}),
+        ...(m.askPhone ? { askPhone: true } : {}),
+      })),
+    );
+    return seen.length;
+  };
+
+  const drivers: Record<Channel, Driver> = { telegram: tgDriver, whatsapp: waDriver, vk: vkDriver, web: webDriver };
+
+  const harness: Harness = {
+    app,
+    store: app.store,
+    clock,
+    dataDir,
+    telegram,
+    whatsapp,
+    vk,
+    drivers,
+    async say(channel, user, input) {
+      const d = drivers[channel];
+      if (channel === "web") await pullWeb(user);
+      const before = d.replies(user).length;
+      const status = await d.send(user, typeof input === "string" ? { text: input } : input);
+      if (status >= 300) throw new Error(`${channel} webhook answered ${status}`);
+      await app.idle();
+      if (channel === "web") await pullWeb(user);
+      return d.replies(user).slice(before);
+    },
+    async tap(channel, user, label) {
+      const all = drivers[channel].replies(user);
+      for (let i = all.length - 1; i >= 0; i--) {
+        const hit = all[i]!.choices.find((c) => (typeof label === "string" ? c.label.includes(label) : label.test(c.label)));
+        if (hit) return harness.say(channel, user, { button: hit.id });
+      }
+      throw new Error(`no choice matching ${label} in replies to ${user}: ${JSON.stringify(all.slice(-2))}`);
+    },
+    async later(ms) {
+      clock.advance(ms);
+      await app.tick();
+      await app.idle();
+    },
+    async staff(method, url, body) {
+      const res = await http.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${STAFF_TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { payload: JSON.stringify(body) } : {}),
+      });
+      await app.idle();
+      return { status: res.statusCode, json: res.body ? res.json() : undefined };
+    },
+    async close() {
+      await app.close();
+      await Promise.all([telegram.close(), whatsapp.close(), vk.close()]);
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export { vkEvent, vkMessageNew, whatsappBatch, waText, signWhatsApp };
