@@ -94,7 +94,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     return `${publicUrl}/?start=${payload}`;
   };
 
-  const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
 
   // eslint-disable-next-line prefer-const
   let workerPump: Pump<JournalEntry>;
@@ -116,7 +116,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     onOutbox: () => senderPump.wake(),
     enqueue: ingest,
   });
-  const sender = new Sender({ store, adapters, now, log, enqueue: ingest });
+  // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
+  // clock (`now`) drives the journey, timers and the WhatsApp window.
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -131,7 +133,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     name: "sender",
     concurrency: 32,
     pollMs,
-    claim: (max) => store.claimOutbox(max, 60_000, now()),
+    claim: (max) => store.claimOutbox(max, 60_000, Date.now()),
     handle: (item) => sender.deliver(item),
     onError: (err) => log.error({ err }, "sender"),
   });

@@ -123,6 +123,10 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
     { ref: shop.stop, path: "stop" },
     ...shop.intents.map((i, n) => ({ ref: i.next, path: `intents.${n}.next` })),
     ...Object.entries(shop.deepLinks.audiences).map(([k, v]) => ({ ref: v.next, path: `deepLinks.audiences.${k}.next` })),
+    ...Object.entries(shop.audiences).flatMap(([a, o]) => [
+      ...(o.menu ? [{ ref: o.menu, path: `audiences.${a}.menu` }] : []),
+      ...(o.person ? [{ ref: o.person, path: `audiences.${a}.person` }] : []),
+    ]),
     ...(["order_delivered", "repeat_due", "lapse_due", "referral_rewarded", "handback"] as const).map((k) => ({
       ref: shop.events[k],
       path: `events.${k}`,

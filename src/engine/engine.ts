@@ -97,10 +97,14 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
     if (isCommand(msg.text, shop.words.stop)) return runFrom(turn, shop.stop);
     return;
   }
-  if (msg.buttonId === PERSON_ID || isCommand(msg.text, shop.words.person)) return runFrom(turn, shop.person);
+  if (msg.buttonId === PERSON_ID || isCommand(msg.text, shop.words.person)) {
+    return runFrom(turn, shop.audiences[contact.audience]?.person ?? shop.person);
+  }
   if (isCommand(msg.text, shop.words.stop)) return runFrom(turn, shop.stop);
   if (msg.text?.trim() === "/start") return runFrom(turn, firstContact ? shop.entry : shop.menu);
-  if (msg.buttonId === MENU_ID || isCommand(msg.text, shop.words.menu)) return runFrom(turn, shop.menu);
+  if (msg.buttonId === MENU_ID || isCommand(msg.text, shop.words.menu)) {
+    return runFrom(turn, shop.audiences[contact.audience]?.menu ?? shop.menu);
+  }
   if (firstContact) return runFrom(turn, shop.entry);
 
   if (conv.awaiting) {

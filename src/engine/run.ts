@@ -5,7 +5,7 @@ import { interpret } from "./answers.ts";
 import { getStep, resolveStepRef } from "./bundle.ts";
 import { placeOrderLifecycle } from "./lifecycle.ts";
 import type { Step } from "./schema.ts";
-import { durationMs, fill, money } from "./text.ts";
+import { durationMs, fill, grams, money } from "./text.ts";
 import type { Turn } from "./turn.ts";
 
 /**
@@ -36,7 +36,7 @@ export function runFrom(turn: Turn, ref: string): void {
     turn.conv.flow = f;
     turn.conv.step = s;
     turn.conv.awaiting = null;
-    if (def.stage) turn.reach(def.stage, `step ${f}.${s}`);
+    if (def.stage) turn.reachForward(def.stage, `step ${f}.${s}`);
     target = execute(turn, def, `${f}.${s}`);
   }
 }
@@ -66,7 +66,10 @@ function pickChoices(turn: Turn, def: Extract<Step, { kind: "pick" }>): Choice[]
           .map((p) => ({
             id: p.id,
             label: p.title[l],
-            description: `${Math.round(p.price)} ${catalogue.currency}${p.protein !== undefined ? ` · ${p.protein} g` : ""}`,
+            description: [
+              money(Math.round(p.price * 100), catalogue.currency, l),
+              ...(p.protein !== undefined ? [`${grams(p.protein, l)} ${l === "ru" ? "белка" : "protein"}`] : []),
+            ].join(" · "),
           }));
   return [...fromCatalogue, ...optionChoices(turn, def.options)];
 }
@@ -168,6 +171,9 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
       const last = turn.orders.find((o) => o.status !== "cancelled");
       if (!last) return def.none;
       conv.cart = repriced(turn, last.lines);
+      // One tap on any channel: what the last order knew fills what this chat does not.
+      const known: Record<string, string | undefined> = { delivery: last.delivery, address: last.address, phone: last.phone };
+      for (const [k, v] of Object.entries(known)) if (v && (conv.vars[k] === undefined || conv.vars[k] === "")) conv.vars[k] = v;
       return def.next;
     }
     case "order":
@@ -225,7 +231,7 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
   if (conv.cart.length === 0) return def.next;
   const id = turn.input.newId("ord");
   const scope = turn.scope();
-  const phone = def.phone ? fill(def.phone, scope) : contact.phone;
+  const phone = (def.phone ? fill(def.phone, scope) : "") || contact.phone;
   const order: Order = {
     id,
     number: `${new Date(turn.now).toISOString().slice(2, 10).replace(/-/g, "")}-${id.slice(-4).toUpperCase()}`,
@@ -363,7 +369,11 @@ export function retry(turn: Turn): void {
   const retryKey = def.kind === "ask" ? def.retry : "engine.not_understood";
   if (failures >= maxFailures) {
     turn.touch("note", `not understood ${failures}× at ${awaiting.step}`, { data: { stalled: awaiting.step } });
-    const choices = [...(awaiting.choices ?? []), turn.choice(PERSON_ID, "engine.person_option"), turn.choice(MENU_ID, "engine.menu_option")];
+    const offered = awaiting.choices ?? [];
+    const person = turn.choice(PERSON_ID, "engine.person_option");
+    const menu = turn.choice(MENU_ID, "engine.menu_option");
+    const has = (c: { id: string; label: string }) => offered.some((o) => o.id === c.id || o.label === c.label);
+    const choices = [...offered, ...[person, menu].filter((c) => !has(c))];
     turn.say({ text: `${turn.t(retryKey)}\n\n${turn.t("engine.offer_person")}`, choices });
     turn.conv.awaiting = { ...awaiting, failures, choices };
     return;

@@ -298,6 +298,10 @@ export const ShopSchema = z
       })
       .strict()
       .default({ repeatAfterDays: 12, lapseFactor: 1.75, churnAfterDays: 60, referralBonus: 300, joinBonus: 100 }),
+    /** per-audience overrides of where "menu" and "a person" go (a partner's person is the partners' queue) */
+    audiences: z
+      .partialRecord(z.enum(AUDIENCES), z.object({ menu: StepId.optional(), person: StepId.optional() }).strict())
+      .default({}),
     /** a queue per audience, for the staff inbox */
     queues: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })),
     /** shop facts available to texts as {{shop.<key>}} */

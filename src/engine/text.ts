@@ -48,3 +48,9 @@ export function durationMs(d: string): number {
   if (!m) throw new Error(`bad duration ${d}`);
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
+
+/** 1.5 → "1,5 г" / "1.5 g" */
+export function grams(n: number, locale: Locale): string {
+  const v = n.toLocaleString(locale === "ru" ? "ru-RU" : "en-US", { maximumFractionDigits: 1 });
+  return `${v} ${locale === "ru" ? "г" : "g"}`;
+}

@@ -13,7 +13,7 @@ import {
 import type { InboundEvent } from "../model/inbound.ts";
 import type { Choice, OutboundMessage } from "../model/outbound.ts";
 import type { Bundle } from "./bundle.ts";
-import { money, text, type TemplateScope } from "./text.ts";
+import { grams, money, text, type TemplateScope } from "./text.ts";
 
 /** Builds links that carry a deep-link payload back to the shop, per channel. */
 export type LinkBuilder = (channel: Channel, payload: string) => string;
@@ -102,9 +102,12 @@ export class Turn {
             title: product.title[l],
             description: product.description[l],
             price: money(Math.round(product.price * 100), catalogue.currency, l),
-            protein: product.protein ?? "",
-            sugar: product.sugar ?? "",
-            weight: product.weight ?? "",
+            protein: product.protein !== undefined ? grams(product.protein, l) : "",
+            sugar: product.sugar !== undefined ? grams(product.sugar, l) : "",
+            weight: product.weight !== undefined ? grams(product.weight, l) : "",
+            photo: product.photo ?? "",
+            /** the comparison criterion: price per 100 g */
+            per100g: product.weight ? money(Math.round((product.price * 100 * 100) / product.weight), catalogue.currency, l) : "",
           }
         : undefined,
       category: category ? { id: category.id, title: category.title[l] } : undefined,
@@ -114,6 +117,11 @@ export class Turn {
           .join("\n"),
         total: money(cartTotal, catalogue.currency, l),
         count: this.conv.cart.reduce((s, line) => s + line.qty, 0),
+      },
+      lifecycle: {
+        join_bonus: shop.lifecycle.joinBonus,
+        referral_bonus: shop.lifecycle.referralBonus,
+        repeat_days: this.contact.orderIntervalDays ?? shop.lifecycle.repeatAfterDays,
       },
       ...extra,
     };

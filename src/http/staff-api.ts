@@ -203,7 +203,7 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
     });
 
     api.post<{ Params: { id: string } }>("/api/outbox/:id/requeue", async (req, reply) => {
-      await store.requeueOutbox(req.params.id, deps.now());
+      await store.requeueOutbox(req.params.id, Date.now());
       return reply.code(202).send({ ok: true });
     });
 

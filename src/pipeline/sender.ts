@@ -14,6 +14,7 @@ import { RateLimiter } from "./rate-limit.ts";
 export interface SenderDeps {
   store: Store;
   adapters: Map<Channel, ChannelAdapter>;
+  /** wall-clock time: rate limits and retry delays are physical, whatever the business clock says */
   now: () => number;
   log: Logger;
   enqueue: (events: InboundEvent[]) => Promise<unknown>;

@@ -156,7 +156,8 @@ export class Worker {
           hints: conv.hints,
           createdAt: now,
           attempts: 0,
-          notBefore: now,
+          notBefore: 0, // due at once; retries set wall-clock times
+
           status: "pending",
         });
       }

@@ -19,9 +19,19 @@ function pad(n: number, len: number): string {
   return n.toString(36).padStart(len, "0");
 }
 
+// one getrandom per 512 ids instead of one per id
+const POOL_IDS = 512;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
 function randomPart(): string {
+  if (poolAt >= pool.length) {
+    pool = randomBytes(6 * POOL_IDS);
+    poolAt = 0;
+  }
   // 6 bytes = 48 bits; 8 base36 chars hold ~41 of them.
-  const n = randomBytes(6).readUIntBE(0, 6) % 36 ** RAND_LEN;
+  const n = pool.readUIntBE(poolAt, 6) % 36 ** RAND_LEN;
+  poolAt += 6;
   return pad(n, RAND_LEN);
 }
 

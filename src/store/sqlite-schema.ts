@@ -3,8 +3,12 @@
  * the other columns are copies of the fields that queries filter or sort on, plus the
  * mutable delivery state of journal entries and outbox items.
  *
- * The two queues keep a "head" table (one row per conversation with work waiting), so
- * a claim reads O(conversations) rows instead of walking every waiting entry.
+ * Both queues mark one "head" per conversation (its oldest waiting item), so a claim
+ * reads only claimable heads instead of walking every waiting entry.
+ *
+ * Every index is a page written per commit that touches it (WAL frames are the cost
+ * of a step), so the hot tables carry only the indexes a claim or lookup needs;
+ * owner reports scan. Partial indexes keep hot rows out of the rarely-read ones.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -17,10 +21,11 @@ CREATE TABLE IF NOT EXISTS seen (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS seen_at ON seen(at);
 
--- live ('pending' | 'claimed') and parked ('dead') entries; done entries are deleted
+-- waiting ('pending', claimed or not) and parked ('dead') entries; done ones are
+-- deleted. The id ends in the seq ("in_…-<seq36>"), so it needs no index of its own.
 CREATE TABLE IF NOT EXISTS journal (
-  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-  id               TEXT NOT NULL UNIQUE,
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL,
   conversation_key TEXT NOT NULL,
   status           TEXT NOT NULL,
   attempts         INTEGER NOT NULL DEFAULT 0,
@@ -30,16 +35,16 @@ CREATE TABLE IF NOT EXISTS journal (
   error            TEXT,
   event            TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_live ON journal(conversation_key, seq) WHERE status <> 'dead';
+CREATE INDEX IF NOT EXISTS journal_live ON journal(conversation_key, seq) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS journal_dead ON journal(seq) WHERE status = 'dead';
 
--- the oldest live entry of each conversation; claimed_until mirrors its lease
+-- the oldest pending entry of each conversation, by its seq; claimed_until mirrors
+-- the entry's lease
 CREATE TABLE IF NOT EXISTS journal_heads (
-  conversation_key TEXT PRIMARY KEY,
-  seq              INTEGER NOT NULL,
+  seq              INTEGER PRIMARY KEY,
+  conversation_key TEXT NOT NULL,
   claimed_until    INTEGER
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS journal_heads_seq ON journal_heads(seq);
+);
 
 -- contacts -------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS contacts (
@@ -58,9 +63,6 @@ CREATE TABLE IF NOT EXISTS contacts (
 CREATE INDEX IF NOT EXISTS contacts_phone ON contacts(phone) WHERE phone IS NOT NULL;
 CREATE INDEX IF NOT EXISTS contacts_referral ON contacts(referral_code);
 CREATE INDEX IF NOT EXISTS contacts_referred_by ON contacts(referred_by) WHERE referred_by IS NOT NULL;
-CREATE INDEX IF NOT EXISTS contacts_updated ON contacts(updated_at) WHERE merged_into IS NULL;
-CREATE INDEX IF NOT EXISTS contacts_audience ON contacts(audience, updated_at) WHERE merged_into IS NULL;
-CREATE INDEX IF NOT EXISTS contacts_balance ON contacts(balance) WHERE merged_into IS NULL;
 
 CREATE TABLE IF NOT EXISTS identities (
   channel    TEXT NOT NULL,
@@ -89,11 +91,8 @@ CREATE TABLE IF NOT EXISTS conversations (
   updated_at INTEGER NOT NULL,
   data       TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id, updated_at);
-CREATE INDEX IF NOT EXISTS conversations_handoff ON conversations(in_handoff, updated_at);
-CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated_at);
-CREATE INDEX IF NOT EXISTS conversations_step ON conversations(flow, step)
-  WHERE step IS NOT NULL AND in_handoff = 0;
+CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id);
+CREATE INDEX IF NOT EXISTS conversations_handoff ON conversations(updated_at) WHERE in_handoff = 1;
 
 -- one row per named timer of a conversation; fired once its event is journalled
 CREATE TABLE IF NOT EXISTS timers (
@@ -140,6 +139,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts         INTEGER NOT NULL,
   not_before       INTEGER NOT NULL,
   claimed_until    INTEGER,
+  -- set on the conversation's head only: max(not_before, claimed_until)
+  ready_at         INTEGER,
   last_error       TEXT,
   platform_ids     TEXT,
   delivery_status  TEXT,
@@ -149,15 +150,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   UNIQUE (conversation_key, seq)
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(conversation_key, seq) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS outbox_status ON outbox(status);
-
--- the lowest pending item of each conversation, ready at max(not_before, lease end)
-CREATE TABLE IF NOT EXISTS outbox_heads (
-  conversation_key TEXT PRIMARY KEY,
-  rid              INTEGER NOT NULL,
-  ready_at         INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS outbox_heads_ready ON outbox_heads(ready_at);
+CREATE INDEX IF NOT EXISTS outbox_ready ON outbox(ready_at) WHERE ready_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(status) WHERE status IN ('held', 'dead');
 
 CREATE TABLE IF NOT EXISTS outbox_platform_ids (
   channel     TEXT NOT NULL,

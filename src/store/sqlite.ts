@@ -79,6 +79,8 @@ interface TimerRow {
   chat_id: string;
 }
 
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ["pending", "sent", "held", "dead"];
+
 const JOURNAL_COLS = "seq, id, conversation_key, status, attempts, enqueued_at, error, event";
 const OUTBOX_COLS =
   "rid, id, conversation_key, status, attempts, not_before, claimed_until, last_error, platform_ids, delivery_status, data";
@@ -89,57 +91,45 @@ function prepareAll(db: Db) {
     // journal
     seenInsert: p("INSERT INTO seen(key, at) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
     seenPrune: p("DELETE FROM seen WHERE at < ?"),
+    journalMaxSeq: p<{ seq: number | null }>("SELECT max(seq) AS seq FROM journal"),
+    journalHasPending: p<{ one: number }>(
+      "SELECT 1 AS one FROM journal WHERE conversation_key = ? AND status = 'pending' LIMIT 1",
+    ),
     journalInsert: p(
-      "INSERT INTO journal(id, conversation_key, status, attempts, enqueued_at, event) VALUES (?, ?, 'pending', 0, ?, ?)",
+      `INSERT INTO journal(seq, id, conversation_key, status, attempts, enqueued_at, event)
+       VALUES (?, ?, ?, 'pending', 0, ?, ?)`,
     ),
-    journalById: p<JournalRow>(`SELECT ${JOURNAL_COLS} FROM journal WHERE id = ?`),
+    journalGet: p<JournalRow>(`SELECT ${JOURNAL_COLS} FROM journal WHERE seq = ? AND id = ?`),
     journalClaim: p<JournalRow>(
-      `UPDATE journal SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-       WHERE seq = ? AND status <> 'dead' RETURNING ${JOURNAL_COLS}`,
+      `UPDATE journal SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+       WHERE seq = ? AND status = 'pending' RETURNING ${JOURNAL_COLS}`,
     ),
-    journalRelease: p(
-      "UPDATE journal SET status = ?, error = ?, claimed_by = NULL, claimed_until = NULL WHERE seq = ?",
+    journalUnclaim: p("UPDATE journal SET error = ?, claimed_by = NULL, claimed_until = NULL WHERE seq = ?"),
+    journalPark: p(
+      "UPDATE journal SET status = 'dead', error = ?, claimed_by = NULL, claimed_until = NULL WHERE seq = ?",
     ),
     journalDelete: p("DELETE FROM journal WHERE seq = ?"),
-    journalOldestLive: p<{ seq: number; claimed_until: number | null }>(
-      "SELECT seq, claimed_until FROM journal WHERE conversation_key = ? AND status <> 'dead' ORDER BY seq LIMIT 1",
+    journalOldestPending: p<{ seq: number; claimed_until: number | null }>(
+      `SELECT seq, claimed_until FROM journal WHERE conversation_key = ? AND status = 'pending'
+       ORDER BY seq LIMIT 1`,
     ),
-    journalLiveCount: p<{ n: number }>("SELECT count(*) AS n FROM journal WHERE status <> 'dead'"),
+    journalPendingCount: p<{ n: number }>("SELECT count(*) AS n FROM journal WHERE status = 'pending'"),
     journalDead: p<JournalRow>(`SELECT ${JOURNAL_COLS} FROM journal WHERE status = 'dead' ORDER BY seq DESC LIMIT ?`),
-    headInsertIfAbsent: p(
-      "INSERT INTO journal_heads(conversation_key, seq, claimed_until) VALUES (?, ?, NULL) ON CONFLICT(conversation_key) DO NOTHING",
-    ),
-    headUpsert: p(
-      `INSERT INTO journal_heads(conversation_key, seq, claimed_until) VALUES (?, ?, ?)
-       ON CONFLICT(conversation_key) DO UPDATE SET seq = excluded.seq, claimed_until = excluded.claimed_until`,
-    ),
-    headDelete: p("DELETE FROM journal_heads WHERE conversation_key = ?"),
-    headSetLease: p("UPDATE journal_heads SET claimed_until = ? WHERE conversation_key = ?"),
-    headsReady: p<{ conversation_key: string; seq: number }>(
-      `SELECT conversation_key, seq FROM journal_heads
+    headInsert: p("INSERT INTO journal_heads(seq, conversation_key, claimed_until) VALUES (?, ?, ?)"),
+    headDelete: p("DELETE FROM journal_heads WHERE seq = ?"),
+    headSetLease: p("UPDATE journal_heads SET claimed_until = ? WHERE seq = ?"),
+    headsReady: p<{ seq: number; conversation_key: string }>(
+      `SELECT seq, conversation_key FROM journal_heads
        WHERE claimed_until IS NULL OR claimed_until <= ? ORDER BY seq LIMIT ?`,
     ),
 
     // conversations
-    conversationUpsert: p(
-      `INSERT INTO conversations(key, contact_id, flow, step, in_handoff, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET contact_id = excluded.contact_id, flow = excluded.flow, step = excluded.step,
-         in_handoff = excluded.in_handoff, updated_at = excluded.updated_at, data = excluded.data`,
-    ),
     conversationGet: p<{ data: string }>("SELECT data FROM conversations WHERE key = ?"),
     conversationsRepoint: p(
       "UPDATE conversations SET contact_id = ?, data = json_set(data, '$.contactId', ?) WHERE contact_id = ?",
     ),
 
     // contacts
-    contactUpsert: p(
-      `INSERT INTO contacts(id, phone, referral_code, referred_by, audience, source, balance, merged_into, created_at, updated_at, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET phone = excluded.phone, referral_code = excluded.referral_code,
-         referred_by = excluded.referred_by, audience = excluded.audience, source = excluded.source,
-         balance = excluded.balance, merged_into = excluded.merged_into, created_at = excluded.created_at,
-         updated_at = excluded.updated_at, data = excluded.data`,
-    ),
     contactGet: p<{ data: string }>("SELECT data FROM contacts WHERE id = ?"),
     contactByPhone: p<{ data: string }>(
       "SELECT data FROM contacts WHERE phone = ? ORDER BY merged_into IS NOT NULL, created_at LIMIT 1",
@@ -189,25 +179,43 @@ function prepareAll(db: Db) {
       `INSERT INTO outbox(id, conversation_key, seq, channel, status, attempts, not_before, last_error,
          platform_ids, delivery_status, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    outboxLowestPending: p<{ rid: number; not_before: number; claimed_until: number | null }>(
-      "SELECT rid, not_before, claimed_until FROM outbox WHERE conversation_key = ? AND status = 'pending' ORDER BY seq LIMIT 1",
+    outboxLowestPending: p<{ rid: number; not_before: number; claimed_until: number | null; ready_at: number | null }>(
+      `SELECT rid, not_before, claimed_until, ready_at FROM outbox
+       WHERE conversation_key = ? AND status = 'pending' ORDER BY seq LIMIT 1`,
+    ),
+    outboxMarkedHeads: p<{ rid: number }>(
+      "SELECT rid FROM outbox WHERE conversation_key = ? AND status = 'pending' AND ready_at IS NOT NULL",
+    ),
+    outboxSetReady: p("UPDATE outbox SET ready_at = ? WHERE rid = ?"),
+    outboxReady: p<{ rid: number }>(
+      "SELECT rid FROM outbox WHERE ready_at IS NOT NULL AND ready_at <= ? ORDER BY ready_at LIMIT ?",
     ),
     outboxClaim: p<OutboxRow>(
-      `UPDATE outbox SET claimed_until = ? WHERE rid = ? AND status = 'pending' RETURNING ${OUTBOX_COLS}`,
+      `UPDATE outbox SET claimed_until = ?, ready_at = max(not_before, ?)
+       WHERE rid = ? AND status = 'pending' RETURNING ${OUTBOX_COLS}`,
+    ),
+    outboxState: p<{ rid: number; status: OutboxStatus; conversation_key: string }>(
+      "SELECT rid, status, conversation_key FROM outbox WHERE id = ?",
     ),
     outboxSent: p<{ rid: number; conversation_key: string; channel: string }>(
-      `UPDATE outbox SET status = 'sent', platform_ids = ?, sent_at = ?, claimed_until = NULL
+      `UPDATE outbox SET status = 'sent', platform_ids = ?, sent_at = ?, claimed_until = NULL, ready_at = NULL
        WHERE id = ? RETURNING rid, conversation_key, channel`,
     ),
-    outboxRetry: p<{ conversation_key: string }>(
-      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?, claimed_until = NULL
-       WHERE id = ? RETURNING conversation_key`,
+    // a pending item keeps its status column untouched: writing it would touch the indexes on status
+    outboxRetryPending: p(
+      `UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, claimed_until = NULL, ready_at = NULL
+       WHERE rid = ?`,
+    ),
+    outboxRetryParked: p(
+      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?,
+         claimed_until = NULL, ready_at = NULL WHERE rid = ?`,
     ),
     outboxFailed: p<{ conversation_key: string }>(
-      "UPDATE outbox SET status = ?, last_error = ?, claimed_until = NULL WHERE id = ? RETURNING conversation_key",
+      `UPDATE outbox SET status = ?, last_error = ?, claimed_until = NULL, ready_at = NULL
+       WHERE id = ? RETURNING conversation_key`,
     ),
     outboxRequeue: p<{ conversation_key: string }>(
-      `UPDATE outbox SET status = 'pending', attempts = 0, not_before = ?, claimed_until = NULL
+      `UPDATE outbox SET status = 'pending', attempts = 0, not_before = ?, claimed_until = NULL, ready_at = NULL
        WHERE id = ? AND status IN ('held', 'dead') RETURNING conversation_key`,
     ),
     outboxDelivery: p("UPDATE outbox SET delivery_status = ? WHERE id = ?"),
@@ -218,15 +226,6 @@ function prepareAll(db: Db) {
     platformIdPut: p(
       `INSERT INTO outbox_platform_ids(channel, platform_id, outbox_rid) VALUES (?, ?, ?)
        ON CONFLICT(channel, platform_id) DO UPDATE SET outbox_rid = excluded.outbox_rid`,
-    ),
-    outboxHeadUpsert: p(
-      `INSERT INTO outbox_heads(conversation_key, rid, ready_at) VALUES (?, ?, ?)
-       ON CONFLICT(conversation_key) DO UPDATE SET rid = excluded.rid, ready_at = excluded.ready_at`,
-    ),
-    outboxHeadDelete: p("DELETE FROM outbox_heads WHERE conversation_key = ?"),
-    outboxHeadSetReady: p("UPDATE outbox_heads SET ready_at = ? WHERE conversation_key = ?"),
-    outboxHeadsReady: p<{ conversation_key: string; rid: number }>(
-      "SELECT conversation_key, rid FROM outbox_heads WHERE ready_at <= ? ORDER BY ready_at LIMIT ?",
     ),
 
     // timers
@@ -281,6 +280,62 @@ function toOutbox(row: OutboxRow): OutboxItem {
   return item;
 }
 
+/** journal ids end in "-<seq base36>": the row is found by its primary key */
+function entrySeq(id: string): number | null {
+  const dash = id.lastIndexOf("-");
+  if (dash < 0) return null;
+  const n = parseInt(id.slice(dash + 1), 36);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+type SqlValue = string | number | null;
+
+/**
+ * An upsert that names an indexed column in its UPDATE only when the value changed:
+ * SQLite rewrites an index whose column is SET even to the same value, and every
+ * rewritten page is one more WAL frame per step.
+ */
+class RowWriter {
+  private readonly read: Database.Statement<unknown[], Record<string, unknown>>;
+  private readonly insert: Stmt;
+  private readonly updates = new Map<number, Stmt>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly key: string,
+    private readonly indexed: readonly string[],
+    private readonly plain: readonly string[],
+  ) {
+    const cols = [key, ...indexed, ...plain];
+    this.read = db.prepare(`SELECT ${indexed.join(", ")} FROM ${table} WHERE ${key} = ?`);
+    this.insert = db.prepare(`INSERT INTO ${table}(${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`);
+  }
+
+  write(keyValue: string, row: Record<string, SqlValue>): void {
+    const old = this.read.get(keyValue);
+    if (!old) {
+      this.insert.run(keyValue, ...this.indexed.map((c) => row[c]), ...this.plain.map((c) => row[c]));
+      return;
+    }
+    let mask = 0;
+    const changed: SqlValue[] = [];
+    this.indexed.forEach((c, i) => {
+      if (old[c] !== row[c]) {
+        mask |= 1 << i;
+        changed.push(row[c] ?? null);
+      }
+    });
+    let update = this.updates.get(mask);
+    if (!update) {
+      const cols = [...this.indexed.filter((_, i) => mask & (1 << i)), ...this.plain];
+      update = this.db.prepare(`UPDATE ${this.table} SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE ${this.key} = ?`);
+      this.updates.set(mask, update);
+    }
+    update.run(...changed, ...this.plain.map((c) => row[c]), keyValue);
+  }
+}
+
 function limitOf(limit: number | undefined): number {
   return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
 }
@@ -314,6 +369,8 @@ function unionIdentities(into: Identity[], from: Identity[]): Identity[] {
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly s: Statements;
+  private readonly contacts: RowWriter;
+  private readonly conversations: RowWriter;
   private readonly dynamic = new Map<string, Stmt>();
   private readonly clock: () => number;
   private lastPrune = Number.NEGATIVE_INFINITY;
@@ -324,6 +381,20 @@ export class SqliteStore implements Store {
   ) {
     this.clock = opts.clock ?? Date.now;
     this.s = prepareAll(db);
+    this.contacts = new RowWriter(
+      db,
+      "contacts",
+      "id",
+      ["phone", "referral_code", "referred_by"],
+      ["audience", "source", "balance", "merged_into", "created_at", "updated_at", "data"],
+    );
+    this.conversations = new RowWriter(
+      db,
+      "conversations",
+      "key",
+      ["contact_id"],
+      ["flow", "step", "in_handoff", "updated_at", "data"],
+    );
   }
 
   /** `path` is a database file (its folder is created) or ":memory:". */
@@ -367,18 +438,31 @@ export class SqliteStore implements Store {
     return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
   }
 
-  /** re-derive a conversation's journal head from its oldest live entry */
-  private refreshJournalHead(key: string): void {
-    const row = this.s.journalOldestLive.get(key);
-    if (row) this.s.headUpsert.run(key, row.seq, row.claimed_until);
-    else this.s.headDelete.run(key);
+  private entryRow(id: string): JournalRow | undefined {
+    const seq = entrySeq(id);
+    return seq === null ? undefined : this.s.journalGet.get(seq, id);
   }
 
-  /** re-derive a conversation's outbox head from its lowest pending item */
-  private refreshOutboxHead(key: string): void {
-    const row = this.s.outboxLowestPending.get(key);
-    if (row) this.s.outboxHeadUpsert.run(key, row.rid, Math.max(row.not_before, row.claimed_until ?? 0));
-    else this.s.outboxHeadDelete.run(key);
+  /** the entry at `seq` left the queue (done or parked): if it was its conversation's head, mark the next */
+  private advanceJournalHead(seq: number, key: string): void {
+    if (this.s.headDelete.run(seq).changes === 0) return;
+    const next = this.s.journalOldestPending.get(key);
+    if (next) this.s.headInsert.run(next.seq, key, next.claimed_until);
+  }
+
+  /**
+   * Keep ready_at on exactly the lowest pending outbox item of the conversation.
+   * Items leave 'pending' with ready_at cleared, so an older mark can only exist when
+   * the lowest item is a newcomer (inserted below the head, or requeued).
+   */
+  private fixOutboxHead(key: string): void {
+    const first = this.s.outboxLowestPending.get(key);
+    if (!first || first.ready_at === null) {
+      for (const marked of this.s.outboxMarkedHeads.all(key)) this.s.outboxSetReady.run(null, marked.rid);
+    }
+    if (!first) return;
+    const ready = Math.max(first.not_before, first.claimed_until ?? 0);
+    if (first.ready_at !== ready) this.s.outboxSetReady.run(ready, first.rid);
   }
 
   private getContactSync(id: string): Contact | null {
@@ -395,31 +479,29 @@ export class SqliteStore implements Store {
   }
 
   private upsertConversation(c: Conversation): void {
-    this.s.conversationUpsert.run(
-      c.key,
-      c.contactId,
-      c.flow,
-      c.step,
-      c.handoff ? 1 : 0,
-      c.updatedAt,
-      JSON.stringify(c),
-    );
+    this.conversations.write(c.key, {
+      contact_id: c.contactId,
+      flow: c.flow,
+      step: c.step,
+      in_handoff: c.handoff ? 1 : 0,
+      updated_at: c.updatedAt,
+      data: JSON.stringify(c),
+    });
   }
 
   private upsertContact(c: Contact): void {
-    this.s.contactUpsert.run(
-      c.id,
-      c.phone ?? null,
-      c.referralCode,
-      c.referredBy ?? null,
-      c.audience,
-      c.source ?? null,
-      c.balance,
-      c.mergedInto ?? null,
-      c.createdAt,
-      c.updatedAt,
-      JSON.stringify(c),
-    );
+    this.contacts.write(c.id, {
+      phone: c.phone ?? null,
+      referral_code: c.referralCode,
+      referred_by: c.referredBy ?? null,
+      audience: c.audience,
+      source: c.source ?? null,
+      balance: c.balance,
+      merged_into: c.mergedInto ?? null,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+      data: JSON.stringify(c),
+    });
     // identities: write only the difference with what the index holds
     const wanted = new Map(c.identities.map((i) => [`${i.channel}\u0000${i.userId}`, i]));
     for (const row of this.s.identitiesOf.all(c.id)) {
@@ -453,15 +535,17 @@ export class SqliteStore implements Store {
 
   private readonly enqueueTx = this.write((events: InboundEvent[], now: number): EnqueueOutcome[] => {
     const out: EnqueueOutcome[] = [];
+    let seq: number | null = null; // the write lock is held: max(seq)+1 is ours
     for (const e of events) {
       if (this.s.seenInsert.run(journalKey(e), now).changes === 0) {
         out.push("duplicate");
         continue;
       }
       const key = conversationKey(e);
-      const res = this.s.journalInsert.run(newId("in"), key, e.at || now, JSON.stringify(e));
-      // a conversation that already has a head keeps it: the new entry is younger
-      this.s.headInsertIfAbsent.run(key, Number(res.lastInsertRowid));
+      const hasHead = this.s.journalHasPending.get(key) !== undefined;
+      seq = (seq ?? this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
+      this.s.journalInsert.run(seq, `${newId("in")}-${seq.toString(36)}`, key, e.at || now, JSON.stringify(e));
+      if (!hasHead) this.s.headInsert.run(seq, key, null);
       out.push("queued");
     }
     return out;
@@ -484,10 +568,10 @@ export class SqliteStore implements Store {
       for (const head of this.s.headsReady.all(now, max)) {
         const row = this.s.journalClaim.get(workerId, until, head.seq);
         if (!row) {
-          this.refreshJournalHead(head.conversation_key); // stale head: repair, skip
+          this.advanceJournalHead(head.seq, head.conversation_key); // stale head: repair, skip
           continue;
         }
-        this.s.headSetLease.run(until, head.conversation_key);
+        this.s.headSetLease.run(until, head.seq);
         out.push(toEntry(row));
       }
       return out;
@@ -500,10 +584,15 @@ export class SqliteStore implements Store {
   }
 
   private readonly releaseTx = this.write((entryId: string, error: string, maxAttempts: number): void => {
-    const row = this.s.journalById.get(entryId);
+    const row = this.entryRow(entryId);
     if (!row || row.status === "dead") return;
-    this.s.journalRelease.run(row.attempts >= maxAttempts ? "dead" : "pending", error, row.seq);
-    this.refreshJournalHead(row.conversation_key);
+    if (row.attempts >= maxAttempts) {
+      this.s.journalPark.run(error, row.seq);
+      this.advanceJournalHead(row.seq, row.conversation_key);
+    } else {
+      this.s.journalUnclaim.run(error, row.seq);
+      this.s.headSetLease.run(null, row.seq);
+    }
   });
 
   async releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void> {
@@ -511,7 +600,7 @@ export class SqliteStore implements Store {
   }
 
   async pendingInbound(): Promise<number> {
-    return this.s.journalLiveCount.get()?.n ?? 0;
+    return this.s.journalPendingCount.get()?.n ?? 0;
   }
 
   async deadInbound(limit: number): Promise<{ entry: JournalEntry; error: string }[]> {
@@ -644,7 +733,7 @@ export class SqliteStore implements Store {
   private readonly commitTx = this.write((c: StepCommit): void => {
     let entry: JournalRow | undefined;
     if (c.entryId !== undefined) {
-      entry = this.s.journalById.get(c.entryId);
+      entry = this.entryRow(c.entryId);
       if (!entry || entry.status === "dead") throw new StaleEntryError(c.entryId);
     }
     if (c.conversation) this.upsertConversation(c.conversation);
@@ -670,11 +759,11 @@ export class SqliteStore implements Store {
       );
       outboxConversations.add(item.conversationKey);
     }
-    for (const key of outboxConversations) this.refreshOutboxHead(key);
+    for (const key of outboxConversations) this.fixOutboxHead(key);
     if (c.conversation) this.refreshTimers(c.conversation);
     if (entry) {
       this.s.journalDelete.run(entry.seq);
-      this.refreshJournalHead(entry.conversation_key);
+      this.advanceJournalHead(entry.seq, entry.conversation_key);
     }
   });
 
@@ -716,14 +805,10 @@ export class SqliteStore implements Store {
   private readonly claimOutboxTx = this.write((max: number, leaseMs: number, now: number): OutboxItem[] => {
     const until = now + leaseMs;
     const out: OutboxItem[] = [];
-    for (const head of this.s.outboxHeadsReady.all(now, max)) {
-      const row = this.s.outboxClaim.get(until, head.rid);
-      if (!row) {
-        this.refreshOutboxHead(head.conversation_key); // stale head: repair, skip
-        continue;
-      }
-      this.s.outboxHeadSetReady.run(Math.max(row.not_before, until), head.conversation_key);
-      out.push(toOutbox(row));
+    for (const head of this.s.outboxReady.all(now, max)) {
+      const row = this.s.outboxClaim.get(until, until, head.rid);
+      if (row) out.push(toOutbox(row));
+      else this.s.outboxSetReady.run(null, head.rid); // not pending: a stale mark
     }
     return out;
   });
@@ -737,7 +822,7 @@ export class SqliteStore implements Store {
     const row = this.s.outboxSent.get(JSON.stringify(platformMessageIds), now, id);
     if (!row) return;
     for (const pid of platformMessageIds) this.s.platformIdPut.run(row.channel, pid, row.rid);
-    this.refreshOutboxHead(row.conversation_key);
+    this.fixOutboxHead(row.conversation_key);
   });
 
   async markSent(id: string, platformMessageIds: string[], now: number): Promise<void> {
@@ -745,8 +830,11 @@ export class SqliteStore implements Store {
   }
 
   private readonly markRetryTx = this.write((id: string, notBefore: number, error: string): void => {
-    const row = this.s.outboxRetry.get(notBefore, error, id);
-    if (row) this.refreshOutboxHead(row.conversation_key);
+    const row = this.s.outboxState.get(id);
+    if (!row) return;
+    if (row.status === "pending") this.s.outboxRetryPending.run(notBefore, error, row.rid);
+    else this.s.outboxRetryParked.run(notBefore, error, row.rid);
+    this.fixOutboxHead(row.conversation_key);
   });
 
   async markRetry(id: string, notBefore: number, error: string): Promise<void> {
@@ -755,7 +843,7 @@ export class SqliteStore implements Store {
 
   private readonly markFailedTx = this.write((id: string, status: "dead" | "held", error: string): void => {
     const row = this.s.outboxFailed.get(status, error, id);
-    if (row) this.refreshOutboxHead(row.conversation_key);
+    if (row) this.fixOutboxHead(row.conversation_key);
   });
 
   async markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void> {
@@ -764,7 +852,7 @@ export class SqliteStore implements Store {
 
   private readonly requeueTx = this.write((id: string, now: number): void => {
     const row = this.s.outboxRequeue.get(now, id);
-    if (row) this.refreshOutboxHead(row.conversation_key);
+    if (row) this.fixOutboxHead(row.conversation_key);
   });
 
   /** held or dead → pending, due now, attempts reset (a staff "send again") */
@@ -786,8 +874,9 @@ export class SqliteStore implements Store {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.status !== undefined) {
-      where.push("status = ?");
-      args.push(filter.status);
+      // a literal (from a closed set) lets SQLite use the partial index on held/dead
+      if (!OUTBOX_STATUSES.includes(filter.status)) return [];
+      where.push(`status = '${filter.status}'`);
     }
     if (filter.conversationKey !== undefined) {
       where.push("conversation_key = ?");

@@ -107,7 +107,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
   });
   const app = await createApp(config, {
     now: clock.now,
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: opts.env?.LOG_LEVEL ?? "silent" }),
     telegram: { botInfo: FAKE_BOT_INFO },
     pollMs: 50,
     ...(opts.store ? { store: opts.store } : {}),

@@ -1,0 +1,683 @@
+import { STAGES } from "../model/domain.ts";
+
+/**
+ * Lua for the Redis store (layout and guarantees: see the top of redis.ts). Every
+ * script takes the key prefix as ARGV[1] and reads the rest of ARGV in order with
+ * `nx()`. Scripts that write check everything that can refuse the write before the
+ * first write: Redis does not roll a script back when it fails half-way.
+ *
+ * Values are passed and stored as strings (JS formats the numbers), so no float
+ * formatting of Lua's gets into the data; no JSON is decoded or encoded here.
+ */
+
+const PRELUDE = String.raw`
+local P = ARGV[1]
+local ai = 1
+local function nx() ai = ai + 1; return ARGV[ai] end
+local function G(name) return P .. ':' .. name end
+local function kConv(ck) return P .. ':{c:' .. ck .. '}' end
+local function kQueue(ck) return kConv(ck) .. ':q' end
+local function kEntry(ck, id) return kConv(ck) .. ':j:' .. id end
+local function kItem(ck, id) return kConv(ck) .. ':o:' .. id end
+local function kPend(ck) return kConv(ck) .. ':op' end
+local function kItems(ck) return kConv(ck) .. ':oa' end
+local function kTimers(ck) return kConv(ck) .. ':tm' end
+local function kContact(id) return P .. ':{p:' .. id .. '}' end
+local function kIdents(id) return kContact(id) .. ':id' end
+local function kContactConvs(id) return kContact(id) .. ':cv' end
+local function kContactOrders(id) return kContact(id) .. ':or' end
+local function kContactTps(id) return kContact(id) .. ':tp' end
+local function kReferred(id) return kContact(id) .. ':rf' end
+local function kOrder(id) return P .. ':or:' .. id end
+-- zero-padded insertion counter: members "<rid>|<id>" sort by rid within a score
+local function pad(n) return string.format('%012d', tonumber(n)) end
+local function nextRid() return tostring(redis.call('INCR', G('rid'))) end
+local function split(s)
+  local t = {}
+  local pos = 1
+  while true do
+    local i = string.find(s, '\n', pos, true)
+    if not i then t[#t + 1] = string.sub(s, pos); return t end
+    t[#t + 1] = string.sub(s, pos, i - 1)
+    pos = i + 1
+  end
+end
+-- the larger of two numeric strings, as given
+local function maxStr(a, b)
+  if b and b ~= '' and tonumber(b) > tonumber(a) then return b end
+  return a
+end
+
+-- journal: a conversation is in jready (score: head seq) or jleased (score: lease end)
+-- exactly while its queue holds a live entry
+local function refreshJHead(ck)
+  local h = redis.call('ZRANGE', kQueue(ck), 0, 0, 'WITHSCORES')
+  if not h[1] then
+    redis.call('ZREM', G('jready'), ck)
+    redis.call('ZREM', G('jleased'), ck)
+    return
+  end
+  local f = redis.call('HMGET', kEntry(ck, h[1]), 'st', 'until')
+  if f[1] == 'claimed' and f[2] then
+    redis.call('ZREM', G('jready'), ck)
+    redis.call('ZADD', G('jleased'), f[2], ck)
+  else
+    redis.call('ZREM', G('jleased'), ck)
+    redis.call('ZADD', G('jready'), h[2], ck)
+  end
+end
+
+-- outbox: a conversation is in oheads, scored max(notBefore, lease end) of its lowest
+-- pending item, exactly while it has one
+local function refreshOHead(ck)
+  local h = redis.call('ZRANGE', kPend(ck), 0, 0)
+  if not h[1] then
+    redis.call('ZREM', G('oheads'), ck)
+    return
+  end
+  local f = redis.call('HMGET', kItem(ck, h[1]), 'nb', 'until')
+  redis.call('ZADD', G('oheads'), maxStr(f[1], f[2]), ck)
+end
+
+local function setStatusIndex(id, rid, old, new)
+  if old and old ~= new then redis.call('ZREM', G('ost:' .. old), id) end
+  redis.call('ZADD', G('ost:' .. new), rid, id)
+end
+
+-- step index: active conversations (a step, no handoff) in sx:<audience>\n<flow>\n<step>
+local function moveSx(ck, oldsx, newsx, score)
+  if oldsx and oldsx ~= '' and oldsx ~= newsx then
+    local k = G('sx:' .. oldsx)
+    redis.call('ZREM', k, ck)
+    if redis.call('ZCARD', k) == 0 then redis.call('SREM', G('sxk'), oldsx) end
+  end
+  if newsx ~= '' then
+    redis.call('ZADD', G('sx:' .. newsx), score, ck)
+    redis.call('SADD', G('sxk'), newsx)
+  end
+  redis.call('HSET', kConv(ck), 'sx', newsx)
+end
+
+local function readContact()
+  local c = {}
+  c.id = nx()
+  c.d = nx()
+  c.ph = nx()
+  c.rc = nx()
+  c.rb = nx()
+  c.aud = nx()
+  c.meta = nx()
+  c.bal = nx()
+  c.mi = nx()
+  c.ca = nx()
+  c.upd = nx()
+  c.idents = {}
+  local n = tonumber(nx())
+  for i = 1, n do c.idents[i] = nx() end
+  c.stages = {}
+  n = tonumber(nx())
+  for i = 1, n do
+    local stage = nx()
+    local at = nx()
+    c.stages[i] = { stage, at }
+  end
+  return c
+end
+
+local function upsertContact(c)
+  local key = kContact(c.id)
+  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid')
+  local rid = old[5] or nextRid()
+  local m = pad(rid) .. '|' .. c.id
+  local merged = c.mi ~= ''
+  -- lookups by phone and referral code prefer live contacts, then the oldest
+  local rank = tonumber(c.ca)
+  if merged then rank = rank + 1e15 end
+  if old[1] and old[1] ~= '' and old[1] ~= c.ph then redis.call('ZREM', G('ph:' .. old[1]), c.id) end
+  if c.ph ~= '' then redis.call('ZADD', G('ph:' .. c.ph), rank, c.id) end
+  if old[2] and old[2] ~= c.rc then redis.call('ZREM', G('rc:' .. old[2]), c.id) end
+  redis.call('ZADD', G('rc:' .. c.rc), rank, c.id)
+  if old[3] and old[3] ~= '' and old[3] ~= c.rb then redis.call('SREM', kReferred(old[3]), c.id) end
+  if c.rb ~= '' then redis.call('SADD', kReferred(c.rb), c.id) end
+
+  -- identities: every wanted one points here; a dropped one is removed if still ours
+  local want = {}
+  for _, ik in ipairs(c.idents) do
+    want[ik] = true
+    redis.call('HSET', G('ident'), ik, c.id)
+  end
+  for _, ik in ipairs(redis.call('SMEMBERS', kIdents(c.id))) do
+    if not want[ik] and redis.call('HGET', G('ident'), ik) == c.id then redis.call('HDEL', G('ident'), ik) end
+  end
+  redis.call('DEL', kIdents(c.id))
+  for _, ik in ipairs(c.idents) do redis.call('SADD', kIdents(c.id), ik) end
+
+  local oldAud = old[4] or ''
+  if oldAud ~= '' and oldAud ~= c.aud then
+    redis.call('ZREM', G('cu:' .. oldAud), m)
+    redis.call('ZREM', G('cb:' .. oldAud), m)
+  end
+  if merged then
+    redis.call('ZREM', G('cu'), m)
+    redis.call('ZREM', G('cu:' .. c.aud), m)
+    redis.call('ZREM', G('cb'), m)
+    redis.call('ZREM', G('cb:' .. c.aud), m)
+    redis.call('HDEL', G('cmeta'), c.id)
+  else
+    redis.call('ZADD', G('cu'), c.upd, m)
+    redis.call('ZADD', G('cu:' .. c.aud), c.upd, m)
+    redis.call('ZADD', G('cb'), c.bal, m)
+    redis.call('ZADD', G('cb:' .. c.aud), c.bal, m)
+    redis.call('HSET', G('cmeta'), c.id, c.meta)
+    for _, s in ipairs(c.stages) do
+      redis.call('ZADD', G('st:' .. s[1]), 'LT', s[2], c.id)
+    end
+  end
+  redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi)
+
+  -- the step index counts conversations under their contact's audience
+  if oldAud ~= c.aud then
+    for _, cm in ipairs(redis.call('ZRANGE', kContactConvs(c.id), 0, -1)) do
+      local ck = string.sub(cm, 14)
+      local f = redis.call('HMGET', kConv(ck), 'sx', 'upd')
+      if f[1] and f[1] ~= '' then
+        local nl = string.find(f[1], '\n', 1, true)
+        moveSx(ck, f[1], c.aud .. string.sub(f[1], nl), f[2])
+      end
+    end
+  end
+end
+
+local function timerMember(ck, name, token, channel, chat)
+  return ck .. '\n' .. name .. '\n' .. token .. '\n' .. channel .. '\n' .. chat
+end
+`;
+
+const ENQUEUE = String.raw`
+-- ARGV: P, ttlMs, n, then per event: journalKey, conversationKey, id, enqueuedAt, event
+local ttl = nx()
+local n = tonumber(nx())
+local out = {}
+for i = 1, n do
+  local jk = nx()
+  local ck = nx()
+  local id = nx()
+  local at = nx()
+  local ev = nx()
+  if redis.call('SET', G('dd:' .. jk), '1', 'NX', 'PX', ttl) then
+    local seq = redis.call('INCR', G('jseq'))
+    local q = kQueue(ck)
+    local first = redis.call('ZCARD', q) == 0
+    redis.call('HSET', kEntry(ck, id), 'ev', ev, 'at', at, 'att', '0', 'st', 'pending', 'seq', tostring(seq))
+    redis.call('HSET', G('jloc'), id, ck)
+    redis.call('ZADD', q, seq, id)
+    redis.call('INCR', G('jn'))
+    -- a conversation that already has a head keeps it: the new entry is younger
+    if first then
+      redis.call('ZREM', G('jleased'), ck)
+      redis.call('ZADD', G('jready'), seq, ck)
+    end
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+`;
+
+const CLAIM_INBOUND = String.raw`
+-- ARGV: P, worker, max, until, now
+local worker = nx()
+local max = tonumber(nx())
+local untilMs = nx()
+local now = nx()
+-- leases that ran out: their conversations are ready again, at their head's place
+for _, ck in ipairs(redis.call('ZRANGEBYSCORE', G('jleased'), '-inf', now)) do
+  redis.call('ZREM', G('jleased'), ck)
+  local h = redis.call('ZRANGE', kQueue(ck), 0, 0, 'WITHSCORES')
+  if h[1] then redis.call('ZADD', G('jready'), h[2], ck) end
+end
+local out = {}
+for _, ck in ipairs(redis.call('ZRANGE', G('jready'), 0, max - 1)) do
+  redis.call('ZREM', G('jready'), ck)
+  local h = redis.call('ZRANGE', kQueue(ck), 0, 0)
+  if h[1] then
+    local ek = kEntry(ck, h[1])
+    local att = redis.call('HINCRBY', ek, 'att', 1)
+    redis.call('HSET', ek, 'st', 'claimed', 'by', worker, 'until', untilMs)
+    redis.call('ZADD', G('jleased'), untilMs, ck)
+    local f = redis.call('HMGET', ek, 'ev', 'at')
+    out[#out + 1] = h[1]
+    out[#out + 1] = ck
+    out[#out + 1] = f[1]
+    out[#out + 1] = f[2]
+    out[#out + 1] = tostring(att)
+  end
+end
+return out
+`;
+
+const RELEASE_INBOUND = String.raw`
+-- ARGV: P, id, error, maxAttempts
+local id = nx()
+local err = nx()
+local max = tonumber(nx())
+local ck = redis.call('HGET', G('jloc'), id)
+if not ck then return 0 end
+local ek = kEntry(ck, id)
+local f = redis.call('HMGET', ek, 'st', 'att', 'seq')
+if not f[1] or f[1] == 'dead' then return 0 end
+redis.call('HDEL', ek, 'by', 'until')
+if tonumber(f[2]) >= max then
+  redis.call('HSET', ek, 'st', 'dead', 'err', err)
+  redis.call('ZREM', kQueue(ck), id)
+  redis.call('ZADD', G('jdead'), f[3], id)
+  redis.call('DECR', G('jn'))
+else
+  redis.call('HSET', ek, 'st', 'pending', 'err', err)
+end
+refreshJHead(ck)
+return 1
+`;
+
+const DEAD_INBOUND = String.raw`
+-- ARGV: P, stop; returns id, conversationKey, event, enqueuedAt, attempts, error per entry
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', G('jdead'), 0, tonumber(nx()))) do
+  local ck = redis.call('HGET', G('jloc'), id)
+  if ck then
+    local f = redis.call('HMGET', kEntry(ck, id), 'ev', 'at', 'att', 'err')
+    if f[1] then
+      out[#out + 1] = id
+      out[#out + 1] = ck
+      out[#out + 1] = f[1]
+      out[#out + 1] = f[2]
+      out[#out + 1] = f[3]
+      out[#out + 1] = f[4] or ''
+    end
+  end
+end
+return out
+`;
+
+const COMMIT = String.raw`
+-- ARGV: P, entryId ('' for none), then sections (see RedisStore.commitStep)
+local entryId = nx()
+
+-- read everything first
+local conv = nil
+if nx() == '1' then
+  conv = {}
+  conv.ck = nx()
+  conv.d = nx()
+  conv.cid = nx()
+  conv.flow = nx()
+  conv.hasStep = nx()
+  conv.step = nx()
+  conv.ho = nx()
+  conv.upd = nx()
+  conv.channel = nx()
+  conv.chat = nx()
+  conv.timers = {}
+  local n = tonumber(nx())
+  for i = 1, n do
+    local name = nx()
+    local at = nx()
+    local token = nx()
+    conv.timers[i] = { name, at, token }
+  end
+end
+local contacts = {}
+local n = tonumber(nx())
+for i = 1, n do contacts[i] = readContact() end
+local tps = {}
+n = tonumber(nx())
+for i = 1, n do
+  local t = {}
+  t.id = nx()
+  t.cid = nx()
+  t.at = nx()
+  t.d = nx()
+  tps[i] = t
+end
+local orders = {}
+n = tonumber(nx())
+for i = 1, n do
+  local o = {}
+  o.id = nx()
+  o.cid = nx()
+  o.st = nx()
+  o.ca = nx()
+  o.d = nx()
+  orders[i] = o
+end
+local items = {}
+n = tonumber(nx())
+for i = 1, n do
+  local it = {}
+  it.id = nx()
+  it.ck = nx()
+  it.seq = nx()
+  it.ch = nx()
+  it.st = nx()
+  it.att = nx()
+  it.nb = nx()
+  it.hasErr = nx()
+  it.err = nx()
+  it.hasPids = nx()
+  it.pids = nx()
+  it.hasDs = nx()
+  it.ds = nx()
+  it.d = nx()
+  items[i] = it
+end
+
+-- then check what can refuse the step, before any write
+local eck = nil
+if entryId ~= '' then
+  eck = redis.call('HGET', G('jloc'), entryId)
+  if not eck then return redis.error_reply('STALE ' .. entryId) end
+  local st = redis.call('HGET', kEntry(eck, entryId), 'st')
+  if not st or st == 'dead' then return redis.error_reply('STALE ' .. entryId) end
+end
+local taken = {}
+for _, it in ipairs(items) do
+  local place = it.ck .. '\n' .. it.seq
+  if taken[place] or redis.call('ZCOUNT', kItems(it.ck), it.seq, it.seq) > 0 then
+    return redis.error_reply('CONFLICT outbox seq ' .. it.seq .. ' of ' .. it.ck .. ' is taken')
+  end
+  if taken['#' .. it.id] or redis.call('HEXISTS', G('oloc'), it.id) == 1 then
+    return redis.error_reply('CONFLICT outbox item ' .. it.id .. ' exists')
+  end
+  taken[place] = true
+  taken['#' .. it.id] = true
+end
+
+-- conversation
+if conv then
+  local ck = conv.ck
+  local key = kConv(ck)
+  local old = redis.call('HMGET', key, 'c', 'rid', 'sx')
+  local rid = old[2] or nextRid()
+  local m = pad(rid) .. '|' .. ck
+  redis.call('ZADD', G('cv:all'), conv.upd, m)
+  if conv.ho == '1' then
+    redis.call('ZADD', G('cv:ho'), conv.upd, m)
+    redis.call('ZREM', G('cv:open'), m)
+  else
+    redis.call('ZADD', G('cv:open'), conv.upd, m)
+    redis.call('ZREM', G('cv:ho'), m)
+  end
+  if old[1] and old[1] ~= conv.cid then redis.call('ZREM', kContactConvs(old[1]), m) end
+  redis.call('ZADD', kContactConvs(conv.cid), conv.upd, m)
+  redis.call('HSET', key, 'd', conv.d, 'c', conv.cid, 'rid', rid, 'upd', conv.upd, 'ho', conv.ho)
+  local sx = ''
+  if conv.hasStep == '1' and conv.ho == '0' then
+    local aud = redis.call('HGET', kContact(conv.cid), 'aud') or ''
+    sx = aud .. '\n' .. conv.flow .. '\n' .. conv.step
+  end
+  moveSx(ck, old[3], sx, conv.upd)
+
+  -- timers: the same token keeps its fired flag (and follows a moved time)
+  local tk = kTimers(ck)
+  local zk = G('timers')
+  local existing = {}
+  local flat = redis.call('HGETALL', tk)
+  for i = 1, #flat, 2 do existing[flat[i]] = flat[i + 1] end
+  for _, t in ipairs(conv.timers) do
+    local name, at, token = t[1], t[2], t[3]
+    local ov = existing[name]
+    existing[name] = nil
+    local o = ov and split(ov)
+    if o and o[3] == token then
+      if o[2] ~= at then
+        redis.call('HSET', tk, name, o[1] .. '\n' .. at .. '\n' .. token .. '\n' .. o[4] .. '\n' .. o[5])
+        if o[1] == '0' then redis.call('ZADD', zk, at, timerMember(ck, name, token, o[4], o[5])) end
+      end
+    else
+      if o then redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5])) end
+      redis.call('HSET', tk, name, '0\n' .. at .. '\n' .. token .. '\n' .. conv.channel .. '\n' .. conv.chat)
+      redis.call('ZADD', zk, at, timerMember(ck, name, token, conv.channel, conv.chat))
+    end
+  end
+  for name, ov in pairs(existing) do
+    local o = split(ov)
+    redis.call('HDEL', tk, name)
+    redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5]))
+  end
+end
+
+for _, c in ipairs(contacts) do upsertContact(c) end
+
+-- touchpoints: append-only, an id seen before is ignored
+for _, t in ipairs(tps) do
+  if redis.call('SADD', G('tpid'), t.id) == 1 then
+    local seq = redis.call('INCR', G('tpseq'))
+    redis.call('ZADD', kContactTps(t.cid), t.at, pad(seq) .. '|' .. t.d)
+  end
+end
+
+for _, o in ipairs(orders) do
+  local key = kOrder(o.id)
+  local old = redis.call('HMGET', key, 'c', 'st', 'rid')
+  local rid = old[3] or nextRid()
+  local m = pad(rid) .. '|' .. o.id
+  if old[1] and old[1] ~= o.cid then redis.call('ZREM', kContactOrders(old[1]), m) end
+  redis.call('ZADD', kContactOrders(o.cid), o.ca, m)
+  if old[2] and old[2] ~= o.st then redis.call('ZREM', G('or:st:' .. old[2]), m) end
+  redis.call('ZADD', G('or:st:' .. o.st), o.ca, m)
+  redis.call('ZADD', G('or:all'), o.ca, m)
+  redis.call('HSET', key, 'd', o.d, 'c', o.cid, 'st', o.st, 'rid', rid)
+end
+
+local heads = {}
+for _, it in ipairs(items) do
+  local rid = nextRid()
+  local ik = kItem(it.ck, it.id)
+  redis.call('HSET', ik, 'd', it.d, 'st', it.st, 'att', it.att, 'nb', it.nb, 'rid', rid, 'seq', it.seq, 'ch', it.ch)
+  if it.hasErr == '1' then redis.call('HSET', ik, 'err', it.err) end
+  if it.hasPids == '1' then redis.call('HSET', ik, 'pids', it.pids) end
+  if it.hasDs == '1' then redis.call('HSET', ik, 'ds', it.ds) end
+  redis.call('HSET', G('oloc'), it.id, it.ck)
+  redis.call('ZADD', kItems(it.ck), it.seq, it.id)
+  redis.call('ZADD', G('oall'), rid, it.id)
+  setStatusIndex(it.id, rid, nil, it.st)
+  if it.st == 'pending' then redis.call('ZADD', kPend(it.ck), it.seq, it.id) end
+  heads[it.ck] = true
+end
+for ck in pairs(heads) do refreshOHead(ck) end
+
+if eck then
+  redis.call('DEL', kEntry(eck, entryId))
+  redis.call('HDEL', G('jloc'), entryId)
+  redis.call('ZREM', kQueue(eck), entryId)
+  redis.call('DECR', G('jn'))
+  refreshJHead(eck)
+end
+return 'OK'
+`;
+
+const MERGE = String.raw`
+-- ARGV: P, fromId, intoId, expected JSON of from and into, n, (id, expected JSON) of the
+-- contacts from referred, then the contacts to write: source, merged, n, referred...
+-- Answers RETRY when any of them changed since the caller read it.
+local fromId = nx()
+local intoId = nx()
+local expect = { { fromId, nx() }, { intoId, nx() } }
+local n = tonumber(nx())
+for i = 1, n do
+  local id = nx()
+  local d = nx()
+  expect[#expect + 1] = { id, d }
+end
+for _, e in ipairs(expect) do
+  if (redis.call('HGET', kContact(e[1]), 'd') or '') ~= e[2] then return 'RETRY' end
+end
+local source = readContact()
+local merged = readContact()
+local referred = {}
+n = tonumber(nx())
+for i = 1, n do referred[i] = readContact() end
+
+upsertContact(source)
+upsertContact(merged)
+${STAGES.map((s) => `redis.call('ZREM', G('st:${s}'), fromId)`).join("\n")}
+redis.call('ZUNIONSTORE', kContactTps(intoId), 2, kContactTps(intoId), kContactTps(fromId))
+redis.call('DEL', kContactTps(fromId))
+local flat = redis.call('ZRANGE', kContactOrders(fromId), 0, -1, 'WITHSCORES')
+for i = 1, #flat, 2 do
+  redis.call('ZADD', kContactOrders(intoId), flat[i + 1], flat[i])
+  redis.call('HSET', kOrder(string.sub(flat[i], 14)), 'c', intoId)
+end
+redis.call('DEL', kContactOrders(fromId))
+local aud = redis.call('HGET', kContact(intoId), 'aud') or ''
+flat = redis.call('ZRANGE', kContactConvs(fromId), 0, -1, 'WITHSCORES')
+for i = 1, #flat, 2 do
+  local ck = string.sub(flat[i], 14)
+  redis.call('ZADD', kContactConvs(intoId), flat[i + 1], flat[i])
+  redis.call('HSET', kConv(ck), 'c', intoId)
+  local f = redis.call('HMGET', kConv(ck), 'sx', 'upd')
+  if f[1] and f[1] ~= '' then
+    local nl = string.find(f[1], '\n', 1, true)
+    moveSx(ck, f[1], aud .. string.sub(f[1], nl), f[2])
+  end
+end
+redis.call('DEL', kContactConvs(fromId))
+for _, c in ipairs(referred) do upsertContact(c) end
+return 'OK'
+`;
+
+/** id, conversationKey, data, status, attempts, notBefore, error, platform ids, delivery status */
+const ITEM_FIELDS = String.raw`
+local function pushItem(out, id)
+  local ck = redis.call('HGET', G('oloc'), id)
+  if not ck then return end
+  local f = redis.call('HMGET', kItem(ck, id), 'd', 'st', 'att', 'nb', 'err', 'pids', 'ds')
+  if not f[1] then return end
+  out[#out + 1] = id
+  out[#out + 1] = ck
+  for i = 1, 7 do out[#out + 1] = f[i] end
+end
+`;
+
+const CLAIM_OUTBOX = String.raw`
+-- ARGV: P, max, until, now
+local max = nx()
+local untilMs = nx()
+local now = nx()
+local out = {}
+for _, ck in ipairs(redis.call('ZRANGEBYSCORE', G('oheads'), '-inf', now, 'LIMIT', 0, max)) do
+  local h = redis.call('ZRANGE', kPend(ck), 0, 0)
+  if not h[1] then
+    redis.call('ZREM', G('oheads'), ck)
+  else
+    local ik = kItem(ck, h[1])
+    local ready = maxStr(redis.call('HGET', ik, 'nb'), redis.call('HGET', ik, 'until'))
+    if tonumber(ready) > tonumber(now) then
+      redis.call('ZADD', G('oheads'), ready, ck) -- a stale score: repair, skip
+    else
+      redis.call('HSET', ik, 'until', untilMs)
+      redis.call('ZADD', G('oheads'), maxStr(redis.call('HGET', ik, 'nb'), untilMs), ck)
+      pushItem(out, h[1])
+    end
+  end
+end
+return out
+`;
+
+/** markSent / markRetry / markFailed / requeueOutbox / setDeliveryStatus in one script */
+const OUTBOX_UPDATE = String.raw`
+-- ARGV: P, op, id, then per op
+local op = nx()
+local id = nx()
+local ck = redis.call('HGET', G('oloc'), id)
+if not ck then return 0 end
+local ik = kItem(ck, id)
+local f = redis.call('HMGET', ik, 'st', 'rid', 'seq', 'ch')
+if not f[1] then return 0 end
+if op == 'sent' then
+  local pids = nx()
+  local now = nx()
+  redis.call('HSET', ik, 'st', 'sent', 'pids', pids, 'sent', now)
+  redis.call('HDEL', ik, 'until')
+  setStatusIndex(id, f[2], f[1], 'sent')
+  redis.call('ZREM', kPend(ck), id)
+  local n = tonumber(nx())
+  for i = 1, n do redis.call('HSET', G('opid'), f[4] .. '\n' .. nx(), id) end
+elseif op == 'retry' then
+  local nb = nx()
+  local err = nx()
+  redis.call('HINCRBY', ik, 'att', 1)
+  redis.call('HSET', ik, 'st', 'pending', 'nb', nb, 'err', err)
+  redis.call('HDEL', ik, 'until')
+  setStatusIndex(id, f[2], f[1], 'pending')
+  redis.call('ZADD', kPend(ck), f[3], id)
+elseif op == 'failed' then
+  local st = nx()
+  local err = nx()
+  redis.call('HSET', ik, 'st', st, 'err', err)
+  redis.call('HDEL', ik, 'until')
+  setStatusIndex(id, f[2], f[1], st)
+  redis.call('ZREM', kPend(ck), id)
+elseif op == 'requeue' then
+  if f[1] ~= 'held' and f[1] ~= 'dead' then return 0 end
+  local now = nx()
+  redis.call('HSET', ik, 'st', 'pending', 'att', '0', 'nb', now)
+  redis.call('HDEL', ik, 'until')
+  setStatusIndex(id, f[2], f[1], 'pending')
+  redis.call('ZADD', kPend(ck), f[3], id)
+elseif op == 'delivery' then
+  redis.call('HSET', ik, 'ds', nx())
+  return 1
+else
+  return redis.error_reply('unknown outbox op ' .. op)
+end
+refreshOHead(ck)
+return 1
+`;
+
+const FETCH_OUTBOX = String.raw`
+-- ARGV: P, n, ids...
+local out = {}
+local n = tonumber(nx())
+for i = 1, n do pushItem(out, nx()) end
+return out
+`;
+
+const FIND_OUTBOX = String.raw`
+-- ARGV: P, channel\nplatformId
+local out = {}
+local id = redis.call('HGET', G('opid'), nx())
+if id then pushItem(out, id) end
+return out
+`;
+
+const MARK_TIMER_FIRED = String.raw`
+-- ARGV: P, conversationKey, name, token
+local ck = nx()
+local name = nx()
+local token = nx()
+local v = redis.call('HGET', kTimers(ck), name)
+if not v then return 0 end
+local o = split(v)
+if o[3] ~= token or o[1] ~= '0' then return 0 end
+redis.call('HSET', kTimers(ck), name, '1\n' .. o[2] .. '\n' .. o[3] .. '\n' .. o[4] .. '\n' .. o[5])
+redis.call('ZREM', G('timers'), timerMember(ck, name, o[3], o[4], o[5]))
+return 1
+`;
+
+export const LUA = {
+  enqueue: PRELUDE + ENQUEUE,
+  claimInbound: PRELUDE + CLAIM_INBOUND,
+  releaseInbound: PRELUDE + RELEASE_INBOUND,
+  deadInbound: PRELUDE + DEAD_INBOUND,
+  commit: PRELUDE + COMMIT,
+  merge: PRELUDE + MERGE,
+  claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
+  outboxUpdate: PRELUDE + OUTBOX_UPDATE,
+  fetchOutbox: PRELUDE + ITEM_FIELDS + FETCH_OUTBOX,
+  findOutbox: PRELUDE + ITEM_FIELDS + FIND_OUTBOX,
+  markTimerFired: PRELUDE + MARK_TIMER_FIRED,
+} as const;
+
+export type ScriptName = keyof typeof LUA;

@@ -1,0 +1,881 @@
+import { createHash } from "node:crypto";
+import pino from "pino";
+import { createClient } from "redis";
+import type { Logger } from "pino";
+import type { Channel } from "../model/channel.ts";
+import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
+import { conversationKey, journalKey } from "../model/inbound.ts";
+import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
+import { STAGES } from "../model/domain.ts";
+import type { Audience, Contact, Conversation, Identity, Order, StageKey, Touchpoint } from "../model/domain.ts";
+import type {
+  ContactQuery,
+  DueTimer,
+  EnqueueOutcome,
+  JournalEntry,
+  StageEntry,
+  StepCommit,
+  Store,
+} from "./port.ts";
+import { newId } from "./ids.ts";
+import { DEDUPE_TTL_MS, StaleEntryError } from "./sqlite.ts";
+import { LUA, type ScriptName } from "./redis-scripts.ts";
+
+/*
+ * The production store on Redis (node-redis 5, one client). Semantics are those of
+ * the SQLite store (sqlite.ts), key for key; test/store-contract.ts holds both to them.
+ *
+ * Layout (P = key prefix, default "fd"). Conversation keys share the hash tag
+ * {c:<conversationKey>}, contact keys {p:<contactId>}:
+ *   P:{c:K}            hash: conversation JSON (d), contact id (c), index state
+ *   P:{c:K}:q          zset: live journal entry ids by global seq (the chat's queue)
+ *   P:{c:K}:j:<id>     hash: one journal entry (event, attempts, status, lease, error)
+ *   P:{c:K}:o:<id>     hash: one outbox item (JSON as inserted + delivery state)
+ *   P:{c:K}:op / :oa   zsets: pending / all outbox item ids by seq
+ *   P:{c:K}:tm         hash: timer name -> fired, at, token, channel, chat id
+ *   P:{p:C}            hash: contact JSON (d) and the indexed fields as last written
+ *   P:{p:C}:id :cv :or :tp :rf   identities, conversations, orders, touchpoints
+ *                      (zset by time, the JSON in the member), contacts it referred
+ *   P:or:<id>          hash: order JSON, its contact id now
+ * and global indexes: P:dd:<journalKey> (dedupe, 7-day TTL), P:jready / P:jleased
+ * (conversations with a journal head, by head seq / by lease end), P:jloc (entry id
+ * -> conversation), P:jdead, P:jn (live count), P:oheads (conversations with a
+ * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>,
+ * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
+ * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
+ * P:cmeta (contact -> "audience|source"), P:st:<stage> (contact -> first reached at),
+ * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
+ * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
+ * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
+ * times keep SQLite's rowid order.
+ *
+ * Atomicity: every write is one Lua script (EVALSHA, EVAL after a NOSCRIPT), which
+ * Redis runs alone and writes to the AOF as one MULTI/EXEC. Scripts check what can
+ * refuse a write (stale entry, taken outbox seq) before their first write.
+ *
+ * The journal is not a Redis Stream with a consumer group: XREADGROUP hands out a
+ * stream's entries in arrival order to whoever asks, so two workers would hold two
+ * messages of one chat at once, and a PEL's idle time is the server's wall clock while
+ * the port leases by the caller's `now`. The per-conversation queue + jready/jleased
+ * pair does the PEL's job under the port's rules: a claim takes the oldest head of a
+ * conversation with no live lease, records the lease end in jleased, and a later claim
+ * whose `now` passed it moves the conversation back (XAUTOCLAIM's role), attempts + 1.
+ *
+ * Cluster, honestly: the scripts build key names from the prefix instead of declaring
+ * them in KEYS. Standalone Redis (tests, small shops) runs them as they are; Cluster
+ * rejects them. Single-slot operations: getConversation, getContact, timers of one
+ * conversation. Everything else touches several slots: enqueue/claim/release (global
+ * jready/jleased/jloc/jn + the conversation), commitStep (conversation, its contacts,
+ * orders, global indexes), claimOutbox/markX (oheads + the conversation), mergeContacts
+ * (two contacts, their conversations and orders), the analytics reads. For Cluster the
+ * split would be: commitStep writes a commit record + the conversation's own keys in
+ * the {c:} slot (one script, atomic), and an idempotent projector applies the contact,
+ * order, touchpoint and index writes from the record; the journal and outbox keep
+ * their global ready sets on one shard (or one per slot range, claimed in turn).
+ */
+
+const PAD = 13; // "<12-digit counter>|" in front of ids in listing members
+
+export interface RedisStoreOptions {
+  /** key prefix; lets tests share a server (default "fd") */
+  prefix?: string;
+  log?: Logger;
+  /** wall clock for merge times and enqueue's fallback time (tests fix it); Date.now */
+  clock?: () => number;
+}
+
+type Client = ReturnType<typeof createClient>;
+
+// ---- reply helpers -------------------------------------------------------------
+
+function arr(x: unknown): unknown[] {
+  if (!Array.isArray(x)) throw new Error(`redis: expected an array reply, got ${typeof x}`);
+  return x;
+}
+
+function str(x: unknown): string {
+  if (typeof x === "string") return x;
+  if (typeof x === "number") return String(x);
+  if (Buffer.isBuffer(x)) return x.toString("utf8");
+  throw new Error(`redis: expected a string reply, got ${x === null ? "null" : typeof x}`);
+}
+
+function optStr(x: unknown): string | null {
+  return x === null || x === undefined ? null : str(x);
+}
+
+function strs(x: unknown): string[] {
+  return arr(x).map(str);
+}
+
+function limitOf(limit: number | undefined): number {
+  return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
+}
+
+/** the ZRANGE stop index for the first `lim` (all when negative) */
+function stopOf(lim: number): string {
+  return lim < 0 ? "-1" : String(lim - 1);
+}
+
+/** a ZRANGE BYSCORE bound */
+function bound(x: number, exclusive: boolean): string {
+  if (x === Number.POSITIVE_INFINITY) return "+inf";
+  if (x === Number.NEGATIVE_INFINITY) return "-inf";
+  return exclusive ? `(${x}` : String(x);
+}
+
+/** `[present, value]`: Lua cannot tell an absent value from "" */
+function opt(x: string | undefined): [string, string] {
+  return x === undefined ? ["0", ""] : ["1", x];
+}
+
+function identityKey(channel: string, userId: string): string {
+  return `${channel}\n${userId}`;
+}
+
+// ---- encoders (argument lists read by readContact etc. in redis-scripts.ts) -----
+
+function contactArgs(c: Contact): string[] {
+  const idents = c.identities.map((i) => identityKey(i.channel, i.userId));
+  const stages =
+    c.mergedInto === undefined
+      ? Object.entries(c.stagesReached).filter((e): e is [string, number] => typeof e[1] === "number")
+      : [];
+  return [
+    c.id,
+    JSON.stringify(c),
+    c.phone ?? "",
+    c.referralCode,
+    c.referredBy ?? "",
+    c.audience,
+    c.source === undefined ? c.audience : `${c.audience}|${c.source}`,
+    String(c.balance),
+    c.mergedInto ?? "",
+    String(c.createdAt),
+    String(c.updatedAt),
+    String(idents.length),
+    ...idents,
+    String(stages.length),
+    ...stages.flatMap(([stage, at]) => [stage, String(at)]),
+  ];
+}
+
+function conversationArgs(c: Conversation): string[] {
+  const timers = Object.entries(c.timers);
+  return [
+    "1",
+    c.key,
+    JSON.stringify(c),
+    c.contactId,
+    c.flow,
+    c.step === null ? "0" : "1",
+    c.step ?? "",
+    c.handoff ? "1" : "0",
+    String(c.updatedAt),
+    c.channel,
+    c.chatId,
+    String(timers.length),
+    ...timers.flatMap(([name, t]) => [name, String(t.at), t.token]),
+  ];
+}
+
+function outboxArgs(i: OutboxItem): string[] {
+  return [
+    i.id,
+    i.conversationKey,
+    String(i.seq),
+    i.channel,
+    i.status,
+    String(i.attempts),
+    String(i.notBefore),
+    ...opt(i.lastError),
+    ...opt(i.platformMessageIds ? JSON.stringify(i.platformMessageIds) : undefined),
+    ...opt(i.deliveryStatus),
+    JSON.stringify(i),
+  ];
+}
+
+/** items as pushItem (redis-scripts.ts) lays them out: 9 values each */
+function toOutboxItems(reply: unknown): OutboxItem[] {
+  const r = arr(reply);
+  const out: OutboxItem[] = [];
+  for (let i = 0; i + 8 < r.length; i += 9) {
+    const item = JSON.parse(str(r[i + 2])) as OutboxItem;
+    item.status = str(r[i + 3]) as OutboxStatus;
+    item.attempts = Number(str(r[i + 4]));
+    item.notBefore = Number(str(r[i + 5]));
+    const err = optStr(r[i + 6]);
+    if (err !== null) item.lastError = err;
+    else delete item.lastError;
+    const pids = optStr(r[i + 7]);
+    if (pids !== null) item.platformMessageIds = JSON.parse(pids) as string[];
+    else delete item.platformMessageIds;
+    const ds = optStr(r[i + 8]);
+    if (ds !== null) item.deliveryStatus = ds;
+    else delete item.deliveryStatus;
+    out.push(item);
+  }
+  return out;
+}
+
+// ---- merge helpers (as in sqlite.ts) ----------------------------------------------
+
+function earliestStages(a: Contact["stagesReached"], b: Contact["stagesReached"]): Contact["stagesReached"] {
+  const out: Contact["stagesReached"] = { ...a };
+  for (const [stage, at] of Object.entries(b) as [StageKey, number | undefined][]) {
+    if (at === undefined) continue;
+    const mine = out[stage];
+    out[stage] = mine === undefined ? at : Math.min(mine, at);
+  }
+  return out;
+}
+
+function unionIdentities(into: Identity[], from: Identity[]): Identity[] {
+  const seen = new Set(into.map((i) => `${i.channel}:${i.userId}`));
+  return [...into, ...from.filter((i) => !seen.has(`${i.channel}:${i.userId}`))];
+}
+
+const MAX_MERGE_HOPS = 16;
+const MERGE_RETRIES = 10;
+
+/** stages in SQLite's text order, the tie-break of stageEntries */
+const STAGES_BY_NAME = [...STAGES].sort();
+
+interface Row {
+  at: number;
+  contactId: string;
+  stage: StageKey;
+  meta: string;
+}
+
+/** merge two lists sorted by (at, contactId); on a full tie `a` first */
+function mergeRows(a: Row[], b: Row[]): Row[] {
+  const out: Row[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (y.at < x.at || (y.at === x.at && y.contactId < x.contactId)) {
+      out[k++] = y;
+      j++;
+    } else {
+      out[k++] = x;
+      i++;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** lists in stage-name order → one list in (at, contactId, stage) order */
+function mergeAll(lists: Row[][]): Row[] {
+  if (lists.length === 0) return [];
+  let level = lists;
+  while (level.length > 1) {
+    const next: Row[][] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? mergeRows(level[i]!, level[i + 1]!) : level[i]!);
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+/**
+ * The Redis store. One client, commands pipelined by node-redis whenever they are
+ * issued in the same tick; every write is one Lua script. While the server is
+ * unreachable commands wait in the client's queue and it reconnects with backoff;
+ * errors are logged, never thrown out of an event handler.
+ */
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+  private readonly shas: Record<ScriptName, string>;
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly p: string,
+    private readonly clock: () => number,
+  ) {
+    this.shas = Object.fromEntries(
+      Object.entries(LUA).map(([name, src]) => [name, createHash("sha1").update(src).digest("hex")]),
+    ) as Record<ScriptName, string>;
+  }
+
+  static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+    const log = opts.log ?? pino({ name: "redis-store", level: "warn" });
+    const client = createClient({
+      url,
+      socket: {
+        // 50 ms, 100 ms, … up to 2 s between attempts, for as long as it takes
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+      },
+    });
+    // a down server errors on every reconnect attempt: log the first, then the recovery
+    let down = false;
+    client.on("error", (err: unknown) => {
+      if (down) return;
+      down = true;
+      log.error({ err }, "redis connection error; reconnecting with backoff");
+    });
+    client.on("ready", () => {
+      if (!down) return;
+      down = false;
+      log.warn("redis connection restored");
+    });
+    await client.connect();
+    const store = new RedisStore(client, opts.prefix ?? "fd", opts.clock ?? Date.now);
+    // warm the script cache; a restarted server is refilled on NOSCRIPT
+    await Promise.all(Object.values(LUA).map((src) => client.sendCommand(["SCRIPT", "LOAD", src])));
+    return store;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------
+
+  private cmd(args: string[]): Promise<unknown> {
+    return this.client.sendCommand(args);
+  }
+
+  private async run(name: ScriptName, args: string[]): Promise<unknown> {
+    try {
+      return await this.client.sendCommand(["EVALSHA", this.shas[name], "0", this.p, ...args]);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return this.client.sendCommand(["EVAL", LUA[name], "0", this.p, ...args]);
+    }
+  }
+
+  private k(name: string): string {
+    return `${this.p}:${name}`;
+  }
+  private kConv(ck: string): string {
+    return `${this.p}:{c:${ck}}`;
+  }
+  private kContact(id: string): string {
+    return `${this.p}:{p:${id}}`;
+  }
+
+  // ---- inbound journal ---------------------------------------------------------------
+
+  async enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]> {
+    if (events.length === 0) return [];
+    const now = this.clock();
+    const args = [String(DEDUPE_TTL_MS), String(events.length)];
+    for (const e of events) {
+      args.push(journalKey(e), conversationKey(e), newId("in"), String(e.at || now), JSON.stringify(e));
+    }
+    const reply = arr(await this.run("enqueue", args));
+    return reply.map((x) => (Number(x) === 1 ? "queued" : "duplicate"));
+  }
+
+  async claimInbound(workerId: string, max: number, leaseMs: number, now: number): Promise<JournalEntry[]> {
+    if (max <= 0) return [];
+    const r = strs(
+      await this.run("claimInbound", [workerId, String(Math.floor(max)), String(now + leaseMs), String(now)]),
+    );
+    const out: JournalEntry[] = [];
+    for (let i = 0; i + 4 < r.length; i += 5) {
+      out.push({
+        id: r[i]!,
+        conversationKey: r[i + 1]!,
+        event: JSON.parse(r[i + 2]!) as InboundEvent,
+        enqueuedAt: Number(r[i + 3]),
+        attempts: Number(r[i + 4]),
+      });
+    }
+    return out;
+  }
+
+  async releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void> {
+    await this.run("releaseInbound", [entryId, error, String(maxAttempts)]);
+  }
+
+  async pendingInbound(): Promise<number> {
+    return Number(optStr(await this.cmd(["GET", this.k("jn")])) ?? 0);
+  }
+
+  async deadInbound(limit: number): Promise<{ entry: JournalEntry; error: string }[]> {
+    const lim = limitOf(limit);
+    if (lim === 0) return [];
+    const r = strs(await this.run("deadInbound", [stopOf(lim)]));
+    const out: { entry: JournalEntry; error: string }[] = [];
+    for (let i = 0; i + 5 < r.length; i += 6) {
+      out.push({
+        entry: {
+          id: r[i]!,
+          conversationKey: r[i + 1]!,
+          event: JSON.parse(r[i + 2]!) as InboundEvent,
+          enqueuedAt: Number(r[i + 3]),
+          attempts: Number(r[i + 4]),
+        },
+        error: r[i + 5]!,
+      });
+    }
+    return out;
+  }
+
+  // ---- contacts and conversations ---------------------------------------------------
+
+  private async conversations(keys: string[]): Promise<Conversation[]> {
+    const replies = await Promise.all(keys.map((ck) => this.cmd(["HMGET", this.kConv(ck), "d", "c"])));
+    const out: Conversation[] = [];
+    for (const reply of replies) {
+      const [d, c] = arr(reply).map(optStr);
+      if (d === null || d === undefined) continue;
+      const conv = JSON.parse(d) as Conversation;
+      if (c) conv.contactId = c;
+      out.push(conv);
+    }
+    return out;
+  }
+
+  async getConversation(key: string): Promise<Conversation | null> {
+    return (await this.conversations([key]))[0] ?? null;
+  }
+
+  async listConversations(filter: { inHandoff?: boolean; contactId?: string; limit?: number }): Promise<Conversation[]> {
+    const lim = limitOf(filter.limit);
+    if (lim === 0) return [];
+    if (filter.contactId !== undefined) {
+      const keys = strs(await this.cmd(["ZRANGE", `${this.kContact(filter.contactId)}:cv`, "0", "-1", "REV"])).map(
+        (m) => m.slice(PAD),
+      );
+      let convs = await this.conversations(keys);
+      if (filter.inHandoff !== undefined) convs = convs.filter((c) => (c.handoff !== null) === filter.inHandoff);
+      return lim < 0 ? convs : convs.slice(0, lim);
+    }
+    const index = filter.inHandoff === undefined ? "cv:all" : filter.inHandoff ? "cv:ho" : "cv:open";
+    const members = strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim), "REV"]));
+    return this.conversations(members.map((m) => m.slice(PAD)));
+  }
+
+  private async contacts(ids: string[]): Promise<(Contact | null)[]> {
+    const replies = await Promise.all(ids.map((id) => this.cmd(["HGET", this.kContact(id), "d"])));
+    return replies.map((r) => {
+      const d = optStr(r);
+      return d === null ? null : (JSON.parse(d) as Contact);
+    });
+  }
+
+  async getContact(id: string): Promise<Contact | null> {
+    return (await this.contacts([id]))[0] ?? null;
+  }
+
+  /** follow mergedInto pointers to the contact that stands for the person now */
+  private async resolve(c: Contact | null): Promise<Contact | null> {
+    let cur = c;
+    for (let hops = 0; cur?.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
+      cur = await this.getContact(cur.mergedInto);
+    }
+    return cur?.mergedInto === undefined ? cur : null;
+  }
+
+  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
+    const id = optStr(await this.cmd(["HGET", this.k("ident"), identityKey(channel, userId)]));
+    return id === null ? null : this.resolve(await this.getContact(id));
+  }
+
+  /** live contacts first, then the oldest (the score is createdAt, +1e15 when merged) */
+  private async firstOf(index: string): Promise<Contact | null> {
+    const [id] = strs(await this.cmd(["ZRANGE", index, "0", "0"]));
+    return id === undefined ? null : this.resolve(await this.getContact(id));
+  }
+
+  async findContactByPhone(phone: string): Promise<Contact | null> {
+    return this.firstOf(this.k(`ph:${phone}`));
+  }
+
+  async findContactByReferralCode(code: string): Promise<Contact | null> {
+    return this.firstOf(this.k(`rc:${code}`));
+  }
+
+  async listContacts(query: ContactQuery): Promise<Contact[]> {
+    const lim = limitOf(query.limit);
+    if (lim === 0) return [];
+    const aud = query.audience !== undefined ? `:${query.audience}` : "";
+    if (query.balanceBelow === undefined) {
+      const members = strs(await this.cmd(["ZRANGE", this.k(`cu${aud}`), "0", stopOf(lim), "REV"]));
+      return (await this.contacts(members.map((m) => m.slice(PAD)))).filter((c): c is Contact => c !== null);
+    }
+    // balance ASC, then updatedAt DESC: load the first `lim` plus whoever ties the last
+    const flat = strs(
+      await this.cmd(["ZRANGE", this.k(`cb${aud}`), "-inf", bound(query.balanceBelow, true), "BYSCORE", "WITHSCORES"]),
+    );
+    const rows: { member: string; balance: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ member: flat[i]!, balance: Number(flat[i + 1]) });
+    let picked = rows;
+    if (lim > 0 && rows.length > lim) {
+      const edge = rows[lim - 1]!.balance;
+      picked = rows.filter((r) => r.balance <= edge);
+    }
+    const loaded = await this.contacts(picked.map((r) => r.member.slice(PAD)));
+    const withRid = picked
+      .map((r, i) => ({ rid: r.member.slice(0, PAD), c: loaded[i] }))
+      .filter((x): x is { rid: string; c: Contact } => x.c !== null && x.c !== undefined);
+    withRid.sort(
+      (a, b) => a.c.balance - b.c.balance || b.c.updatedAt - a.c.updatedAt || (a.rid < b.rid ? 1 : a.rid > b.rid ? -1 : 0),
+    );
+    const sorted = withRid.map((x) => x.c);
+    return lim < 0 ? sorted : sorted.slice(0, lim);
+  }
+
+  async mergeContacts(fromId: string, intoId: string): Promise<Contact> {
+    if (fromId === intoId) throw new Error(`cannot merge contact ${fromId} into itself`);
+    for (let attempt = 0; attempt < MERGE_RETRIES; attempt++) {
+      const [fromJson, intoJson] = (
+        await Promise.all([fromId, intoId].map((id) => this.cmd(["HGET", this.kContact(id), "d"])))
+      ).map(optStr);
+      if (fromJson === null || fromJson === undefined) throw new Error(`contact ${fromId} not found`);
+      if (intoJson === null || intoJson === undefined) throw new Error(`contact ${intoId} not found`);
+      const from = JSON.parse(fromJson) as Contact;
+      const into = JSON.parse(intoJson) as Contact;
+      if (from.mergedInto === intoId) return into; // already done
+      if (from.mergedInto !== undefined) throw new Error(`contact ${fromId} was already merged into ${from.mergedInto}`);
+      if (into.mergedInto !== undefined) throw new Error(`contact ${intoId} was merged into ${into.mergedInto}`);
+
+      const now = this.clock();
+      const reachedAt = (c: Contact) => c.stagesReached[c.stage] ?? c.updatedAt;
+      const merged: Contact = {
+        ...into,
+        name: into.name ?? from.name,
+        phone: into.phone ?? from.phone,
+        source: into.source ?? from.source,
+        referredBy: into.referredBy ?? from.referredBy,
+        identities: unionIdentities(into.identities, from.identities),
+        stagesReached: earliestStages(into.stagesReached, from.stagesReached),
+        stage: reachedAt(from) > reachedAt(into) ? from.stage : into.stage,
+        balance: into.balance + from.balance,
+        bonusPoints: into.bonusPoints + from.bonusPoints,
+        bonusMember: into.bonusMember || from.bonusMember,
+        orderCount: into.orderCount + from.orderCount,
+        lastOrderAt:
+          into.lastOrderAt === undefined
+            ? from.lastOrderAt
+            : from.lastOrderAt === undefined
+              ? into.lastOrderAt
+              : Math.max(into.lastOrderAt, from.lastOrderAt),
+        orderIntervalDays: into.orderIntervalDays ?? from.orderIntervalDays,
+        createdAt: Math.min(into.createdAt, from.createdAt),
+        updatedAt: Math.max(now, into.updatedAt),
+      };
+      for (const [k, v] of Object.entries(merged)) {
+        if (v === undefined) delete (merged as unknown as Record<string, unknown>)[k];
+      }
+      const source: Contact = { ...from, identities: [], mergedInto: intoId, updatedAt: Math.max(now, from.updatedAt) };
+
+      // those `from` referred now count as referred by `into` (read after the two
+      // writes above, as SQLite does, so the pair themselves come as just written)
+      const referredIds = strs(await this.cmd(["SMEMBERS", `${this.kContact(fromId)}:rf`]));
+      const others = referredIds.filter((id) => id !== fromId && id !== intoId);
+      const otherJson = (await Promise.all(others.map((id) => this.cmd(["HGET", this.kContact(id), "d"])))).map(optStr);
+      const expect: string[] = [];
+      const referred: Contact[] = [];
+      for (const id of referredIds) {
+        if (id === intoId) referred.push({ ...merged, referredBy: intoId });
+        else if (id === fromId) referred.push({ ...source, referredBy: intoId });
+      }
+      others.forEach((id, i) => {
+        const json = otherJson[i];
+        if (json === null || json === undefined) return;
+        const c = JSON.parse(json) as Contact;
+        if (c.referredBy !== fromId) return;
+        expect.push(id, json);
+        referred.push({ ...c, referredBy: intoId });
+      });
+
+      const res = str(
+        await this.run("merge", [
+          fromId,
+          intoId,
+          fromJson,
+          intoJson,
+          String(expect.length / 2),
+          ...expect,
+          ...contactArgs(source),
+          ...contactArgs(merged),
+          String(referred.length),
+          ...referred.flatMap(contactArgs),
+        ]),
+      );
+      if (res === "OK") return merged;
+    }
+    throw new Error(`merging ${fromId} into ${intoId}: the contacts kept changing`);
+  }
+
+  // ---- the step commit ---------------------------------------------------------
+
+  async commitStep(c: StepCommit): Promise<void> {
+    // serialise everything first: a value JSON cannot hold fails here, before any write
+    const args: string[] = [c.entryId ?? ""];
+    args.push(...(c.conversation ? conversationArgs(c.conversation) : ["0"]));
+    args.push(String(c.contacts.length), ...c.contacts.flatMap(contactArgs));
+    args.push(
+      String(c.touchpoints.length),
+      ...c.touchpoints.flatMap((t) => [t.id, t.contactId, String(t.at), JSON.stringify(t)]),
+    );
+    args.push(
+      String(c.orders.length),
+      ...c.orders.flatMap((o) => [o.id, o.contactId, o.status, String(o.createdAt), JSON.stringify(o)]),
+    );
+    args.push(String(c.outbox.length), ...c.outbox.flatMap(outboxArgs));
+    try {
+      await this.run("commit", args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith("STALE") && c.entryId !== undefined) {
+        throw new StaleEntryError(c.entryId);
+      }
+      throw err;
+    }
+  }
+
+  // ---- touchpoints, orders ----------------------------------------------------
+
+  /** the latest `limit` touchpoints (all without a limit), oldest first */
+  async listTouchpoints(contactId: string, limit?: number): Promise<Touchpoint[]> {
+    const lim = limitOf(limit);
+    if (lim === 0) return [];
+    const members = strs(await this.cmd(["ZRANGE", `${this.kContact(contactId)}:tp`, String(lim < 0 ? 0 : -lim), "-1"]));
+    return members.map((m) => {
+      const t = JSON.parse(m.slice(PAD)) as Touchpoint;
+      t.contactId = contactId; // moved here by a merge
+      return t;
+    });
+  }
+
+  private async orders(ids: string[]): Promise<{ order: Order; status: string }[]> {
+    const replies = await Promise.all(ids.map((id) => this.cmd(["HMGET", this.k(`or:${id}`), "d", "c", "st"])));
+    const out: { order: Order; status: string }[] = [];
+    for (const reply of replies) {
+      const [d, c, st] = arr(reply).map(optStr);
+      if (d === null || d === undefined) continue;
+      const order = JSON.parse(d) as Order;
+      if (c) order.contactId = c;
+      out.push({ order, status: st ?? order.status });
+    }
+    return out;
+  }
+
+  async getOrder(id: string): Promise<Order | null> {
+    return (await this.orders([id]))[0]?.order ?? null;
+  }
+
+  async listOrders(filter: { contactId?: string; status?: OrderStatusName; limit?: number }): Promise<Order[]> {
+    const lim = limitOf(filter.limit);
+    if (lim === 0) return [];
+    if (filter.contactId !== undefined) {
+      const both = filter.status !== undefined;
+      const members = strs(
+        await this.cmd(["ZRANGE", `${this.kContact(filter.contactId)}:or`, "0", both ? "-1" : stopOf(lim), "REV"]),
+      );
+      let rows = await this.orders(members.map((m) => m.slice(PAD)));
+      if (both) rows = rows.filter((r) => r.status === filter.status);
+      if (lim > 0) rows = rows.slice(0, lim);
+      return rows.map((r) => r.order);
+    }
+    const index = filter.status !== undefined ? `or:st:${filter.status}` : "or:all";
+    const members = strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim), "REV"]));
+    return (await this.orders(members.map((m) => m.slice(PAD)))).map((r) => r.order);
+  }
+
+  // ---- outbox -----------------------------------------------------------------
+
+  async claimOutbox(max: number, leaseMs: number, now: number): Promise<OutboxItem[]> {
+    if (max <= 0) return [];
+    return toOutboxItems(await this.run("claimOutbox", [String(Math.floor(max)), String(now + leaseMs), String(now)]));
+  }
+
+  async markSent(id: string, platformMessageIds: string[], now: number): Promise<void> {
+    await this.run("outboxUpdate", [
+      "sent",
+      id,
+      JSON.stringify(platformMessageIds),
+      String(now),
+      String(platformMessageIds.length),
+      ...platformMessageIds,
+    ]);
+  }
+
+  async markRetry(id: string, notBefore: number, error: string): Promise<void> {
+    await this.run("outboxUpdate", ["retry", id, String(notBefore), error]);
+  }
+
+  async markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void> {
+    await this.run("outboxUpdate", ["failed", id, status, error]);
+  }
+
+  /** held or dead → pending, due now, attempts reset (a staff "send again") */
+  async requeueOutbox(id: string, now: number): Promise<void> {
+    await this.run("outboxUpdate", ["requeue", id, String(now)]);
+  }
+
+  async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
+    return toOutboxItems(await this.run("findOutbox", [identityKey(channel, platformMessageId)]))[0] ?? null;
+  }
+
+  async setDeliveryStatus(id: string, status: string): Promise<void> {
+    await this.run("outboxUpdate", ["delivery", id, status]);
+  }
+
+  private async fetchOutbox(ids: string[]): Promise<OutboxItem[]> {
+    if (ids.length === 0) return [];
+    return toOutboxItems(await this.run("fetchOutbox", [String(ids.length), ...ids]));
+  }
+
+  /** in seq order within a conversation; in insertion order across conversations */
+  async listOutbox(filter: { status?: OutboxStatus; conversationKey?: string; limit?: number }): Promise<OutboxItem[]> {
+    const lim = limitOf(filter.limit);
+    if (lim === 0) return [];
+    if (filter.conversationKey !== undefined) {
+      const filtered = filter.status !== undefined;
+      const ids = strs(
+        await this.cmd(["ZRANGE", `${this.kConv(filter.conversationKey)}:oa`, "0", filtered ? "-1" : stopOf(lim)]),
+      );
+      let items = await this.fetchOutbox(ids);
+      if (filtered) items = items.filter((i) => i.status === filter.status);
+      return lim < 0 ? items : items.slice(0, lim);
+    }
+    const index = filter.status !== undefined ? `ost:${filter.status}` : "oall";
+    return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
+  }
+
+  // ---- timers -----------------------------------------------------------------
+
+  async dueTimers(now: number, max: number): Promise<DueTimer[]> {
+    if (max <= 0) return [];
+    const flat = strs(
+      await this.cmd([
+        "ZRANGE",
+        this.k("timers"),
+        "-inf",
+        bound(now, false),
+        "BYSCORE",
+        "LIMIT",
+        "0",
+        String(Math.floor(max)),
+        "WITHSCORES",
+      ]),
+    );
+    const out: DueTimer[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [conversationKey, name, token, channel, chatId] = flat[i]!.split("\n");
+      out.push({
+        conversationKey: conversationKey!,
+        channel: channel as Channel,
+        chatId: chatId!,
+        name: name!,
+        token: token!,
+        at: Number(flat[i + 1]),
+      });
+    }
+    return out;
+  }
+
+  async markTimerFired(conversationKey: string, name: string, token: string): Promise<void> {
+    await this.run("markTimerFired", [conversationKey, name, token]);
+  }
+
+  // ---- analytics ----------------------------------------------------------------
+
+  /**
+   * Per stage one ZRANGE BYSCORE (already in (at, contactId) order), the contacts'
+   * "audience|source" in one HMGET per chunk, then a merge of the sorted lists: no
+   * general sort, no contact JSON.
+   */
+  async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
+    const lo = bound(from, false);
+    const hi = bound(to, true);
+    const replies = await Promise.all(
+      STAGES_BY_NAME.map((s) => this.cmd(["ZRANGE", this.k(`st:${s}`), lo, hi, "BYSCORE", "WITHSCORES"])),
+    );
+    const flats = replies.map(strs);
+    const ids = new Set<string>();
+    for (const flat of flats) for (let i = 0; i < flat.length; i += 2) ids.add(flat[i]!);
+    const idList = [...ids];
+    const CHUNK = 20_000;
+    const chunks: string[][] = [];
+    for (let i = 0; i < idList.length; i += CHUNK) chunks.push(idList.slice(i, i + CHUNK));
+    const metaReplies = await Promise.all(chunks.map((ch) => this.cmd(["HMGET", this.k("cmeta"), ...ch])));
+    const meta = new Map<string, string>();
+    let n = 0;
+    for (const reply of metaReplies) {
+      for (const m of arr(reply)) {
+        const id = idList[n++]!;
+        const v = optStr(m);
+        // no meta: a merged or unknown contact, which SQLite's join leaves out
+        if (v === null) continue;
+        if (audience !== undefined) {
+          const bar = v.indexOf("|");
+          if ((bar < 0 ? v : v.slice(0, bar)) !== audience) continue;
+        }
+        meta.set(id, v);
+      }
+    }
+    const lists: Row[][] = flats.map((flat, si) => {
+      const stage = STAGES_BY_NAME[si]!;
+      const rows: Row[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const m = meta.get(flat[i]!);
+        if (m !== undefined) rows.push({ at: Number(flat[i + 1]), contactId: flat[i]!, stage, meta: m });
+      }
+      return rows;
+    });
+    const parsed = new Map<string, { audience: Audience; source?: string }>();
+    return mergeAll(lists).map((r) => {
+      let m = parsed.get(r.meta);
+      if (!m) {
+        const bar = r.meta.indexOf("|");
+        m = bar < 0 ? { audience: r.meta as Audience } : { audience: r.meta.slice(0, bar) as Audience, source: r.meta.slice(bar + 1) };
+        parsed.set(r.meta, m);
+      }
+      const e: StageEntry = { contactId: r.contactId, stage: r.stage, at: r.at, audience: m.audience };
+      if (m.source !== undefined) e.source = m.source;
+      return e;
+    });
+  }
+
+  async stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]> {
+    const groups = strs(await this.cmd(["SMEMBERS", this.k("sxk")]))
+      .map((g) => ({ g, parts: g.split("\n") }))
+      .filter(({ parts }) => parts.length === 3 && (filter.audience === undefined || parts[0] === filter.audience));
+    const counts = await Promise.all(
+      groups.map(({ g }) =>
+        filter.idleSince === undefined
+          ? this.cmd(["ZCARD", this.k(`sx:${g}`)])
+          : this.cmd(["ZCOUNT", this.k(`sx:${g}`), "-inf", bound(filter.idleSince, true)]),
+      ),
+    );
+    const byStep = new Map<string, { flow: string; step: string; count: number }>();
+    groups.forEach(({ parts }, i) => {
+      const n = Number(counts[i]);
+      if (!n) return;
+      const flow = parts[1]!;
+      const step = parts[2]!;
+      const key = `${flow}\n${step}`;
+      const row = byStep.get(key);
+      if (row) row.count += n;
+      else byStep.set(key, { flow, step, count: n });
+    });
+    return [...byStep.values()].sort((a, b) =>
+      a.flow < b.flow ? -1 : a.flow > b.flow ? 1 : a.step < b.step ? -1 : a.step > b.step ? 1 : 0,
+    );
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    await this.cmd(["PING"]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy(); // not connected: nothing to flush
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InboundMessage } from "../src/model/inbound.ts";
+import { startHarness, type Harness } from "./support/harness.ts";
+
+/** Processing rules: one conversation's messages one at a time, in order; a redelivery answered once. */
+describe("processing rules", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  const contactTouchpoints = async (channel: string, user: string) => {
+    const contact = await h.store.findContactByIdentity(channel as never, user);
+    expect(contact).not.toBeNull();
+    return h.store.listTouchpoints(contact!.id, 10_000);
+  };
+
+  it("20 messages of one conversation fired at once are handled one by one, in arrival order", async () => {
+    // the web chat: the same pipeline as every channel, without Telegram's 1 message/s per chat
+    const user = "burst-session-1";
+    await h.say("web", user, "/start");
+    const texts = Array.from({ length: 20 }, (_, i) => `сообщение номер ${i + 1}`);
+    const events: InboundMessage[] = texts.map((text, i) => ({
+      type: "message",
+      channel: "web",
+      chatId: user,
+      userId: user,
+      dedupeKey: `burst-${i}`,
+      platformMessageId: `burst-${i}`,
+      at: h.clock.now(),
+      text,
+    }));
+    // one batch in arrival order, plus the same 20 again at once over HTTP-like concurrency
+    await Promise.all([h.app.ingest(events), h.app.ingest(events.slice().reverse())]);
+    await h.app.idle();
+
+    const tps = await contactTouchpoints("web", user);
+    const ins = tps.filter((t) => t.kind === "message_in" && t.summary.startsWith("сообщение"));
+    expect(ins.map((t) => t.summary)).toEqual(texts); // each once, in order
+    // one at a time: every message's replies come before the next message is taken
+    const seq = tps.filter((t) => t.kind === "message_in" || t.kind === "message_out").map((t) => t.kind);
+    const firstBurst = seq.indexOf("message_in", seq.indexOf("message_in") + 1);
+    for (let i = firstBurst; i < seq.length - 1; i++) {
+      if (seq[i] === "message_in") expect(seq[i + 1]).toBe("message_out");
+    }
+  });
+
+  it("20 posts of one chat at once over HTTP: all handled, each answered", async () => {
+    const user = "burst-session-2";
+    await h.say("web", user, "/start");
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => h.drivers.web.send(user, { text: `вопрос ${i + 1}`, deliveryId: `q${900_000 + i}` })),
+    );
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    await h.app.idle();
+    const tps = await contactTouchpoints("web", user);
+    const ins = tps.filter((t) => t.kind === "message_in" && t.summary.startsWith("вопрос"));
+    expect(ins).toHaveLength(20);
+    // in update_id order as they arrived: webhook calls were issued in that order
+    expect(new Set(ins.map((t) => t.summary)).size).toBe(20);
+    const outs = tps.filter((t) => t.kind === "message_out");
+    expect(outs.length).toBeGreaterThanOrEqual(21);
+  });
+
+  it("the same update delivered twice gets one reply", async () => {
+    const user = "5550003";
+    await h.say("telegram", user, "/start");
+    const before = h.drivers.telegram.replies(user).length;
+    const a = await h.drivers.telegram.send(user, { text: "меню", deliveryId: "777001" });
+    const b = await h.drivers.telegram.send(user, { text: "меню", deliveryId: "777001" });
+    expect([a, b]).toEqual([200, 200]);
+    await h.app.idle();
+    const got = h.drivers.telegram.replies(user).slice(before);
+    expect(got.length).toBeGreaterThan(0);
+    const again = await h.say("telegram", user, { text: "меню", deliveryId: "777001" });
+    expect(again).toHaveLength(0);
+    const tps = await contactTouchpoints("telegram", user);
+    expect(tps.filter((t) => t.kind === "message_in" && t.summary === "меню")).toHaveLength(1);
+  });
+
+  it("a follow-up is cancelled when the customer writes first", async () => {
+    const user = "5550004";
+    await h.say("telegram", user, "/start");
+    const conv = await h.store.getConversation(`telegram:${user}`);
+    // put a pending follow-up on the conversation as a `wait` step would
+    await h.store.commitStep({
+      contacts: [],
+      touchpoints: [],
+      orders: [],
+      outbox: [],
+      conversation: { ...conv!, timers: { ...conv!.timers, wait: { at: h.clock.now() + 60_000, token: "t-cancel", target: "customer.menu" } } },
+    });
+    await h.say("telegram", user, "меню");
+    const afterWrite = await h.store.getConversation(`telegram:${user}`);
+    expect(afterWrite!.timers.wait).toBeUndefined();
+    const before = h.drivers.telegram.replies(user).length;
+    await h.later(120_000);
+    expect(h.drivers.telegram.replies(user).length).toBe(before);
+  });
+});
