@@ -1,12 +1,15 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/port.ts";
 import { RedisStore } from "../src/store/redis.ts";
+import { SqliteStore } from "../src/store/sqlite.ts";
 import {
   T0,
   makeCommit,
   makeContact,
   makeConversation,
   makeMessage,
+  makeOrder,
   makeOutboxItem,
   makeTouchpoint,
   storeContract,
@@ -113,5 +116,277 @@ describe("RedisStore specifics", () => {
       await store.close();
       await aof.stop();
     }
+  });
+});
+
+// ---- differential: the same random operations against SqliteStore and RedisStore ----
+
+const CHATS = [
+  { channel: "telegram", chatId: "1" },
+  { channel: "telegram", chatId: "2" },
+  { channel: "telegram", chatId: "10" },
+  { channel: "whatsapp", chatId: "w1" },
+] as const;
+const CONTACTS = ["ct_a", "ct_b", "ct_c", "ct_d"];
+const IDENTITIES = [
+  { channel: "telegram", userId: "1" },
+  { channel: "telegram", userId: "2" },
+  { channel: "whatsapp", userId: "w1" },
+  { channel: "vk", userId: "9" },
+] as const;
+const STAGE_PICK = ["awareness", "interest", "desire", "action"] as const;
+
+const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+const small = (max: number) => fc.integer({ min: 0, max });
+
+const arbContact = fc.record({
+  i: small(CONTACTS.length - 1),
+  phone: fc.option(pick(["7900", "7901"]), { nil: undefined }),
+  sharedCode: fc.boolean(),
+  referredBy: fc.option(pick(CONTACTS), { nil: undefined }),
+  audience: pick(["customer", "partner"] as const),
+  source: fc.option(pick(["qr", "ad"]), { nil: undefined }),
+  identities: fc.subarray([0, 1, 2, 3]),
+  stages: fc.dictionary(pick(STAGE_PICK), small(30)),
+  balance: fc.integer({ min: -3, max: 3 }),
+  updated: small(5),
+  merged: fc.option(pick(CONTACTS), { nil: undefined, freq: 8 }),
+});
+
+const arbConversation = fc.record({
+  chat: small(CHATS.length - 1),
+  contact: pick(CONTACTS),
+  flow: pick(["main", "partner"]),
+  step: fc.option(pick(["menu", "checkout"]), { nil: null }),
+  handoff: fc.boolean(),
+  timers: fc.dictionary(pick(["remind", "later"]), fc.record({ at: small(20), token: pick(["t1", "t2"]) })),
+  updated: small(10),
+});
+
+const arbOp = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant("enqueue" as const), events: fc.array(fc.record({ chat: small(3), d: small(12) }), { minLength: 1, maxLength: 3 }) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("claim" as const), max: fc.integer({ min: 1, max: 3 }), dt: small(1500) }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant("release" as const), d: small(12), maxAttempts: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant("commit" as const),
+      entry: fc.option(small(12), { nil: undefined }),
+      conversation: fc.option(arbConversation, { nil: undefined }),
+      contacts: fc.array(arbContact, { maxLength: 2 }),
+      touchpoints: fc.array(fc.record({ id: small(6), contact: pick(CONTACTS), at: small(5) }), { maxLength: 2 }),
+      orders: fc.array(fc.record({ id: small(3), contact: pick(CONTACTS), status: pick(["placed", "shipped"] as const), at: small(3) }), { maxLength: 1 }),
+      outbox: fc.array(fc.record({ id: small(20), chat: small(3), seq: fc.integer({ min: 1, max: 4 }), later: fc.boolean() }), { maxLength: 2 }),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ op: fc.constant("merge" as const), from: pick(CONTACTS), into: pick(CONTACTS) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("claimOutbox" as const) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant("outbox" as const),
+      id: small(20),
+      what: pick(["sent", "retry", "held", "dead", "requeue", "delivery"] as const),
+    }),
+    weight: 3,
+  },
+  { arbitrary: fc.record({ op: fc.constant("timers" as const) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("fire" as const), chat: small(3), name: pick(["remind", "later"]), token: pick(["t1", "t2"]) }), weight: 1 },
+);
+type Op = typeof arbOp extends fc.Arbitrary<infer T> ? T : never;
+
+interface Side {
+  store: Store;
+  ids: Map<string, string>; // dedupeKey -> entry id
+}
+
+function contactOf(c: fc.RecordValue<typeof arbContact> extends infer R ? R : never) {
+  const id = CONTACTS[c.i]!;
+  const stagesReached = Object.fromEntries(Object.entries(c.stages).map(([s, at]) => [s, T0 + at]));
+  return makeContact({
+    id,
+    ...(c.phone ? { phone: c.phone } : {}),
+    referralCode: c.sharedCode ? "r_shared" : `r_${id}`,
+    ...(c.referredBy && c.referredBy !== id ? { referredBy: c.referredBy } : {}),
+    audience: c.audience,
+    ...(c.source ? { source: c.source } : {}),
+    identities: c.identities.map((i) => ({ ...IDENTITIES[i]!, reachable: true })),
+    stagesReached,
+    balance: c.balance,
+    createdAt: T0 + c.i * 1000,
+    updatedAt: T0 + c.updated,
+    ...(c.merged && c.merged !== id ? { mergedInto: c.merged } : {}),
+  });
+}
+
+/** SQLite orders due timers by time only */
+function sortTimers<T extends { at: number; conversationKey: string; name: string }>(ts: T[]): T[] {
+  const key = (t: T) => `${String(t.at).padStart(16, "0")}\n${t.conversationKey}\n${t.name}`;
+  return [...ts].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+async function outcome<T>(f: () => Promise<T>): Promise<T | { threw: true }> {
+  try {
+    return await f();
+  } catch {
+    return { threw: true };
+  }
+}
+
+function entryView(e: { id: string; event: { dedupeKey: string }; conversationKey: string; attempts: number; enqueuedAt: number }) {
+  return { d: e.event.dedupeKey, key: e.conversationKey, attempts: e.attempts, at: e.enqueuedAt };
+}
+
+async function applyOp(side: Side, op: Op, now: number): Promise<unknown> {
+  const { store, ids } = side;
+  const T = T0 + 1_000_000;
+  switch (op.op) {
+    case "enqueue":
+      return store.enqueue(
+        op.events.map((e) => makeMessage({ ...CHATS[e.chat]!, userId: CHATS[e.chat]!.chatId, dedupeKey: `d${e.d}`, at: T0 + e.d })),
+      );
+    case "claim": {
+      const got = await store.claimInbound("w", op.max, 1000, now);
+      for (const e of got) ids.set(e.event.dedupeKey, e.id);
+      return got.map(entryView);
+    }
+    case "release":
+      return store.releaseInbound(ids.get(`d${op.d}`) ?? "in_missing", `boom ${op.d}`, op.maxAttempts);
+    case "commit": {
+      const conv = op.conversation;
+      const chat = conv ? CHATS[conv.chat]! : undefined;
+      return outcome(() =>
+        store.commitStep(
+          makeCommit({
+            ...(op.entry !== undefined ? { entryId: ids.get(`d${op.entry}`) ?? "in_missing" } : {}),
+            ...(conv && chat
+              ? {
+                  conversation: makeConversation({
+                    channel: chat.channel,
+                    chatId: chat.chatId,
+                    contactId: conv.contact,
+                    flow: conv.flow,
+                    step: conv.step,
+                    handoff: conv.handoff ? { queue: "q", reason: "r", since: T0 } : null,
+                    timers: Object.fromEntries(
+                      Object.entries(conv.timers).map(([n, t]) => [n, { at: T + t.at * 100, token: t.token, target: "x" }]),
+                    ),
+                    updatedAt: T0 + conv.updated,
+                  }),
+                }
+              : {}),
+            contacts: op.contacts.map(contactOf),
+            touchpoints: op.touchpoints.map((t) =>
+              makeTouchpoint({ id: `tp${t.id}`, contactId: t.contact, at: T0 + t.at, summary: `tp${t.id}` }),
+            ),
+            orders: op.orders.map((o) =>
+              makeOrder({ id: `o${o.id}`, number: `N${o.id}`, contactId: o.contact, status: o.status, createdAt: T0 + o.at }),
+            ),
+            outbox: op.outbox.map((o) =>
+              makeOutboxItem({
+                id: `ob${o.id}`,
+                ...CHATS[o.chat]!,
+                seq: o.seq,
+                notBefore: o.later ? now + 700 : 0,
+                createdAt: T0,
+              }),
+            ),
+          }),
+        ),
+      );
+    }
+    case "merge":
+      return outcome(() => store.mergeContacts(op.from, op.into));
+    case "claimOutbox":
+      // SQLite orders ready heads by time only: compare what was handed out, not in which order
+      return (await store.claimOutbox(10, 1000, now)).map((i) => i.id).sort();
+    case "outbox": {
+      const id = `ob${op.id}`;
+      if (op.what === "sent") return store.markSent(id, [`p${op.id}`], now);
+      if (op.what === "retry") return store.markRetry(id, now + 500, "later");
+      if (op.what === "held" || op.what === "dead") return store.markFailed(id, op.what, op.what);
+      if (op.what === "requeue") return store.requeueOutbox(id, now);
+      return store.setDeliveryStatus(id, "read");
+    }
+    case "timers":
+      return sortTimers(await store.dueTimers(now, 10));
+    case "fire": {
+      const chat = CHATS[op.chat]!;
+      return store.markTimerFired(`${chat.channel}:${chat.chatId}`, op.name, op.token);
+    }
+  }
+}
+
+/** every read of the port, with SQLite's unspecified tie orders made definite */
+async function snapshot(store: Store, now: number): Promise<unknown> {
+  const byBalance = (cs: { id: string; balance: number; updatedAt: number }[]) =>
+    [...cs].sort((a, b) => a.balance - b.balance || b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : 1));
+  const contacts = await Promise.all(CONTACTS.map((id) => store.getContact(id)));
+  return {
+    pending: await store.pendingInbound(),
+    dead: (await store.deadInbound(10)).map((d) => ({ ...entryView(d.entry), error: d.error })),
+    conversations: await Promise.all(CHATS.map((c) => store.getConversation(`${c.channel}:${c.chatId}`))),
+    convLists: await Promise.all(
+      [{}, { inHandoff: true }, { inHandoff: false, limit: 2 }, { contactId: "ct_a" }, { contactId: "ct_b", inHandoff: false }].map((f) =>
+        store.listConversations(f).then((cs) => cs.map((c) => c.key)),
+      ),
+    ),
+    contacts,
+    byIdentity: await Promise.all(IDENTITIES.map((i) => store.findContactByIdentity(i.channel, i.userId).then((c) => c?.id ?? null))),
+    byPhone: await Promise.all(["7900", "7901"].map((p) => store.findContactByPhone(p).then((c) => c?.id ?? null))),
+    byCode: await Promise.all(["r_shared", ...CONTACTS.map((id) => `r_${id}`)].map((p) => store.findContactByReferralCode(p).then((c) => c?.id ?? null))),
+    listed: (await store.listContacts({})).map((c) => c.id),
+    listedPartners: (await store.listContacts({ audience: "partner", limit: 2 })).map((c) => c.id),
+    atRisk: byBalance(await store.listContacts({ balanceBelow: 1 })).map((c) => c.id),
+    atRiskTop: (await store.listContacts({ balanceBelow: 0, audience: "customer", limit: 1 })).map((c) => [c.balance, c.updatedAt]),
+    touchpoints: await Promise.all(CONTACTS.map((id) => store.listTouchpoints(id))),
+    lastTouchpoint: await store.listTouchpoints("ct_a", 1),
+    orders: await Promise.all(["o0", "o1", "o2", "o3"].map((id) => store.getOrder(id))),
+    orderLists: await Promise.all(
+      [{}, { contactId: "ct_a" }, { status: "placed" as const }, { contactId: "ct_b", status: "shipped" as const, limit: 1 }].map((f) =>
+        store.listOrders(f).then((os) => os.map((o) => o.id)),
+      ),
+    ),
+    outbox: await Promise.all(
+      [{}, { status: "pending" as const }, { status: "held" as const, limit: 1 }, ...CHATS.map((c) => ({ conversationKey: `${c.channel}:${c.chatId}` }))].map((f) =>
+        store.listOutbox(f),
+      ),
+    ),
+    byPlatformId: await Promise.all([0, 1, 2, 3, 4, 5].map((i) => store.findOutboxByPlatformId("telegram", `p${i}`).then((x) => x?.id ?? null))),
+    timers: sortTimers(await store.dueTimers(now + 10_000, 10)),
+    stages: await store.stageEntries(T0, T0 + 25),
+    stagesPartner: await store.stageEntries(T0 + 3, T0 + 40, "partner"),
+    steps: await store.stepCounts({}),
+    stepsCustomer: await store.stepCounts({ audience: "customer", idleSince: T0 + 5 }),
+  };
+}
+
+const DIFF_RUNS = Number(process.env.DIFF_RUNS ?? 40);
+
+describe("RedisStore against SqliteStore", () => {
+  it("gives the same answers to the same random operations", { timeout: 60_000 + DIFF_RUNS * 500 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbOp, { minLength: 5, maxLength: 40 }), async (ops) => {
+        const clock = () => T0 + 5_000_000;
+        const sqlite: Side = { store: SqliteStore.open(":memory:", { clock }), ids: new Map() };
+        const redis: Side = {
+          store: await RedisStore.connect(server.url, { prefix: uniquePrefix(), clock }),
+          ids: new Map(),
+        };
+        try {
+          let now = T0 + 1_000_000;
+          for (const [i, op] of ops.entries()) {
+            if (op.op === "claim") now += op.dt;
+            const want = await applyOp(sqlite, op, now);
+            const got = await applyOp(redis, op, now);
+            expect({ i, op, result: got }).toEqual({ i, op, result: want });
+            expect({ i, op, state: await snapshot(redis.store, now) }).toEqual({ i, op, state: await snapshot(sqlite.store, now) });
+          }
+        } finally {
+          await sqlite.store.close();
+          await redis.store.close();
+        }
+      }),
+      { numRuns: DIFF_RUNS },
+    );
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/port.ts";
 import { DEDUPE_TTL_MS, SqliteStore } from "../src/store/sqlite.ts";
-import { newId } from "../src/store/ids.ts";
+import { idTime, newId } from "../src/store/ids.ts";
 import { makeMessage, storeContract } from "./store-contract.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "frontdesk-store-"));
@@ -72,5 +72,15 @@ describe("SqliteStore specifics", () => {
     expect(new Set(got.map((e) => e.id)).size).toBe(10);
     await a.close();
     await b.close();
+  });
+});
+
+describe("newId", () => {
+  it("makes unique ids that sort in the order they were made", () => {
+    const ids = Array.from({ length: 20_000 }, () => newId("ob"));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[0]).toMatch(/^ob_[0-9a-z]{21}$/);
+    expect(Math.abs(idTime(ids[0]!) - Date.now())).toBeLessThan(60_000);
   });
 });

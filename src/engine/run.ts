@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Awaiting, CartLine, Order } from "../model/domain.ts";
 import type { InboundMessage } from "../model/inbound.ts";
 import type { Choice } from "../model/outbound.ts";
@@ -234,7 +235,7 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
   const phone = (def.phone ? fill(def.phone, scope) : "") || contact.phone;
   const order: Order = {
     id,
-    number: `${new Date(turn.now).toISOString().slice(2, 10).replace(/-/g, "")}-${id.slice(-4).toUpperCase()}`,
+    number: orderNumber(id, turn.now),
     contactId: contact.id,
     conversationKey: conv.key,
     channel: conv.channel,
@@ -258,6 +259,12 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
   const total = money(order.total, turn.bundle.catalogue.currency, turn.locale);
   turn.say({ text: turn.t(def.text, { order: { number: order.number, total, delivery: order.delivery } }) });
   return def.next;
+}
+
+/** "241124-7QK3": the day and four characters of a hash of the id (stable on replay). */
+function orderNumber(id: string, now: number): string {
+  const hash = createHash("sha256").update(id).digest().readUInt32BE(0).toString(36).toUpperCase().padStart(4, "0").slice(-4);
+  return `${new Date(now).toISOString().slice(2, 10).replace(/-/g, "")}-${hash}`;
 }
 
 function account(turn: Turn, def: Extract<Step, { kind: "account" }>): string {

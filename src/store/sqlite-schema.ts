@@ -151,7 +151,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(conversation_key, seq) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_ready ON outbox(ready_at) WHERE ready_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(status) WHERE status IN ('held', 'dead');
+CREATE INDEX IF NOT EXISTS outbox_held ON outbox(rid) WHERE status = 'held';
+CREATE INDEX IF NOT EXISTS outbox_dead ON outbox(rid) WHERE status = 'dead';
 
 CREATE TABLE IF NOT EXISTS outbox_platform_ids (
   channel     TEXT NOT NULL,

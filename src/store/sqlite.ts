@@ -620,10 +620,8 @@ export class SqliteStore implements Store {
   }): Promise<Conversation[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.inHandoff !== undefined) {
-      where.push("in_handoff = ?");
-      args.push(filter.inHandoff ? 1 : 0);
-    }
+    // a literal, so the partial index on handed-off conversations applies
+    if (filter.inHandoff !== undefined) where.push(filter.inHandoff ? "in_handoff = 1" : "in_handoff = 0");
     if (filter.contactId !== undefined) {
       where.push("contact_id = ?");
       args.push(filter.contactId);
@@ -874,7 +872,7 @@ export class SqliteStore implements Store {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.status !== undefined) {
-      // a literal (from a closed set) lets SQLite use the partial index on held/dead
+      // a literal (from a closed set) lets SQLite use the partial indexes on held/dead
       if (!OUTBOX_STATUSES.includes(filter.status)) return [];
       where.push(`status = '${filter.status}'`);
     }
@@ -882,9 +880,11 @@ export class SqliteStore implements Store {
       where.push("conversation_key = ?");
       args.push(filter.conversationKey);
     }
-    const order = filter.conversationKey !== undefined ? "seq" : "rid";
-    const sql = `SELECT ${OUTBOX_COLS} FROM outbox ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY ${order} LIMIT ?`;
+    const byChat = filter.conversationKey !== undefined;
+    // the staff's held/dead lists read the small partial index, not the whole outbox
+    const parked = !byChat && (filter.status === "held" || filter.status === "dead");
+    const sql = `SELECT ${OUTBOX_COLS} FROM outbox ${parked ? `INDEXED BY outbox_${filter.status}` : ""}
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${byChat ? "seq" : "rid"} LIMIT ?`;
     return this.stmt<OutboxRow>(sql)
       .all(...args, limitOf(filter.limit))
       .map(toOutbox);
@@ -954,6 +954,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.pragma("optimize"); // keeps the planner's statistics fresh; cheap
+    this.db.close();
   }
 }

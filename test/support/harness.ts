@@ -244,6 +244,11 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     return seen.length;
   };
 
+  /** replies that arrive without a customer message (staff, timers) */
+  const pullAllWeb = async () => {
+    for (const user of webReplies.keys()) await pullWeb(user);
+  };
+
   const drivers: Record<Channel, Driver> = { telegram: tgDriver, whatsapp: waDriver, vk: vkDriver, web: webDriver };
 
   const harness: Harness = {
@@ -277,6 +282,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       clock.advance(ms);
       await app.tick();
       await app.idle();
+      await pullAllWeb();
     },
     async staff(method, url, body) {
       const res = await http.inject({
@@ -286,6 +292,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
         ...(body ? { payload: JSON.stringify(body) } : {}),
       });
       await app.idle();
+      await pullAllWeb();
       return { status: res.statusCode, json: res.body ? res.json() : undefined };
     },
     async close() {
