@@ -150,7 +150,7 @@ const arbContact = fc.record({
   stages: fc.dictionary(pick(STAGE_PICK), small(30)),
   balance: fc.integer({ min: -3, max: 3 }),
   updated: small(5),
-  merged: fc.option(pick(CONTACTS), { nil: undefined, freq: 8 }),
+  merged: fc.option(pick(CONTACTS), { nil: undefined, freq: 15 }),
 });
 
 const arbConversation = fc.record({
@@ -166,16 +166,17 @@ const arbConversation = fc.record({
 const arbOp = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("enqueue" as const), events: fc.array(fc.record({ chat: small(3), d: small(12) }), { minLength: 1, maxLength: 3 }) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("claim" as const), max: fc.integer({ min: 1, max: 3 }), dt: small(1500) }), weight: 3 },
-  { arbitrary: fc.record({ op: fc.constant("release" as const), d: small(12), maxAttempts: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("release" as const), k: small(2), maxAttempts: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
   {
     arbitrary: fc.record({
       op: fc.constant("commit" as const),
-      entry: fc.option(small(12), { nil: undefined }),
+      // the k-th latest claimed entry, or a stale id
+      entry: fc.option(fc.oneof({ arbitrary: small(1), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }), { nil: undefined, freq: 2 }),
       conversation: fc.option(arbConversation, { nil: undefined }),
       contacts: fc.array(arbContact, { maxLength: 2 }),
       touchpoints: fc.array(fc.record({ id: small(6), contact: pick(CONTACTS), at: small(5) }), { maxLength: 2 }),
       orders: fc.array(fc.record({ id: small(3), contact: pick(CONTACTS), status: pick(["placed", "shipped"] as const), at: small(3) }), { maxLength: 1 }),
-      outbox: fc.array(fc.record({ id: small(20), chat: small(3), seq: fc.integer({ min: 1, max: 4 }), later: fc.boolean() }), { maxLength: 2 }),
+      outbox: fc.array(fc.record({ chat: small(3), seq: fc.integer({ min: 1, max: 12 }), later: fc.boolean(), dupId: fc.boolean() }), { maxLength: 2 }),
     }),
     weight: 4,
   },
@@ -196,7 +197,8 @@ type Op = typeof arbOp extends fc.Arbitrary<infer T> ? T : never;
 
 interface Side {
   store: Store;
-  ids: Map<string, string>; // dedupeKey -> entry id
+  claimed: string[]; // entry ids, latest last
+  items: string[]; // outbox ids committed
 }
 
 function contactOf(c: fc.RecordValue<typeof arbContact> extends infer R ? R : never) {
@@ -236,28 +238,18 @@ function entryView(e: { id: string; event: { dedupeKey: string }; conversationKe
   return { d: e.event.dedupeKey, key: e.conversationKey, attempts: e.attempts, at: e.enqueuedAt };
 }
 
-async function applyOp(side: Side, op: Op, now: number): Promise<unknown> {
-  const { store, ids } = side;
+type CommitOp = Extract<Op, { op: "commit" }>;
+
+function commitOp(side: Side, op: CommitOp, now: number, n: number): Promise<unknown> {
+  const { store, claimed, items } = side;
+  const latest = (k: number) => (k < 0 ? "in_missing" : (claimed[claimed.length - 1 - k] ?? "in_missing"));
   const T = T0 + 1_000_000;
-  switch (op.op) {
-    case "enqueue":
-      return store.enqueue(
-        op.events.map((e) => makeMessage({ ...CHATS[e.chat]!, userId: CHATS[e.chat]!.chatId, dedupeKey: `d${e.d}`, at: T0 + e.d })),
-      );
-    case "claim": {
-      const got = await store.claimInbound("w", op.max, 1000, now);
-      for (const e of got) ids.set(e.event.dedupeKey, e.id);
-      return got.map(entryView);
-    }
-    case "release":
-      return store.releaseInbound(ids.get(`d${op.d}`) ?? "in_missing", `boom ${op.d}`, op.maxAttempts);
-    case "commit": {
-      const conv = op.conversation;
-      const chat = conv ? CHATS[conv.chat]! : undefined;
+  const conv = op.conversation;
+  const chat = conv ? CHATS[conv.chat]! : undefined;
       return outcome(() =>
         store.commitStep(
           makeCommit({
-            ...(op.entry !== undefined ? { entryId: ids.get(`d${op.entry}`) ?? "in_missing" } : {}),
+            ...(op.entry !== undefined ? { entryId: latest(op.entry) } : {}),
             ...(conv && chat
               ? {
                   conversation: makeConversation({
@@ -281,9 +273,9 @@ async function applyOp(side: Side, op: Op, now: number): Promise<unknown> {
             orders: op.orders.map((o) =>
               makeOrder({ id: `o${o.id}`, number: `N${o.id}`, contactId: o.contact, status: o.status, createdAt: T0 + o.at }),
             ),
-            outbox: op.outbox.map((o) =>
+            outbox: op.outbox.map((o, k) =>
               makeOutboxItem({
-                id: `ob${o.id}`,
+                id: o.dupId && items.length ? items[0]! : `ob${n}_${k}`,
                 ...CHATS[o.chat]!,
                 seq: o.seq,
                 notBefore: o.later ? now + 700 : 0,
@@ -293,6 +285,29 @@ async function applyOp(side: Side, op: Op, now: number): Promise<unknown> {
           }),
         ),
       );
+}
+
+async function applyOp(side: Side, op: Op, now: number, n: number): Promise<unknown> {
+  const { store, claimed, items } = side;
+  const latest = (k: number) => (k < 0 ? "in_missing" : (claimed[claimed.length - 1 - k] ?? "in_missing"));
+  switch (op.op) {
+    case "enqueue":
+      return store.enqueue(
+        op.events.map((e) => makeMessage({ ...CHATS[e.chat]!, userId: CHATS[e.chat]!.chatId, dedupeKey: `d${e.d}`, at: T0 + e.d })),
+      );
+    case "claim": {
+      const got = await store.claimInbound("w", op.max, 1000, now);
+      for (const e of got) claimed.push(e.id);
+      return got.map(entryView);
+    }
+    case "release":
+      return store.releaseInbound(latest(op.k), `boom ${n}`, op.maxAttempts);
+    case "commit": {
+      const res = await commitOp(side, op, now, n);
+      if (!(res && typeof res === "object" && "threw" in res)) {
+        for (let k = 0; k < op.outbox.length; k++) if (!(op.outbox[k]!.dupId && items.length)) items.push(`ob${n}_${k}`);
+      }
+      return res;
     }
     case "merge":
       return outcome(() => store.mergeContacts(op.from, op.into));
@@ -300,8 +315,8 @@ async function applyOp(side: Side, op: Op, now: number): Promise<unknown> {
       // SQLite orders ready heads by time only: compare what was handed out, not in which order
       return (await store.claimOutbox(10, 1000, now)).map((i) => i.id).sort();
     case "outbox": {
-      const id = `ob${op.id}`;
-      if (op.what === "sent") return store.markSent(id, [`p${op.id}`], now);
+      const id = items.length ? items[op.id % items.length]! : "ob_missing";
+      if (op.what === "sent") return store.markSent(id, [`p${op.id % 4}`], now);
       if (op.what === "retry") return store.markRetry(id, now + 500, "later");
       if (op.what === "held" || op.what === "dead") return store.markFailed(id, op.what, op.what);
       if (op.what === "requeue") return store.requeueOutbox(id, now);
@@ -351,7 +366,9 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
         store.listOutbox(f),
       ),
     ),
-    byPlatformId: await Promise.all([0, 1, 2, 3, 4, 5].map((i) => store.findOutboxByPlatformId("telegram", `p${i}`).then((x) => x?.id ?? null))),
+    byPlatformId: await Promise.all(
+      CHATS.flatMap((c) => [0, 1, 2, 3].map((i) => store.findOutboxByPlatformId(c.channel, `p${i}`).then((x) => x?.id ?? null))),
+    ),
     timers: sortTimers(await store.dueTimers(now + 10_000, 10)),
     stages: await store.stageEntries(T0, T0 + 25),
     stagesPartner: await store.stageEntries(T0 + 3, T0 + 40, "partner"),
@@ -367,17 +384,18 @@ describe("RedisStore against SqliteStore", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(arbOp, { minLength: 5, maxLength: 40 }), async (ops) => {
         const clock = () => T0 + 5_000_000;
-        const sqlite: Side = { store: SqliteStore.open(":memory:", { clock }), ids: new Map() };
+        const sqlite: Side = { store: SqliteStore.open(":memory:", { clock }), claimed: [], items: [] };
         const redis: Side = {
           store: await RedisStore.connect(server.url, { prefix: uniquePrefix(), clock }),
-          ids: new Map(),
+          claimed: [],
+          items: [],
         };
         try {
           let now = T0 + 1_000_000;
           for (const [i, op] of ops.entries()) {
             if (op.op === "claim") now += op.dt;
-            const want = await applyOp(sqlite, op, now);
-            const got = await applyOp(redis, op, now);
+            const want = await applyOp(sqlite, op, now, i);
+            const got = await applyOp(redis, op, now, i);
             expect({ i, op, result: got }).toEqual({ i, op, result: want });
             expect({ i, op, state: await snapshot(redis.store, now) }).toEqual({ i, op, state: await snapshot(sqlite.store, now) });
           }

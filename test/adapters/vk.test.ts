@@ -482,15 +482,6 @@ describe("VK send()", () => {
     }
   });
 
-  it("spaces its API calls to VK's 20 per second", async () => {
-    const paced = createVkAdapter(config());
-    await Promise.all(Array.from({ length: 6 }, (_, i) => paced.send(item({ text: `m${i}` }))));
-    const at = fake.delivered().map((d) => d.at);
-    expect(at).toHaveLength(6);
-    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThanOrEqual(5 * 50 - 10);
-    await paced.stop?.();
-  });
-
   it("gives up on a non-numeric chat id without calling VK", async () => {
     expect(await adapter.send(item({ text: "x" }, { chatId: "web-session" }))).toMatchObject({ ok: false, error: { kind: "permanent" } });
     expect(fake.calls).toHaveLength(0);
