@@ -20,6 +20,7 @@ import { fireDueTimers } from "./pipeline/scheduler.ts";
 import { Sender } from "./pipeline/sender.ts";
 import { Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
+import { SqliteStore } from "./store/sqlite.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
 /**
@@ -72,6 +73,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger(config.logLevel);
   const store = opts.store ?? (await openStore(config));
+  // one process owns the embedded store: whatever a crashed predecessor held is free
+  if (store instanceof SqliteStore) store.releaseLeases();
   let bundle = await loadBundle(config.flowsDir);
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 

@@ -65,11 +65,11 @@ describe("degradation per channel profile", () => {
     for (const p of parts.slice(0, -1)) expect(p.buttons).toBeUndefined();
   });
 
-  it("vk: up to 10 inline buttons; more become numbered text; photos become links", () => {
-    expect(render({ text: "a", choices: choices(10) }, VK_CAPABILITIES)[0]!.buttons!.flat()).toHaveLength(10);
-    const [many] = render({ text: "a", choices: choices(11) }, VK_CAPABILITIES);
+  it("vk: up to 20 buttons (NPS 0–10 stays one tap); more become numbered text; photos become links", () => {
+    expect(render({ text: "a", choices: choices(11) }, VK_CAPABILITIES)[0]!.buttons!.flat()).toHaveLength(11);
+    const [many] = render({ text: "a", choices: choices(21) }, VK_CAPABILITIES);
     expect(many!.buttons).toBeUndefined();
-    expect(many!.text).toContain("11. Вариант 11");
+    expect(many!.text).toContain("21. Вариант 21");
     const [photo] = render({ text: "Батончик", photoUrl: "https://example.com/bar.jpg" }, VK_CAPABILITIES);
     expect(photo!.photoUrl).toBeUndefined();
     expect(photo!.text).toContain("https://example.com/bar.jpg");

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/port.ts";
 import { RedisStore } from "../src/store/redis.ts";
@@ -15,6 +16,21 @@ import {
   storeContract,
 } from "./store-contract.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
+
+const quiet = pino({ level: "silent" });
+
+/** retry until it resolves (a client reconnecting after a restart) */
+async function eventually<T>(f: () => Promise<T>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 
 let server: RedisHandle;
 beforeAll(async () => {
@@ -41,6 +57,26 @@ storeContract("RedisStore", () => open(), {
 });
 
 describe("RedisStore specifics", () => {
+  it("answers ping with an error at once while the server is down, and carries on when it is back", async () => {
+    const own = await startRedis({ appendonly: true });
+    const store = await RedisStore.connect(own.url, { prefix: uniquePrefix(), log: quiet });
+    try {
+      await store.ping();
+      own.kill(); // a crash: SIGKILL
+      await eventually(async () => {
+        await expect(store.ping()).rejects.toThrow(/not connected/);
+      });
+      const queued = store.enqueue([makeMessage({ chatId: "b" })]); // waits for the server
+      await own.restart();
+      await eventually(() => store.ping());
+      expect(await queued).toEqual(["queued"]);
+      expect(await store.pendingInbound()).toBe(1);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
   it("never hands one entry to two stores claiming at the same time", async () => {
     const prefix = uniquePrefix();
     const stores = await Promise.all([1, 2, 3].map(() => open(prefix)));
@@ -78,7 +114,7 @@ describe("RedisStore specifics", () => {
   it("keeps journal, outbox and contacts across a restart of an AOF redis-server", async () => {
     const aof = await startRedis({ appendonly: true });
     const prefix = uniquePrefix();
-    let store = await RedisStore.connect(aof.url, { prefix });
+    let store = await RedisStore.connect(aof.url, { prefix, log: quiet });
     try {
       const contact = makeContact({
         phone: "79990001122",
@@ -93,7 +129,7 @@ describe("RedisStore specifics", () => {
 
       await aof.restart();
       // the same client reconnects by itself
-      await expect(store.ping()).resolves.toBeUndefined();
+      await eventually(() => store.ping());
       expect(await store.pendingInbound()).toBe(2);
       expect(await store.enqueue([makeMessage({ chatId: "a", dedupeKey: "before-restart" })])).toEqual(["duplicate"]);
       expect((await store.claimInbound("w", 10, 30_000, T0)).map((e) => e.conversationKey).sort()).toEqual([
@@ -109,7 +145,7 @@ describe("RedisStore specifics", () => {
 
       // and a new connection sees the same
       await store.close();
-      store = await RedisStore.connect(aof.url, { prefix });
+      store = await RedisStore.connect(aof.url, { prefix, log: quiet });
       expect(await store.listOutbox({ conversationKey: conv.key })).toEqual([item]);
       expect(await store.pendingInbound()).toBe(2);
     } finally {
@@ -176,11 +212,12 @@ const arbOp = fc.oneof(
       contacts: fc.array(arbContact, { maxLength: 2 }),
       touchpoints: fc.array(fc.record({ id: small(6), contact: pick(CONTACTS), at: small(5) }), { maxLength: 2 }),
       orders: fc.array(fc.record({ id: small(3), contact: pick(CONTACTS), status: pick(["placed", "shipped"] as const), at: small(3) }), { maxLength: 1 }),
-      outbox: fc.array(fc.record({ chat: small(3), seq: fc.integer({ min: 1, max: 12 }), later: fc.boolean(), dupId: fc.boolean() }), { maxLength: 2 }),
+      outbox: fc.array(fc.record({ chat: small(3), seq: fc.integer({ min: 1, max: 12 }), later: fc.boolean(), dupId: small(9).map((x) => x === 0) }), { maxLength: 2 }),
     }),
     weight: 4,
   },
-  { arbitrary: fc.record({ op: fc.constant("merge" as const), from: pick(CONTACTS), into: pick(CONTACTS) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("merge" as const), from: pick(CONTACTS), into: pick(CONTACTS) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant("seed" as const), contacts: fc.array(arbContact, { minLength: 4, maxLength: 4 }) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant("claimOutbox" as const) }), weight: 2 },
   {
     arbitrary: fc.record({
@@ -201,7 +238,9 @@ interface Side {
   items: string[]; // outbox ids committed
 }
 
-function contactOf(c: fc.RecordValue<typeof arbContact> extends infer R ? R : never) {
+type ContactGen = typeof arbContact extends fc.Arbitrary<infer T> ? T : never;
+
+function contactOf(c: ContactGen) {
   const id = CONTACTS[c.i]!;
   const stagesReached = Object.fromEntries(Object.entries(c.stages).map(([s, at]) => [s, T0 + at]));
   return makeContact({
@@ -246,45 +285,45 @@ function commitOp(side: Side, op: CommitOp, now: number, n: number): Promise<unk
   const T = T0 + 1_000_000;
   const conv = op.conversation;
   const chat = conv ? CHATS[conv.chat]! : undefined;
-      return outcome(() =>
-        store.commitStep(
-          makeCommit({
-            ...(op.entry !== undefined ? { entryId: latest(op.entry) } : {}),
-            ...(conv && chat
-              ? {
-                  conversation: makeConversation({
-                    channel: chat.channel,
-                    chatId: chat.chatId,
-                    contactId: conv.contact,
-                    flow: conv.flow,
-                    step: conv.step,
-                    handoff: conv.handoff ? { queue: "q", reason: "r", since: T0 } : null,
-                    timers: Object.fromEntries(
-                      Object.entries(conv.timers).map(([n, t]) => [n, { at: T + t.at * 100, token: t.token, target: "x" }]),
-                    ),
-                    updatedAt: T0 + conv.updated,
-                  }),
-                }
-              : {}),
-            contacts: op.contacts.map(contactOf),
-            touchpoints: op.touchpoints.map((t) =>
-              makeTouchpoint({ id: `tp${t.id}`, contactId: t.contact, at: T0 + t.at, summary: `tp${t.id}` }),
-            ),
-            orders: op.orders.map((o) =>
-              makeOrder({ id: `o${o.id}`, number: `N${o.id}`, contactId: o.contact, status: o.status, createdAt: T0 + o.at }),
-            ),
-            outbox: op.outbox.map((o, k) =>
-              makeOutboxItem({
-                id: o.dupId && items.length ? items[0]! : `ob${n}_${k}`,
-                ...CHATS[o.chat]!,
-                seq: o.seq,
-                notBefore: o.later ? now + 700 : 0,
-                createdAt: T0,
+  return outcome(() =>
+    store.commitStep(
+      makeCommit({
+        ...(op.entry !== undefined ? { entryId: latest(op.entry) } : {}),
+        ...(conv && chat
+          ? {
+              conversation: makeConversation({
+                channel: chat.channel,
+                chatId: chat.chatId,
+                contactId: conv.contact,
+                flow: conv.flow,
+                step: conv.step,
+                handoff: conv.handoff ? { queue: "q", reason: "r", since: T0 } : null,
+                timers: Object.fromEntries(
+                  Object.entries(conv.timers).map(([n, t]) => [n, { at: T + t.at * 100, token: t.token, target: "x" }]),
+                ),
+                updatedAt: T0 + conv.updated,
               }),
-            ),
+            }
+          : {}),
+        contacts: op.contacts.map(contactOf),
+        touchpoints: op.touchpoints.map((t) =>
+          makeTouchpoint({ id: `tp${t.id}`, contactId: t.contact, at: T0 + t.at, summary: `tp${t.id}` }),
+        ),
+        orders: op.orders.map((o) =>
+          makeOrder({ id: `o${o.id}`, number: `N${o.id}`, contactId: o.contact, status: o.status, createdAt: T0 + o.at }),
+        ),
+        outbox: op.outbox.map((o, k) =>
+          makeOutboxItem({
+            id: o.dupId && items.length ? items[0]! : `ob${n}_${k}`,
+            ...CHATS[o.chat]!,
+            seq: o.seq,
+            notBefore: o.later ? now + 700 : 0,
+            createdAt: T0,
           }),
         ),
-      );
+      }),
+    ),
+  );
 }
 
 async function applyOp(side: Side, op: Op, now: number, n: number): Promise<unknown> {
@@ -309,6 +348,10 @@ async function applyOp(side: Side, op: Op, now: number, n: number): Promise<unkn
       }
       return res;
     }
+    case "seed": // every contact, live
+      return store.commitStep(
+        makeCommit({ contacts: op.contacts.map((c, i) => contactOf({ ...c, i, merged: undefined })) }),
+      );
     case "merge":
       return outcome(() => store.mergeContacts(op.from, op.into));
     case "claimOutbox":

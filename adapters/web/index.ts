@@ -47,6 +47,8 @@ export interface WebAdapterDeps {
 
 export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
   const sent = new EventEmitter();
+  const CLOSING = Symbol("closing");
+  let closing = false;
   sent.setMaxListeners(0);
 
   async function replies(session: string, after: number): Promise<WebReply[]> {
@@ -60,6 +62,11 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
     rate: { perSecond: 1000, perChatPerSecond: 50, perChatBurst: 50 },
 
     async register(app: FastifyInstance, ctx: AdapterContext): Promise<void> {
+      // A long-poll is an in-flight request and close() waits for those: end them first.
+      app.addHook("preClose", async () => {
+        closing = true;
+        sent.emit(CLOSING);
+      });
       await app.register(async (scope) => {
         scope.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(PAGE));
 
@@ -97,15 +104,17 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
           let found = await replies(session, after);
           const deadline = Date.now() + wait * 1000;
           // Long-poll: wake on a local send, re-read every second for other instances.
-          while (found.length === 0 && Date.now() < deadline && !req.raw.destroyed) {
+          while (found.length === 0 && Date.now() < deadline && !req.raw.destroyed && !closing) {
             await new Promise<void>((resolve) => {
               const done = () => {
                 clearTimeout(timer);
                 sent.off(session, done);
+                sent.off(CLOSING, done);
                 resolve();
               };
               const timer = setTimeout(done, Math.min(1000, Math.max(0, deadline - Date.now())));
               sent.on(session, done);
+              sent.on(CLOSING, done);
             });
             found = await replies(session, after);
           }

@@ -74,9 +74,10 @@ export function computeFunnel(entries: StageEntry[]): Pick<FunnelReport, "rows" 
   };
 }
 
-export async function funnelReport(store: Store, from: number, to: number, audience?: Audience): Promise<FunnelReport> {
+/** `now` is the business clock: conversations idle for a day before min(to, now) count as stalled. */
+export async function funnelReport(store: Store, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
   const entries = await store.stageEntries(from, to, audience);
-  const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, Date.now()) - 86_400_000 });
+  const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, now) - 86_400_000 });
   dropOff.sort((a, b) => b.count - a.count);
   return { from, to, ...(audience ? { audience } : {}), ...computeFunnel(entries), dropOff: dropOff.slice(0, 10) };
 }

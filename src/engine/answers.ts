@@ -95,7 +95,8 @@ export function interpret(
       return { ok: true, value: n };
     }
     case "phone": {
-      const phone = msg.phone ? normalizePhone(msg.phone) : normalizePhone(text);
+      // A typed number wins; a shared contact (no text) counts as the answer too.
+      const phone = normalizePhone(text) ?? (msg.phone && !text ? normalizePhone(msg.phone) : undefined);
       return phone ? { ok: true, value: phone } : { ok: false };
     }
     case "email":

@@ -87,7 +87,12 @@ export function ask(turn: Turn, def: Step, stepRef: string, prefix?: string): vo
   switch (def.kind) {
     case "choose": {
       const choices = optionChoices(turn, def.options);
-      turn.say({ text: lead + turn.t(def.text), choices, ...(def.photo ? { photoUrl: fill(def.photo, turn.scope()) } : {}), ...(def.listLabel ? { listLabel: turn.t(def.listLabel) } : {}) });
+      turn.say({
+        text: lead + turn.t(def.text),
+        choices,
+        listLabel: turn.t(def.listLabel ?? "engine.choose_from_list"),
+        ...(def.photo ? { photoUrl: fill(def.photo, turn.scope()) } : {}),
+      });
       return await_(turn, stepRef, "choice", choices);
     }
     case "pick": {
@@ -97,6 +102,8 @@ export function ask(turn: Turn, def: Step, stepRef: string, prefix?: string): vo
     }
     case "ask": {
       const choices = (def.suggestions ?? []).map((s) => ({ id: s, label: s }));
+      // A number we already know (WhatsApp, an earlier order) is one tap away.
+      if (def.input === "phone" && turn.contact.phone) choices.unshift({ id: turn.contact.phone, label: `+${turn.contact.phone}` });
       turn.say({
         text: lead + turn.t(def.text),
         ...(choices.length > 0 ? { choices } : {}),

@@ -215,7 +215,7 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
       try {
         const to = parseDate(q.data.to, deps.now());
         const from = parseDate(q.data.from, to - 30 * 86_400_000);
-        return await funnelReport(store, from, to, q.data.audience);
+        return await funnelReport(store, from, to, q.data.audience, deps.now());
       } catch (err) {
         return reply.code(400).send({ error: "bad_request", message: (err as Error).message });
       }

@@ -71,7 +71,8 @@ export const WHATSAPP_CAPABILITIES: ChannelCapabilities = {
 export const VK_CAPABILITIES: ChannelCapabilities = {
   channel: "vk",
   maxTextLength: 9000, // V10
-  buttons: { max: 10, maxLabel: 40, maxIdBytes: 200 /* payload ≤ 255 incl. JSON wrapper, V13 */, perRow: 2 },
+  // ≤ 10 go inline (V12); the adapter puts up to 20 on a standard keyboard (V11: 5 × 10) so NPS 0–10 stays one tap
+  buttons: { max: 20, maxLabel: 40, maxIdBytes: 200 /* payload ≤ 255 incl. JSON wrapper, V13 */, perRow: 2 },
   list: null,
   photo: false, // photos need an upload round-trip; the URL goes in the text instead
   maxCaption: 0,

@@ -49,7 +49,7 @@ export class Sender {
     const wait = this.limiter.reserve(item.channel, item.chatId);
     if (wait > MAX_INLINE_WAIT_MS) {
       // A long wait (a 429 pause) goes back to the store rather than holding the lease.
-      await store.markRetry(item.id, now() + wait, "waiting for the rate limit");
+      await store.markRetry(item.id, now() + wait, "waiting for the rate limit", { countAttempt: false });
       return;
     }
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -67,7 +67,7 @@ export class Sender {
       case "rate_limited":
         // The platform said how long to wait; the whole channel backs off, not just this chat.
         this.limiter.pause(item.channel, err.retryAfterMs);
-        await store.markRetry(item.id, now() + err.retryAfterMs, `rate limited: ${err.message}`);
+        await store.markRetry(item.id, now() + err.retryAfterMs, `rate limited: ${err.message}`, { countAttempt: false });
         return;
       case "transient":
         if (attempts >= MAX_SEND_ATTEMPTS) await store.markFailed(item.id, "dead", `gave up after ${attempts} attempts: ${err.message}`);

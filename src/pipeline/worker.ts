@@ -59,6 +59,11 @@ export class Worker {
       if (entry.event.type === "status") await this.status(entry, entry.event);
       else await this.converse(entry);
     } catch (err) {
+      // Our lease ran out and another worker already applied this entry: nothing to undo.
+      if ((err as Error)?.name === "StaleEntryError") {
+        log.warn({ entry: entry.id }, "entry was already processed elsewhere");
+        return;
+      }
       log.error({ err, entry: entry.id, conversation: entry.conversationKey }, "processing failed; will retry");
       await store.releaseInbound(entry.id, String((err as Error)?.message ?? err), MAX_ATTEMPTS);
     }

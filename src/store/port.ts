@@ -62,6 +62,11 @@ export interface ContactQuery {
   limit?: number;
 }
 
+export interface RetryOptions {
+  /** default true; false for rate-limit waits, which say nothing about the message */
+  countAttempt?: boolean;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "redis" | "memory";
 
@@ -100,8 +105,8 @@ export interface Store {
   // ---- outbox -----------------------------------------------------------------
   claimOutbox(max: number, leaseMs: number, now: number): Promise<OutboxItem[]>;
   markSent(id: string, platformMessageIds: string[], now: number): Promise<void>;
-  /** transient failure: try again at notBefore */
-  markRetry(id: string, notBefore: number, error: string): Promise<void>;
+  /** try again at notBefore; a wait the platform asked for (429) does not count as a failed attempt */
+  markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void>;
   /** give up: "dead" after repeated failures, "held" for staff (e.g. WhatsApp window closed) */
   markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void>;
   /** put a held or dead item back in the queue (staff "send again") */

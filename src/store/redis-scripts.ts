@@ -1,5 +1,3 @@
-import { STAGES } from "../model/domain.ts";
-
 /**
  * Lua for the Redis store (layout and guarantees: see the top of redis.ts). Every
  * script takes the key prefix as ARGV[1] and reads the rest of ARGV in order with
@@ -28,6 +26,7 @@ local function kContactConvs(id) return kContact(id) .. ':cv' end
 local function kContactOrders(id) return kContact(id) .. ':or' end
 local function kContactTps(id) return kContact(id) .. ':tp' end
 local function kReferred(id) return kContact(id) .. ':rf' end
+local function kStages(id) return kContact(id) .. ':st' end
 local function kOrder(id) return P .. ':or:' .. id end
 -- zero-padded insertion counter: members "<rid>|<id>" sort by rid within a score
 local function pad(n) return string.format('%012d', tonumber(n)) end
@@ -126,7 +125,7 @@ end
 
 local function upsertContact(c)
   local key = kContact(c.id)
-  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid')
+  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid', 'mi', 'meta')
   local rid = old[5] or nextRid()
   local m = pad(rid) .. '|' .. c.id
   local merged = c.mi ~= ''
@@ -162,18 +161,45 @@ local function upsertContact(c)
     redis.call('ZREM', G('cu:' .. c.aud), m)
     redis.call('ZREM', G('cb'), m)
     redis.call('ZREM', G('cb:' .. c.aud), m)
-    redis.call('HDEL', G('cmeta'), c.id)
   else
     redis.call('ZADD', G('cu'), c.upd, m)
     redis.call('ZADD', G('cu:' .. c.aud), c.upd, m)
     redis.call('ZADD', G('cb'), c.bal, m)
     redis.call('ZADD', G('cb:' .. c.aud), c.bal, m)
-    redis.call('HSET', G('cmeta'), c.id, c.meta)
+  end
+
+  -- first-reached stages: the contact's own hash is the truth (SQLite's stage rows,
+  -- earliest wins); st:<stage> lists "<at>	<id>	<audience|source>" of live contacts,
+  -- so a funnel reads whole ranges without a join
+  local sk = kStages(c.id)
+  local stored = {}
+  local final = {}
+  local flat = redis.call('HGETALL', sk)
+  for i = 1, #flat, 2 do
+    stored[flat[i]] = flat[i + 1]
+    final[flat[i]] = flat[i + 1]
+  end
+  if not merged then
     for _, s in ipairs(c.stages) do
-      redis.call('ZADD', G('st:' .. s[1]), 'LT', s[2], c.id)
+      local cur = final[s[1]]
+      if not cur or tonumber(s[2]) < tonumber(cur) then
+        final[s[1]] = s[2]
+        redis.call('HSET', sk, s[1], s[2])
+      end
     end
   end
-  redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi)
+  local wasLive = old[5] and old[6] == ''
+  for stage, at in pairs(final) do
+    local om = nil
+    if wasLive and stored[stage] then om = stored[stage] .. '	' .. c.id .. '	' .. (old[7] or '') end
+    local nm = nil
+    if not merged then nm = at .. '	' .. c.id .. '	' .. c.meta end
+    if om ~= nm then
+      if om then redis.call('ZREM', G('st:' .. stage), om) end
+      if nm then redis.call('ZADD', G('st:' .. stage), at, nm) end
+    end
+  end
+  redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi, 'meta', c.meta)
 
   -- the step index counts conversations under their contact's audience
   if oldAud ~= c.aud then
@@ -521,7 +547,8 @@ for i = 1, n do referred[i] = readContact() end
 
 upsertContact(source)
 upsertContact(merged)
-${STAGES.map((s) => `redis.call('ZREM', G('st:${s}'), fromId)`).join("\n")}
+-- from is merged now, so none of its stages is listed; SQLite deletes its rows too
+redis.call('DEL', kStages(fromId))
 redis.call('ZUNIONSTORE', kContactTps(intoId), 2, kContactTps(intoId), kContactTps(fromId))
 redis.call('DEL', kContactTps(fromId))
 local flat = redis.call('ZRANGE', kContactOrders(fromId), 0, -1, 'WITHSCORES')

@@ -34,8 +34,9 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
  *   P:{c:K}:op / :oa   zsets: pending / all outbox item ids by seq
  *   P:{c:K}:tm         hash: timer name -> fired, at, token, channel, chat id
  *   P:{p:C}            hash: contact JSON (d) and the indexed fields as last written
- *   P:{p:C}:id :cv :or :tp :rf   identities, conversations, orders, touchpoints
- *                      (zset by time, the JSON in the member), contacts it referred
+ *   P:{p:C}:id :cv :or :tp :rf :st   identities, conversations, orders, touchpoints
+ *                      (zset by time, the JSON in the member), contacts it referred,
+ *                      first-reached stages (SQLite's stage rows)
  *   P:or:<id>          hash: order JSON, its contact id now
  * and global indexes: P:dd:<journalKey> (dedupe, 7-day TTL), P:jready / P:jleased
  * (conversations with a journal head, by head seq / by lease end), P:jloc (entry id
@@ -43,7 +44,7 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
  * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>,
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
- * P:cmeta (contact -> "audience|source"), P:st:<stage> (contact -> first reached at),
+ * P:st:<stage> ("<at>\t<contactId>\t<audience|source>" of live contacts, by at),
  * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
  * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
  * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
@@ -110,6 +111,14 @@ function strs(x: unknown): string[] {
 
 function limitOf(limit: number | undefined): number {
   return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** the ZRANGE stop index for the first `lim` (all when negative) */
@@ -240,49 +249,6 @@ const MERGE_RETRIES = 10;
 
 /** stages in SQLite's text order, the tie-break of stageEntries */
 const STAGES_BY_NAME = [...STAGES].sort();
-
-interface Row {
-  at: number;
-  contactId: string;
-  stage: StageKey;
-  meta: string;
-}
-
-/** merge two lists sorted by (at, contactId); on a full tie `a` first */
-function mergeRows(a: Row[], b: Row[]): Row[] {
-  const out: Row[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (y.at < x.at || (y.at === x.at && y.contactId < x.contactId)) {
-      out[k++] = y;
-      j++;
-    } else {
-      out[k++] = x;
-      i++;
-    }
-  }
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
-}
-
-/** lists in stage-name order → one list in (at, contactId, stage) order */
-function mergeAll(lists: Row[][]): Row[] {
-  if (lists.length === 0) return [];
-  let level = lists;
-  while (level.length > 1) {
-    const next: Row[][] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? mergeRows(level[i]!, level[i + 1]!) : level[i]!);
-    }
-    level = next;
-  }
-  return level[0]!;
-}
 
 /**
  * The Redis store. One client, commands pipelined by node-redis whenever they are
@@ -566,25 +532,33 @@ export class RedisStore implements Store {
       }
       const source: Contact = { ...from, identities: [], mergedInto: intoId, updatedAt: Math.max(now, from.updatedAt) };
 
-      // those `from` referred now count as referred by `into` (read after the two
-      // writes above, as SQLite does, so the pair themselves come as just written)
-      const referredIds = strs(await this.cmd(["SMEMBERS", `${this.kContact(fromId)}:rf`]));
-      const others = referredIds.filter((id) => id !== fromId && id !== intoId);
-      const otherJson = (await Promise.all(others.map((id) => this.cmd(["HGET", this.kContact(id), "d"])))).map(optStr);
+      // those `from` referred now count as referred by `into`, written in SQLite's
+      // order (insertion) and read after the two writes above, as SQLite does, so
+      // the pair themselves come as just written
+      const referredIds = strs(await this.cmd(["SMEMBERS", `${this.kContact(fromId)}:rf`])).filter(
+        (id) => id !== fromId && id !== intoId,
+      );
+      if (merged.referredBy === fromId) referredIds.push(intoId);
+      if (source.referredBy === fromId) referredIds.push(fromId);
+      const rows = await Promise.all(
+        referredIds.map(async (id) => {
+          const [d, rid] = arr(await this.cmd(["HMGET", this.kContact(id), "d", "rid"])).map(optStr);
+          return { id, d: d ?? null, rid: Number(rid ?? Number.MAX_SAFE_INTEGER) };
+        }),
+      );
+      rows.sort((a, b) => a.rid - b.rid);
       const expect: string[] = [];
       const referred: Contact[] = [];
-      for (const id of referredIds) {
-        if (id === intoId) referred.push({ ...merged, referredBy: intoId });
-        else if (id === fromId) referred.push({ ...source, referredBy: intoId });
+      for (const row of rows) {
+        if (row.id === intoId) referred.push({ ...merged, referredBy: intoId });
+        else if (row.id === fromId) referred.push({ ...source, referredBy: intoId });
+        else if (row.d !== null) {
+          const c = JSON.parse(row.d) as Contact;
+          if (c.referredBy !== fromId) continue;
+          expect.push(row.id, row.d);
+          referred.push({ ...c, referredBy: intoId });
+        }
       }
-      others.forEach((id, i) => {
-        const json = otherJson[i];
-        if (json === null || json === undefined) return;
-        const c = JSON.parse(json) as Contact;
-        if (c.referredBy !== fromId) return;
-        expect.push(id, json);
-        referred.push({ ...c, referredBy: intoId });
-      });
 
       const res = str(
         await this.run("merge", [
@@ -780,60 +754,77 @@ export class RedisStore implements Store {
   // ---- analytics ----------------------------------------------------------------
 
   /**
-   * Per stage one ZRANGE BYSCORE (already in (at, contactId) order), the contacts'
-   * "audience|source" in one HMGET per chunk, then a merge of the sorted lists: no
-   * general sort, no contact JSON.
+   * Per stage one ZRANGE BYSCORE without scores: each member is
+   * "<at>\t<contactId>\t<audience|source>" and the list is already in (at, contactId)
+   * order, so no join and no general sort, only a merge of the sorted lists.
    */
   async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
     const lo = bound(from, false);
     const hi = bound(to, true);
     const replies = await Promise.all(
-      STAGES_BY_NAME.map((s) => this.cmd(["ZRANGE", this.k(`st:${s}`), lo, hi, "BYSCORE", "WITHSCORES"])),
+      STAGES_BY_NAME.map((s) => this.cmd(["ZRANGE", this.k(`st:${s}`), lo, hi, "BYSCORE"])),
     );
-    const flats = replies.map(strs);
-    const ids = new Set<string>();
-    for (const flat of flats) for (let i = 0; i < flat.length; i += 2) ids.add(flat[i]!);
-    const idList = [...ids];
-    const CHUNK = 20_000;
-    const chunks: string[][] = [];
-    for (let i = 0; i < idList.length; i += CHUNK) chunks.push(idList.slice(i, i + CHUNK));
-    const metaReplies = await Promise.all(chunks.map((ch) => this.cmd(["HMGET", this.k("cmeta"), ...ch])));
-    const meta = new Map<string, string>();
-    let n = 0;
-    for (const reply of metaReplies) {
-      for (const m of arr(reply)) {
-        const id = idList[n++]!;
-        const v = optStr(m);
-        // no meta: a merged or unknown contact, which SQLite's join leaves out
-        if (v === null) continue;
-        if (audience !== undefined) {
-          const bar = v.indexOf("|");
-          if ((bar < 0 ? v : v.slice(0, bar)) !== audience) continue;
+    // columns per stage, then one k-way merge, then the objects: few allocations
+    const metaIndex = new Map<string, number>();
+    const metaList: ({ audience: Audience; source?: string } | null)[] = [];
+    const lists = replies.map((reply) => {
+      const members = arr(reply);
+      const ats = new Float64Array(members.length);
+      const ids: string[] = [];
+      const metas = new Int32Array(members.length);
+      let n = 0;
+      for (const x of members) {
+        const member = typeof x === "string" ? x : str(x);
+        const t1 = member.indexOf("\t");
+        const t2 = member.indexOf("\t", t1 + 1);
+        const metaStr = member.slice(t2 + 1);
+        let mi = metaIndex.get(metaStr);
+        if (mi === undefined) {
+          const bar = metaStr.indexOf("|");
+          const aud = (bar < 0 ? metaStr : metaStr.slice(0, bar)) as Audience;
+          mi = metaList.length;
+          metaList.push(
+            audience !== undefined && aud !== audience
+              ? null
+              : bar < 0
+                ? { audience: aud }
+                : { audience: aud, source: metaStr.slice(bar + 1) },
+          );
+          metaIndex.set(metaStr, mi);
         }
-        meta.set(id, v);
+        if (metaList[mi] === null) continue;
+        ats[n] = Number(member.slice(0, t1));
+        ids.push(member.slice(t1 + 1, t2));
+        metas[n++] = mi;
       }
+      return { ats, ids, metas, n, pos: 0 };
+    });
+    const out: StageEntry[] = new Array(lists.reduce((sum, l) => sum + l.n, 0));
+    for (let k = 0; ; k++) {
+      // the smallest (at, contactId) head; on a full tie the earlier stage name
+      let best = -1;
+      let bestAt = 0;
+      let bestId = "";
+      for (let li = 0; li < lists.length; li++) {
+        const l = lists[li]!;
+        if (l.pos >= l.n) continue;
+        const at = l.ats[l.pos]!;
+        if (best < 0 || at < bestAt || (at === bestAt && l.ids[l.pos]! < bestId)) {
+          best = li;
+          bestAt = at;
+          bestId = l.ids[l.pos]!;
+        }
+      }
+      if (best < 0) break;
+      const l = lists[best]!;
+      const m = metaList[l.metas[l.pos]!]!;
+      l.pos++;
+      out[k] =
+        m.source === undefined
+          ? { contactId: bestId, stage: STAGES_BY_NAME[best]!, at: bestAt, audience: m.audience }
+          : { contactId: bestId, stage: STAGES_BY_NAME[best]!, at: bestAt, audience: m.audience, source: m.source };
     }
-    const lists: Row[][] = flats.map((flat, si) => {
-      const stage = STAGES_BY_NAME[si]!;
-      const rows: Row[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const m = meta.get(flat[i]!);
-        if (m !== undefined) rows.push({ at: Number(flat[i + 1]), contactId: flat[i]!, stage, meta: m });
-      }
-      return rows;
-    });
-    const parsed = new Map<string, { audience: Audience; source?: string }>();
-    return mergeAll(lists).map((r) => {
-      let m = parsed.get(r.meta);
-      if (!m) {
-        const bar = r.meta.indexOf("|");
-        m = bar < 0 ? { audience: r.meta as Audience } : { audience: r.meta.slice(0, bar) as Audience, source: r.meta.slice(bar + 1) };
-        parsed.set(r.meta, m);
-      }
-      const e: StageEntry = { contactId: r.contactId, stage: r.stage, at: r.at, audience: m.audience };
-      if (m.source !== undefined) e.source = m.source;
-      return e;
-    });
+    return out;
   }
 
   async stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]> {
@@ -865,17 +856,24 @@ export class RedisStore implements Store {
 
   // ---- lifecycle ------------------------------------------------------------------
 
+  /** fails fast while the connection is down, so /readyz answers at once */
   async ping(): Promise<void> {
-    await this.cmd(["PING"]);
+    if (!this.client.isReady) throw new Error("redis is not connected");
+    await withTimeout(this.cmd(["PING"]), 2000, "redis PING timed out");
   }
 
+  /** flushes what is queued; a server that is gone is not waited for */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.client.isReady) {
+      this.client.destroy();
+      return;
+    }
     try {
-      await this.client.close();
+      await withTimeout(this.client.close(), 2000, "redis close timed out");
     } catch {
-      this.client.destroy(); // not connected: nothing to flush
+      this.client.destroy();
     }
   }
 }

@@ -11,6 +11,7 @@ import type {
   DueTimer,
   EnqueueOutcome,
   JournalEntry,
+  RetryOptions,
   StageEntry,
   StepCommit,
   Store,
@@ -203,11 +204,11 @@ function prepareAll(db: Db) {
     ),
     // a pending item keeps its status column untouched: writing it would touch the indexes on status
     outboxRetryPending: p(
-      `UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?, claimed_until = NULL, ready_at = NULL
+      `UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ?, claimed_until = NULL, ready_at = NULL
        WHERE rid = ?`,
     ),
     outboxRetryParked: p(
-      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?,
+      `UPDATE outbox SET status = 'pending', attempts = attempts + ?, not_before = ?, last_error = ?,
          claimed_until = NULL, ready_at = NULL WHERE rid = ?`,
     ),
     outboxFailed: p<{ conversation_key: string }>(
@@ -827,16 +828,16 @@ export class SqliteStore implements Store {
     this.markSentTx(id, platformMessageIds, now);
   }
 
-  private readonly markRetryTx = this.write((id: string, notBefore: number, error: string): void => {
+  private readonly markRetryTx = this.write((id: string, notBefore: number, error: string, add: number): void => {
     const row = this.s.outboxState.get(id);
     if (!row) return;
-    if (row.status === "pending") this.s.outboxRetryPending.run(notBefore, error, row.rid);
-    else this.s.outboxRetryParked.run(notBefore, error, row.rid);
+    if (row.status === "pending") this.s.outboxRetryPending.run(add, notBefore, error, row.rid);
+    else this.s.outboxRetryParked.run(add, notBefore, error, row.rid);
     this.fixOutboxHead(row.conversation_key);
   });
 
-  async markRetry(id: string, notBefore: number, error: string): Promise<void> {
-    this.markRetryTx(id, notBefore, error);
+  async markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void> {
+    this.markRetryTx(id, notBefore, error, opts?.countAttempt === false ? 0 : 1);
   }
 
   private readonly markFailedTx = this.write((id: string, status: "dead" | "held", error: string): void => {
@@ -951,6 +952,20 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.s.ping.get();
+  }
+
+  /**
+   * The embedded store serves one process: leases left by a process that died
+   * (kill -9, power loss) belong to nobody. The service releases them on start so
+   * those conversations go on at once instead of after the lease (30 s / 60 s).
+   * Not for tools that open the file beside a running service (the CLI).
+   */
+  releaseLeases(): void {
+    this.db.exec(`
+      UPDATE journal SET claimed_by = NULL, claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL;
+      UPDATE journal_heads SET claimed_until = NULL WHERE claimed_until IS NOT NULL;
+      UPDATE outbox SET claimed_until = NULL, ready_at = CASE WHEN ready_at IS NULL THEN NULL ELSE not_before END
+        WHERE status = 'pending' AND claimed_until IS NOT NULL;`);
   }
 
   async close(): Promise<void> {
