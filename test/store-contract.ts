@@ -567,6 +567,17 @@ export function storeContract(
         expect(again[0]!.attempts).toBe(1);
       });
 
+      it("a wait the platform asked for does not count as a failed attempt", async () => {
+        const a1 = makeOutboxItem({ chatId: "a", seq: 1 });
+        await store.commitStep(makeCommit({ outbox: [a1] }));
+        await store.claimOutbox(10, LEASE, NOW);
+        await store.markRetry(a1.id, NOW + 1000, "rate limited", { countAttempt: false });
+        await store.claimOutbox(10, LEASE, NOW + 1000);
+        await store.markRetry(a1.id, NOW + 2000, "500", { countAttempt: true });
+        const [listed] = await store.listOutbox({ conversationKey: a1.conversationKey, limit: 1 });
+        expect(listed).toMatchObject({ status: "pending", attempts: 1, notBefore: NOW + 2000, lastError: "500" });
+      });
+
       it("stops held and dead items from blocking; requeue puts one back in line", async () => {
         const [a1, a2, a3] = [1, 2, 3].map((seq) => makeOutboxItem({ chatId: "a", seq }));
         await store.commitStep(makeCommit({ outbox: [a1!, a2!, a3!] }));

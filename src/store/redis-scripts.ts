@@ -634,7 +634,8 @@ if op == 'sent' then
 elseif op == 'retry' then
   local nb = nx()
   local err = nx()
-  redis.call('HINCRBY', ik, 'att', 1)
+  local add = tonumber(nx())
+  if add > 0 then redis.call('HINCRBY', ik, 'att', add) end
   redis.call('HSET', ik, 'st', 'pending', 'nb', nb, 'err', err)
   redis.call('HDEL', ik, 'until')
   setStatusIndex(id, f[2], f[1], 'pending')

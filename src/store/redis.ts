@@ -13,6 +13,7 @@ import type {
   DueTimer,
   EnqueueOutcome,
   JournalEntry,
+  RetryOptions,
   StageEntry,
   StepCommit,
   Store,
@@ -61,6 +62,8 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
  * pair does the PEL's job under the port's rules: a claim takes the oldest head of a
  * conversation with no live lease, records the lease end in jleased, and a later claim
  * whose `now` passed it moves the conversation back (XAUTOCLAIM's role), attempts + 1.
+ * For the same reason leases are not PX-expiring keys: they end at a time the caller
+ * names, which tests and skewed workers set apart from the server's clock.
  *
  * Cluster, honestly: the scripts build key names from the prefix instead of declaring
  * them in KEYS. Standalone Redis (tests, small shops) runs them as they are; Cluster
@@ -410,7 +413,7 @@ export class RedisStore implements Store {
         (m) => m.slice(PAD),
       );
       let convs = await this.conversations(keys);
-      if (filter.inHandoff !== undefined) convs = convs.filter((c) => (c.handoff !== null) === filter.inHandoff);
+      if (filter.inHandoff !== undefined) convs = convs.filter((c) => Boolean(c.handoff) === filter.inHandoff);
       return lim < 0 ? convs : convs.slice(0, lim);
     }
     const index = filter.inHandoff === undefined ? "cv:all" : filter.inHandoff ? "cv:ho" : "cv:open";
@@ -582,6 +585,7 @@ export class RedisStore implements Store {
   // ---- the step commit ---------------------------------------------------------
 
   async commitStep(c: StepCommit): Promise<void> {
+    if (c.entryId === "") throw new StaleEntryError(c.entryId); // "" stands for "none" in the script
     // serialise everything first: a value JSON cannot hold fails here, before any write
     const args: string[] = [c.entryId ?? ""];
     args.push(...(c.conversation ? conversationArgs(c.conversation) : ["0"]));
@@ -672,8 +676,8 @@ export class RedisStore implements Store {
     ]);
   }
 
-  async markRetry(id: string, notBefore: number, error: string): Promise<void> {
-    await this.run("outboxUpdate", ["retry", id, String(notBefore), error]);
+  async markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void> {
+    await this.run("outboxUpdate", ["retry", id, String(notBefore), error, opts?.countAttempt === false ? "0" : "1"]);
   }
 
   async markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void> {

@@ -57,13 +57,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * timeouts with the same update_id. `target` picks the instance per attempt.
  * Returns the statuses of all attempts (the last is the 2xx).
  */
-export async function deliver(target: () => string, update: TgUpdate, opts: { deadlineMs?: number; retryMs?: number } = {}): Promise<number[]> {
+export async function deliver(
+  target: () => string,
+  update: TgUpdate,
+  opts: { deadlineMs?: number; retryMs?: number; onFailure?: (status: number) => void } = {},
+): Promise<number[]> {
   const deadline = Date.now() + (opts.deadlineMs ?? 45_000);
   const statuses: number[] = [];
   for (;;) {
     const status = await postUpdate(target(), update);
     statuses.push(status);
     if (status >= 200 && status < 300) return statuses;
+    opts.onFailure?.(status);
     if (Date.now() > deadline) throw new Error(`update ${update.update_id} not acknowledged: ${statuses.join(",")}`);
     await sleep(opts.retryMs ?? 200);
   }

@@ -62,7 +62,9 @@ function pingOnce(port: number): Promise<boolean> {
 async function waitForPing(port: number, proc: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}: ${log()}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`redis-server exited (${proc.exitCode ?? proc.signalCode}): ${log()}`);
+    }
     if (await pingOnce(port)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -89,6 +91,7 @@ export async function startRedis(opts: { appendonly?: boolean; dir?: string } = 
   const port = await freePort();
   let output = "";
   let proc: ChildProcess;
+  const orphan = () => proc.kill("SIGKILL");
 
   const launch = async () => {
     output = "";
@@ -106,11 +109,14 @@ export async function startRedis(opts: { appendonly?: boolean; dir?: string } = 
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
-    const keep = (d: Buffer) => {
+    const keep = (d: Buffer | string) => {
       output = (output + d.toString()).slice(-4000);
     };
     proc.stdout?.on("data", keep);
     proc.stderr?.on("data", keep);
+    proc.on("error", (err) => keep(`\n${REDIS_SERVER}: ${err.message}`)); // e.g. not installed
+    proc.on("exit", () => process.off("exit", orphan));
+    process.on("exit", orphan); // a test process that dies takes its server along
     await waitForPing(port, proc, () => output);
   };
 
