@@ -19,7 +19,7 @@ import type {
   Store,
 } from "./port.ts";
 import { newId } from "./ids.ts";
-import { DEDUPE_TTL_MS, StaleEntryError } from "./sqlite.ts";
+import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, mergeContactRecords, mergeDone } from "./shared.ts";
 import { LUA, type ScriptName } from "./redis-scripts.ts";
 
 /*
@@ -232,22 +232,6 @@ function toOutboxItems(reply: unknown): OutboxItem[] {
 
 // ---- merge helpers (as in sqlite.ts) ----------------------------------------------
 
-function earliestStages(a: Contact["stagesReached"], b: Contact["stagesReached"]): Contact["stagesReached"] {
-  const out: Contact["stagesReached"] = { ...a };
-  for (const [stage, at] of Object.entries(b) as [StageKey, number | undefined][]) {
-    if (at === undefined) continue;
-    const mine = out[stage];
-    out[stage] = mine === undefined ? at : Math.min(mine, at);
-  }
-  return out;
-}
-
-function unionIdentities(into: Identity[], from: Identity[]): Identity[] {
-  const seen = new Set(into.map((i) => `${i.channel}:${i.userId}`));
-  return [...into, ...from.filter((i) => !seen.has(`${i.channel}:${i.userId}`))];
-}
-
-const MAX_MERGE_HOPS = 16;
 const MERGE_RETRIES = 10;
 
 /** stages in SQLite's text order, the tie-break of stageEntries */
@@ -497,43 +481,12 @@ export class RedisStore implements Store {
       const [fromJson, intoJson] = (
         await Promise.all([fromId, intoId].map((id) => this.cmd(["HGET", this.kContact(id), "d"])))
       ).map(optStr);
-      if (fromJson === null || fromJson === undefined) throw new Error(`contact ${fromId} not found`);
-      if (intoJson === null || intoJson === undefined) throw new Error(`contact ${intoId} not found`);
-      const from = JSON.parse(fromJson) as Contact;
-      const into = JSON.parse(intoJson) as Contact;
-      if (from.mergedInto === intoId) return into; // already done
-      if (from.mergedInto !== undefined) throw new Error(`contact ${fromId} was already merged into ${from.mergedInto}`);
-      if (into.mergedInto !== undefined) throw new Error(`contact ${intoId} was merged into ${into.mergedInto}`);
-
-      const now = this.clock();
-      const reachedAt = (c: Contact) => c.stagesReached[c.stage] ?? c.updatedAt;
-      const merged: Contact = {
-        ...into,
-        name: into.name ?? from.name,
-        phone: into.phone ?? from.phone,
-        source: into.source ?? from.source,
-        referredBy: into.referredBy ?? from.referredBy,
-        identities: unionIdentities(into.identities, from.identities),
-        stagesReached: earliestStages(into.stagesReached, from.stagesReached),
-        stage: reachedAt(from) > reachedAt(into) ? from.stage : into.stage,
-        balance: into.balance + from.balance,
-        bonusPoints: into.bonusPoints + from.bonusPoints,
-        bonusMember: into.bonusMember || from.bonusMember,
-        orderCount: into.orderCount + from.orderCount,
-        lastOrderAt:
-          into.lastOrderAt === undefined
-            ? from.lastOrderAt
-            : from.lastOrderAt === undefined
-              ? into.lastOrderAt
-              : Math.max(into.lastOrderAt, from.lastOrderAt),
-        orderIntervalDays: into.orderIntervalDays ?? from.orderIntervalDays,
-        createdAt: Math.min(into.createdAt, from.createdAt),
-        updatedAt: Math.max(now, into.updatedAt),
-      };
-      for (const [k, v] of Object.entries(merged)) {
-        if (v === undefined) delete (merged as unknown as Record<string, unknown>)[k];
-      }
-      const source: Contact = { ...from, identities: [], mergedInto: intoId, updatedAt: Math.max(now, from.updatedAt) };
+      const from = fromJson ? (JSON.parse(fromJson) as Contact) : null;
+      const into = intoJson ? (JSON.parse(intoJson) as Contact) : null;
+      if (!fromJson || !intoJson) throw new Error(`contact ${fromJson ? intoId : fromId} not found`);
+      const done = mergeDone(fromId, intoId, from, into);
+      if (done) return done;
+      const { merged, source } = mergeContactRecords(from!, into!, this.clock());
 
       // those `from` referred now count as referred by `into`, written in SQLite's
       // order (insertion) and read after the two writes above, as SQLite does, so

@@ -18,23 +18,12 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, mergeContactRecords, mergeDone } from "./shared.ts";
 
-/** Meta retries a webhook for up to 7 days (limits.md W5): remember keys that long. */
-export const DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+export { DEDUPE_TTL_MS, StaleEntryError } from "./shared.ts";
+
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-/** a chain of merges longer than this is a bug, not data */
-const MAX_MERGE_HOPS = 16;
 
-/**
- * commitStep was given an entry that is no longer in the journal: another worker
- * (whose lease this one outlived) already applied it. Nothing of the step is written.
- */
-export class StaleEntryError extends Error {
-  constructor(readonly entryId: string) {
-    super(`journal entry ${entryId} is no longer live (already committed or parked)`);
-    this.name = "StaleEntryError";
-  }
-}
 
 export interface SqliteStoreOptions {
   /** wall clock for dedupe-key ages (tests move it); defaults to Date.now */
@@ -341,24 +330,7 @@ function limitOf(limit: number | undefined): number {
   return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
 }
 
-/** Per stage, the earlier of two first-reached times. */
-function earliestStages(
-  a: Contact["stagesReached"],
-  b: Contact["stagesReached"],
-): Contact["stagesReached"] {
-  const out: Contact["stagesReached"] = { ...a };
-  for (const [stage, at] of Object.entries(b) as [StageKey, number | undefined][]) {
-    if (at === undefined) continue;
-    const mine = out[stage];
-    out[stage] = mine === undefined ? at : Math.min(mine, at);
-  }
-  return out;
-}
 
-function unionIdentities(into: Identity[], from: Identity[]): Identity[] {
-  const seen = new Set(into.map((i) => `${i.channel}:${i.userId}`));
-  return [...into, ...from.filter((i) => !seen.has(`${i.channel}:${i.userId}`))];
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=NORMAL, so a
@@ -671,43 +643,11 @@ export class SqliteStore implements Store {
   }
 
   private readonly mergeTx = this.write((fromId: string, intoId: string, now: number): Contact => {
-    if (fromId === intoId) throw new Error(`cannot merge contact ${fromId} into itself`);
     const from = this.getContactSync(fromId);
     const into = this.getContactSync(intoId);
-    if (!from) throw new Error(`contact ${fromId} not found`);
-    if (!into) throw new Error(`contact ${intoId} not found`);
-    if (from.mergedInto === intoId) return into; // already done
-    if (from.mergedInto !== undefined) throw new Error(`contact ${fromId} was already merged into ${from.mergedInto}`);
-    if (into.mergedInto !== undefined) throw new Error(`contact ${intoId} was merged into ${into.mergedInto}`);
-
-    const reachedAt = (c: Contact) => c.stagesReached[c.stage] ?? c.updatedAt;
-    const merged: Contact = {
-      ...into,
-      name: into.name ?? from.name,
-      phone: into.phone ?? from.phone,
-      source: into.source ?? from.source,
-      referredBy: into.referredBy ?? from.referredBy,
-      identities: unionIdentities(into.identities, from.identities),
-      stagesReached: earliestStages(into.stagesReached, from.stagesReached),
-      stage: reachedAt(from) > reachedAt(into) ? from.stage : into.stage,
-      balance: into.balance + from.balance,
-      bonusPoints: into.bonusPoints + from.bonusPoints,
-      bonusMember: into.bonusMember || from.bonusMember,
-      orderCount: into.orderCount + from.orderCount,
-      lastOrderAt:
-        into.lastOrderAt === undefined
-          ? from.lastOrderAt
-          : from.lastOrderAt === undefined
-            ? into.lastOrderAt
-            : Math.max(into.lastOrderAt, from.lastOrderAt),
-      orderIntervalDays: into.orderIntervalDays ?? from.orderIntervalDays,
-      createdAt: Math.min(into.createdAt, from.createdAt),
-      updatedAt: Math.max(now, into.updatedAt),
-    };
-    for (const [k, v] of Object.entries(merged)) {
-      if (v === undefined) delete (merged as unknown as Record<string, unknown>)[k];
-    }
-    const source: Contact = { ...from, identities: [], mergedInto: intoId, updatedAt: Math.max(now, from.updatedAt) };
+    const done = mergeDone(fromId, intoId, from, into);
+    if (done) return done;
+    const { merged, source } = mergeContactRecords(from!, into!, now);
 
     // the source first, so its identity rows are free before the target claims them
     this.upsertContact(source);
