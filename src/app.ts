@@ -128,7 +128,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     name: "worker",
     concurrency: config.workerConcurrency,
     pollMs,
-    claim: (max) => store.claimInbound(workerId, max, 30_000, now()),
+    claim: (max) => store.claimInbound(workerId, max, config.inboundLeaseMs, now()),
     handle: (entry) => worker.process(entry),
     onError: (err) => log.error({ err }, "worker"),
   });
@@ -136,7 +136,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     name: "sender",
     concurrency: 32,
     pollMs,
-    claim: (max) => store.claimOutbox(max, 60_000, Date.now()),
+    claim: (max) => store.claimOutbox(max, config.outboxLeaseMs, Date.now()),
     handle: (item) => sender.deliver(item),
     onError: (err) => log.error({ err }, "sender"),
   });

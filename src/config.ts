@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   STAFF_API_TOKEN: optional,
   PUBLIC_URL: optional,
   WORKER_CONCURRENCY: num(z.number().int().min(1).max(256), 16),
+  /** how long a claimed message / reply is reserved for one instance before another may take it */
+  INBOUND_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),
+  OUTBOX_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),
 
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_WEBHOOK_SECRET: optional.pipe(
@@ -115,6 +118,8 @@ export interface Config {
   staffApiToken?: string;
   publicUrl?: string;
   workerConcurrency: number;
+  inboundLeaseMs: number;
+  outboxLeaseMs: number;
   telegram?: TelegramConfig;
   whatsapp?: WhatsAppConfig;
   vk?: VkConfig;
@@ -207,6 +212,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     staffApiToken: env.STAFF_API_TOKEN,
     publicUrl: env.PUBLIC_URL,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    inboundLeaseMs: env.INBOUND_LEASE_MS,
+    outboxLeaseMs: env.OUTBOX_LEASE_MS,
     telegram,
     whatsapp,
     vk,

@@ -39,6 +39,19 @@ export class Sender {
     for (const [channel, adapter] of deps.adapters) this.limiter.configure(channel, adapter.rate);
   }
 
+  /** retry a store write until it lands (the store is back within the lease, or we give up with it) */
+  private async persist(write: () => Promise<void>, id: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (attempt >= 60) throw err;
+        this.deps.log.warn({ err, outbox: id, attempt }, "could not record a sent message; retrying");
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+      }
+    }
+  }
+
   async deliver(item: OutboxItem): Promise<void> {
     const { store, log, now } = this.deps;
     const adapter = this.deps.adapters.get(item.channel);
@@ -56,7 +69,8 @@ export class Sender {
 
     const result = await adapter.send(item);
     if (result.ok) {
-      await store.markSent(item.id, result.platformMessageIds, now());
+      // The message is out: recording it must not fail, or it goes again after the lease.
+      await this.persist(() => store.markSent(item.id, result.platformMessageIds, now()), item.id);
       this.deps.onSent?.(item);
       return;
     }

@@ -65,7 +65,16 @@ export class Worker {
         return;
       }
       log.error({ err, entry: entry.id, conversation: entry.conversationKey }, "processing failed; will retry");
-      await store.releaseInbound(entry.id, String((err as Error)?.message ?? err), MAX_ATTEMPTS);
+      // The store itself may be what failed: keep trying to hand the entry back so the
+      // conversation does not wait out the whole lease (the lease still covers a crash).
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          await store.releaseInbound(entry.id, String((err as Error)?.message ?? err), MAX_ATTEMPTS);
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+        }
+      }
     }
   }
 

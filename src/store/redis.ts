@@ -240,8 +240,9 @@ const STAGES_BY_NAME = [...STAGES].sort();
 /**
  * The Redis store. One client, commands pipelined by node-redis whenever they are
  * issued in the same tick; every write is one Lua script. While the server is
- * unreachable commands wait in the client's queue and it reconnects with backoff;
- * errors are logged, never thrown out of an event handler.
+ * unreachable commands fail fast (webhooks answer 5xx, the platforms redeliver) and
+ * the client reconnects with backoff; errors are logged, never thrown out of an
+ * event handler.
  */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;

@@ -112,13 +112,6 @@ export function repliesByChat(fake: FakeTelegram): Map<string, string[]> {
   return out;
 }
 
-/** how many sendMessage calls the fake accepted in all */
-export function acceptedSends(fake: FakeTelegram): number {
-  let n = 0;
-  for (const c of fake.calls) if (c.method === "sendMessage" && c.status === 200) n++;
-  return n;
-}
-
 /** GET a staff API path with the bearer token; the parsed JSON */
 export async function staffGet<T>(base: string, path: string): Promise<T> {
   const res = await fetch(base + path, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
