@@ -31,14 +31,23 @@ export function text(bundle: Bundle, locale: Locale, key: string, scope: Templat
   return fill(raw, scope).trim();
 }
 
+/** Intl formatters are costly to build: one per locale and shape, made once. */
+const formatters = new Map<string, Intl.NumberFormat>();
+function formatter(locale: Locale, minFraction: number, maxFraction: number): Intl.NumberFormat {
+  const key = `${locale}:${minFraction}:${maxFraction}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale === "ru" ? "ru-RU" : "en-US", { minimumFractionDigits: minFraction, maximumFractionDigits: maxFraction });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** Kopecks → "1 290 ₽" (no decimals when whole). */
 export function money(minor: number, currency: string, locale: Locale): string {
   const value = minor / 100;
-  const formatted = value.toLocaleString(locale === "ru" ? "ru-RU" : "en-US", {
-    minimumFractionDigits: Number.isInteger(value) ? 0 : 2,
-    maximumFractionDigits: 2,
-  });
-  return `${formatted.replace(/\u00a0/g, " ")} ${currency}`;
+  const formatted = formatter(locale, Number.isInteger(value) ? 0 : 2, 2).format(value);
+  return `${formatted.replace(/\u00a0|\u202f/g, " ")} ${currency}`;
 }
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -51,6 +60,5 @@ export function durationMs(d: string): number {
 
 /** 1.5 → "1,5 г" / "1.5 g" */
 export function grams(n: number, locale: Locale): string {
-  const v = n.toLocaleString(locale === "ru" ? "ru-RU" : "en-US", { maximumFractionDigits: 1 });
-  return `${v} ${locale === "ru" ? "г" : "g"}`;
+  return `${formatter(locale, 0, 1).format(n).replace(/\u00a0|\u202f/g, " ")} ${locale === "ru" ? "г" : "g"}`;
 }

@@ -4,6 +4,7 @@ import {
   STAGES,
   type Contact,
   type Conversation,
+  type Locale,
   type Moment,
   type Order,
   type StageKey,
@@ -52,6 +53,21 @@ export interface EngineResult {
   rewards: ReferralReward[];
 }
 
+const factsCache = new WeakMap<Bundle, Partial<Record<Locale, Record<string, string>>>>();
+
+/** {{shop.*}}: the shop's name and facts in one locale, built once per loaded bundle. */
+function shopFacts(bundle: Bundle, l: Locale): Record<string, string> {
+  let perLocale = factsCache.get(bundle);
+  if (!perLocale) factsCache.set(bundle, (perLocale = {}));
+  let facts = perLocale[l];
+  if (!facts) {
+    facts = { name: bundle.shop.name[l] };
+    for (const [k, v] of Object.entries(bundle.shop.facts)) facts[k] = v[l];
+    perLocale[l] = facts;
+  }
+  return facts;
+}
+
 /** One engine step in progress: the state being changed and what it produced. */
 export class Turn {
   readonly bundle: Bundle;
@@ -80,48 +96,61 @@ export class Turn {
     return this.contact.locale;
   }
 
-  /** Template scope for texts: variables, shop facts, the chosen product, the cart. */
+  /**
+   * Template scope for texts: variables, shop facts, the chosen product, the cart.
+   * Parts that take work (prices, the cart) are getters, so a text pays only for the
+   * placeholders it uses; facts are built once per bundle and locale.
+   */
   scope(extra: TemplateScope = {}): TemplateScope {
     const l = this.locale;
     const { catalogue, shop } = this.bundle;
-    const productId = this.conv.vars.product;
-    const product = catalogue.products.find((p) => p.id === productId);
-    const categoryId = this.conv.vars.category;
-    const category = catalogue.categories.find((c) => c.id === categoryId);
-    const facts: Record<string, string> = { name: shop.name[l] };
-    for (const [k, v] of Object.entries(shop.facts)) facts[k] = v[l];
-    const cartTotal = this.conv.cart.reduce((s, line) => s + line.price * line.qty, 0);
+    const { conv, contact } = this;
+    const product = catalogue.products.find((p) => p.id === conv.vars.product);
+    const category = catalogue.categories.find((c) => c.id === conv.vars.category);
+    const price = (rub: number) => money(Math.round(rub * 100), catalogue.currency, l);
     return {
-      ...this.conv.vars,
-      name: this.contact.name ?? "",
-      bonus: this.contact.bonusPoints,
-      shop: facts,
-      product: product
-        ? {
-            id: product.id,
-            title: product.title[l],
-            description: product.description[l],
-            price: money(Math.round(product.price * 100), catalogue.currency, l),
-            protein: product.protein !== undefined ? grams(product.protein, l) : "",
-            sugar: product.sugar !== undefined ? grams(product.sugar, l) : "",
-            weight: product.weight !== undefined ? grams(product.weight, l) : "",
-            photo: product.photo ?? "",
-            /** the comparison criterion: price per 100 g */
-            per100g: product.weight ? money(Math.round((product.price * 100 * 100) / product.weight), catalogue.currency, l) : "",
-          }
-        : undefined,
-      category: category ? { id: category.id, title: category.title[l] } : undefined,
+      ...conv.vars,
+      name: contact.name ?? "",
+      bonus: contact.bonusPoints,
+      shop: shopFacts(this.bundle, l),
+      product: product && {
+        id: product.id,
+        title: product.title[l],
+        description: product.description[l],
+        get price() {
+          return price(product.price);
+        },
+        get protein() {
+          return product.protein !== undefined ? grams(product.protein, l) : "";
+        },
+        get sugar() {
+          return product.sugar !== undefined ? grams(product.sugar, l) : "";
+        },
+        get weight() {
+          return product.weight !== undefined ? grams(product.weight, l) : "";
+        },
+        photo: product.photo ?? "",
+        /** the comparison criterion: price per 100 g */
+        get per100g() {
+          return product.weight ? price((product.price * 100) / product.weight) : "";
+        },
+      },
+      category: category && { id: category.id, title: category.title[l] },
       cart: {
-        lines: this.conv.cart
-          .map((line) => `• ${line.title} × ${line.qty} — ${money(line.price * line.qty, catalogue.currency, l)}`)
-          .join("\n"),
-        total: money(cartTotal, catalogue.currency, l),
-        count: this.conv.cart.reduce((s, line) => s + line.qty, 0),
+        get lines() {
+          return conv.cart.map((line) => `• ${line.title} × ${line.qty} — ${money(line.price * line.qty, catalogue.currency, l)}`).join("\n");
+        },
+        get total() {
+          return money(conv.cart.reduce((s, line) => s + line.price * line.qty, 0), catalogue.currency, l);
+        },
+        get count() {
+          return conv.cart.reduce((s, line) => s + line.qty, 0);
+        },
       },
       lifecycle: {
         join_bonus: shop.lifecycle.joinBonus,
         referral_bonus: shop.lifecycle.referralBonus,
-        repeat_days: this.contact.orderIntervalDays ?? shop.lifecycle.repeatAfterDays,
+        repeat_days: contact.orderIntervalDays ?? shop.lifecycle.repeatAfterDays,
       },
       ...extra,
     };
