@@ -27,54 +27,81 @@ export interface FunnelReport {
   dropOff: { flow: string; step: string; count: number }[];
 }
 
-export function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = Float64Array.from(xs).sort();
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
+/**
+ * One pass over the entries: contacts become small integers, each stage a column of
+ * first-reached times (NaN = not reached in the period). Columns instead of maps keep
+ * a month of a busy shop (100k contacts, ~400k entries) to a few tens of milliseconds.
+ */
 export function computeFunnel(entries: StageEntry[]): Pick<FunnelReport, "rows" | "churned" | "sources"> {
-  const byStage = new Map<StageKey, Map<string, number>>();
-  for (const s of STAGES) byStage.set(s, new Map());
-  const sourceOf = new Map<string, string>();
+  const index = new Map<string, number>();
+  const sourceOf: string[] = [];
+  const stageIndex = new Map<StageKey, number>(STAGES.map((s, i) => [s, i]));
+  const perStage: number[][] = STAGES.map(() => []); // [contact, at, contact, at, …]
   for (const e of entries) {
-    byStage.get(e.stage)!.set(e.contactId, e.at);
-    if (!sourceOf.has(e.contactId)) sourceOf.set(e.contactId, e.source ?? "direct");
+    let id = index.get(e.contactId);
+    if (id === undefined) {
+      id = sourceOf.length;
+      index.set(e.contactId, id);
+      sourceOf.push(e.source ?? "direct");
+    }
+    const column = perStage[stageIndex.get(e.stage)!]!;
+    column.push(id, e.at);
   }
+  const n = sourceOf.length;
+  const columns = perStage.map((pairs) => {
+    const at = new Float64Array(n).fill(Number.NaN);
+    let reached = 0;
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (Number.isNaN(at[pairs[i]!]!)) reached++;
+      at[pairs[i]!] = pairs[i + 1]!;
+    }
+    return { at, reached };
+  });
   const steps = STAGES.filter((s) => s !== "churned");
   const rows: FunnelRow[] = steps.map((stage, i) => {
-    const here = byStage.get(stage)!;
-    const prevStage = i > 0 ? steps[i - 1]! : undefined;
-    const prev = prevStage ? byStage.get(prevStage)! : undefined;
-    const gaps: number[] = [];
-    if (prev) for (const [id, at] of here) {
-      const before = prev.get(id);
-      if (before !== undefined && at >= before) gaps.push(at - before);
+    const here = columns[stageIndex.get(stage)!]!;
+    const prev = i > 0 ? columns[stageIndex.get(steps[i - 1]!)!]! : undefined;
+    let median: number | null = null;
+    if (prev) {
+      const gaps = new Float64Array(n);
+      let g = 0;
+      for (let c = 0; c < n; c++) {
+        const d = here.at[c]! - prev.at[c]!;
+        if (d >= 0) gaps[g++] = d; // NaN (either missing) fails the test
+      }
+      median = medianOf(gaps.subarray(0, g));
     }
     return {
       stage,
-      reached: here.size,
-      conversion: prev && prev.size > 0 ? here.size / prev.size : null,
-      medianMsFromPrevious: median(gaps),
+      reached: here.reached,
+      conversion: prev && prev.reached > 0 ? here.reached / prev.reached : null,
+      medianMsFromPrevious: median,
     };
   });
-  const ordered = byStage.get("action")!;
+  const ordered = columns[stageIndex.get("action")!]!.at;
   const sources = new Map<string, { contacts: number; ordered: number }>();
-  for (const [id, source] of sourceOf) {
-    const s = sources.get(source) ?? { contacts: 0, ordered: 0 };
+  for (let c = 0; c < n; c++) {
+    const source = sourceOf[c]!;
+    let s = sources.get(source);
+    if (!s) sources.set(source, (s = { contacts: 0, ordered: 0 }));
     s.contacts++;
-    if (ordered.has(id)) s.ordered++;
-    sources.set(source, s);
+    if (!Number.isNaN(ordered[c]!)) s.ordered++;
   }
   return {
     rows,
-    churned: byStage.get("churned")!.size,
+    churned: columns[stageIndex.get("churned")!]!.reached,
     sources: [...sources].map(([source, v]) => ({ source, ...v })).sort((a, b) => b.contacts - a.contacts),
   };
 }
 
-/** `now` is the business clock: conversations idle for a day before min(to, now) count as stalled. */
+function medianOf(xs: Float64Array): number | null {
+  if (xs.length === 0) return null;
+  const s = xs.sort();
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 export async function funnelReport(store: Store, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
   const entries = await store.stageEntries(from, to, audience);
   const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, now) - 86_400_000 });
