@@ -15,8 +15,9 @@ export interface LoadOptions {
   baseUrl: string;
   fake: FakeTelegram;
   customers: number;
-  /** conversations completed before measuring starts */
+  /** measuring starts once this many conversations completed and warmupSeconds passed (the JIT settles) */
   warmupConversations: number;
+  warmupSeconds: number;
   seconds: number;
   /** first chat id; each target gets its own range */
   chatBase: number;
@@ -43,6 +44,10 @@ export interface LoadResult {
   sent: number;
   /** per second of the window: replies and the slowest of them (stalls show here) */
   timeline: { replies: number; maxMs: number }[];
+  /** how long the webhook took to answer (the 2xx), in the window */
+  ack: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** latency by the conversation's message: /start, product, "12", confirm */
+  bySteps: { p50Ms: number; p99Ms: number; maxMs: number }[];
   errors: { http: number; timeouts: number; script: number; stray: number };
 }
 
@@ -122,6 +127,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let stopping = false;
   const latencies: number[] = [];
   const timeline: { replies: number; maxMs: number }[] = [];
+  const stepLatencies: number[][] = [];
+  const acks: number[] = [];
   let conversationsInWindow = 0;
   let ordersInWindow = 0;
   let completed = 0;
@@ -130,7 +137,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const warm = new Promise<void>((r) => (warmedUp = r));
 
   /** one customer message and the bot's one reply to it */
-  const exchange = async (chatId: number, update: Record<string, unknown>): Promise<Reply> => {
+  const exchange = async (chatId: number, stepNo: number, update: Record<string, unknown>): Promise<Reply> => {
     const replied = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(chatId);
@@ -145,6 +152,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const body = JSON.stringify({ update_id: updateId++, ...update });
     const t0 = performance.now();
     const status = await post(body).catch(() => 0);
+    const acked = performance.now();
+    if (inWindow(acked)) acks.push(acked - t0);
     if (status !== 200) {
       errors.http++;
       waiters.delete(chatId);
@@ -154,6 +163,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const reply = await replied;
     if (inWindow(reply.at)) {
       latencies.push(reply.at - t0);
+      (stepLatencies[stepNo] ??= []).push(reply.at - t0);
       const slot = (timeline[Math.floor((reply.at - windowStart) / 1000)] ??= { replies: 0, maxMs: 0 });
       slot.replies++;
       slot.maxMs = Math.max(slot.maxMs, reply.at - t0);
@@ -186,18 +196,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         },
       });
       try {
-        const greeting = await exchange(chatId, message("/start"));
+        const greeting = await exchange(chatId, 0, message("/start"));
         const product = greeting.buttons[chatId % Math.max(1, greeting.buttons.length)];
         if (!product) throw new ScriptError("no product buttons in the greeting");
-        await exchange(chatId, press(product, greeting.text));
-        const confirm = await exchange(chatId, message("12"));
+        await exchange(chatId, 1, press(product, greeting.text));
+        const confirm = await exchange(chatId, 2, message("12"));
         if (!confirm.buttons.includes("confirm")) throw new ScriptError(`no confirm button in "${confirm.text}"`);
-        const placed = await exchange(chatId, press("confirm", confirm.text));
+        const placed = await exchange(chatId, 3, press("confirm", confirm.text));
         if (inWindow(placed.at)) {
           conversationsInWindow++;
           if (ORDER_RE.test(placed.text)) ordersInWindow++;
         }
-        if (++completed >= opts.warmupConversations) warmedUp();
+        if (++completed >= opts.warmupConversations && performance.now() - started >= opts.warmupSeconds * 1000) warmedUp();
       } catch (err) {
         if (err instanceof TimeoutError) errors.timeouts++;
         else errors.script++;
@@ -208,10 +218,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   };
 
+  const started = performance.now();
   const runners = Array.from({ length: opts.customers }, (_, i) => customer(i));
   const failed = Promise.race(runners.map((r) => r.then(() => new Promise<never>(() => {}))));
   failed.catch(() => {}); // observed by the races below; a late failure must not crash the parent
-  await Promise.race([warm, failed, sleep(60_000).then(() => Promise.reject(new Error("warm-up did not finish in 60 s")))]);
+  await Promise.race([warm, failed, sleep(60_000 + opts.warmupSeconds * 1000).then(() => Promise.reject(new Error("warm-up did not finish")))]);
   opts.onWindow?.("start");
   windowStart = performance.now();
   windowEnd = windowStart + opts.seconds * 1000;
@@ -234,6 +245,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     orders: ordersInWindow,
     callbackAnswers,
     sent,
+    ack: (() => {
+      acks.sort((a, b) => a - b);
+      return { p50Ms: quantile(acks, 0.5), p99Ms: quantile(acks, 0.99), maxMs: acks[acks.length - 1] ?? Number.NaN };
+    })(),
+    bySteps: [0, 1, 2, 3].map((i) => {
+      const xs = (stepLatencies[i] ?? []).sort((a, b) => a - b);
+      return { p50Ms: quantile(xs, 0.5), p99Ms: quantile(xs, 0.99), maxMs: xs[xs.length - 1] ?? Number.NaN };
+    }),
     timeline: Array.from({ length: Math.ceil(windowMs / 1000) }, (_, i) => timeline[i] ?? { replies: 0, maxMs: 0 }),
     errors,
   };

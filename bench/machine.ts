@@ -15,8 +15,15 @@ export interface Machine {
 export function describeMachine(): Machine {
   let cpu = cpus()[0]?.model ?? "unknown";
   try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
-    if (m?.[1]) cpu = m[1].trim();
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.+)$`, "m").exec(info)?.[1]?.trim();
+    const mhz = Number(field("cpu MHz"));
+    const details = [
+      Number.isFinite(mhz) && mhz > 0 ? `${(mhz / 1000).toFixed(1)} GHz` : "",
+      field("cpu family") ? `family ${field("cpu family")} model ${field("model")}` : "",
+      / hypervisor( |$)/m.test(field("flags") ?? "") ? "virtual machine" : "",
+    ].filter(Boolean);
+    cpu = `${field("model name") ?? cpu}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
   } catch {
     // not Linux: os.cpus() named it
   }

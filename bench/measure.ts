@@ -22,6 +22,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export interface MeasureOptions {
   customers: number;
   seconds: number;
+  warmup: number;
   /** front desk as `npm start` runs it (src/main.ts, Telegram 30 msg/s cap kept) */
   asShipped: boolean;
   /** V8 CPU profiles of the front desk targets into bench/profiles/<target>/ */
@@ -41,6 +42,8 @@ export const TARGETS: Record<TargetId, { label: string; script: string; redis: b
 export interface Measured extends LoadResult {
   id: TargetId;
   peakRssMiB: number;
+  /** the target's redis-server, for scale (not counted in the target's own) */
+  redisPeakRssMiB?: number;
   /** Redis commands per customer message (commands run inside Lua scripts included), and scripts per message */
   redisPerMsg?: { commands: number; scripts: number; top: [string, number][] };
   /** CPU time per answered message inside the window: the target's process, and redis-server's */
@@ -114,8 +117,10 @@ const live = new Set<() => void>();
 process.on("exit", () => {
   for (const kill of live) kill();
 });
+// a signal would end us without "exit": turn it into an exit so the above runs
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => process.exit(130));
 
-/** kill `fn`'s process when the bench exits early; returns the undo */
+/** run `kill` (synchronous) if the bench exits before the returned undo is called */
 export function killOnExit(kill: () => void): () => void {
   live.add(kill);
   return () => live.delete(kill);
@@ -133,12 +138,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTelegram, chatBase: number): Promise<Measured> {
   const spec = TARGETS[id];
   let redis: RedisHandle | undefined;
+  let forgetRedis: (() => void) | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), "frontdesk-bench-"));
   let child: ChildProcess | undefined;
   try {
     // a fresh redis-server per target, so each starts from an empty, unfragmented one
     if (spec.redis) redis = await startRedis({ appendonly: false });
-    if (redis) live.add(redis.kill);
+    if (redis) forgetRedis = killOnExit(redis.kill);
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...baseEnv(),
@@ -162,9 +168,11 @@ export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTeleg
     let output = "";
     child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const target = child;
-    const killTarget = () => target.kill("SIGKILL");
-    live.add(killTarget);
-    target.once("exit", () => live.delete(killTarget));
+    const forgetTarget = killOnExit(() => {
+      target.kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    target.once("exit", forgetTarget);
     const keep = (d: Buffer) => {
       output = (output + d.toString()).slice(-8000);
     };
@@ -187,10 +195,12 @@ export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTeleg
       fake,
       customers: cli.customers,
       warmupConversations: cli.customers,
+      warmupSeconds: cli.warmup,
       seconds: cli.seconds,
       chatBase,
     });
-    const rss = child.pid !== undefined ? peakRssMiB(child.pid) : Number.NaN;
+    const rss = peakRssMiB(pid);
+    const redisRss = rpid !== undefined ? peakRssMiB(rpid) : undefined;
     await stopChild(child);
     let redisPerMsg: Measured["redisPerMsg"];
     if (redis && result.sent > 0) {
@@ -210,13 +220,18 @@ export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTeleg
       ...(rpid !== undefined ? { redis: cpu.redis / result.messages } : {}),
       loadgen: cpu.loadgen / result.messages,
     };
-    return { id, ...result, peakRssMiB: rss, cpuMsPerMsg, ...(redisPerMsg ? { redisPerMsg } : {}) };
+    return {
+      id,
+      ...result,
+      peakRssMiB: rss,
+      ...(redisRss !== undefined ? { redisPeakRssMiB: redisRss } : {}),
+      cpuMsPerMsg,
+      ...(redisPerMsg ? { redisPerMsg } : {}),
+    };
   } finally {
     if (child) await stopChild(child);
-    if (redis) {
-      live.delete(redis.kill);
-      await redis.stop();
-    }
+    forgetRedis?.();
+    await redis?.stop();
     fake.reset();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -23,6 +23,7 @@ export interface Run {
   date: string;
   customers: number;
   seconds: number;
+  warmup: number;
   asShipped: boolean;
   loadBefore: number;
   loadAfter: number;
@@ -64,7 +65,7 @@ function rowOf(r: Measured): Row {
     p50: f1(r.p50Ms),
     p99: f1(r.p99Ms),
     max: f1(r.maxMs),
-    rss: f0(r.peakRssMiB),
+    rss: `${f0(r.peakRssMiB)}${r.redisPeakRssMiB !== undefined ? ` + ${f0(r.redisPeakRssMiB)}` : ""}`,
     orders: r.id === "floor" ? "—" : String(r.orders),
     cpu: `${f2(c.target)}${c.redis !== undefined ? ` + ${f2(c.redis)}` : ""}`,
     redis: r.redisPerMsg ? `${f1(r.redisPerMsg.commands)}${r.redisPerMsg.scripts > 0 ? ` (${f1(r.redisPerMsg.scripts)} Lua)` : ""}` : "—",
@@ -106,9 +107,10 @@ function checks(results: Measured[]): Check[] {
 
 function notes(run: Run): string[] {
   const out = [
-    `${run.customers} customers at once, each playing a 4-message order conversation in a new chat and answering as soon as the reply arrives; ${run.seconds} s measured per target after ${run.customers} warm-up conversations.`,
+    `${run.customers} customers at once, each playing a 4-message order conversation in a new chat and answering as soon as the reply arrives; ${run.seconds} s measured per target after a warm-up of ${run.warmup} s (and at least ${run.customers} conversations).`,
     "msgs/s: customer messages whose reply reached the fake Bot API in the window. Latency: reply arrival at the fake − start of the webhook POST.",
     "orders: conversations in the window that ended with an order number. CPU ms/msg: the target's CPU time (+ its redis-server's) in the window per message.",
+    "peak RSS: the target process's VmHWM (+ its own redis-server's, which each Redis target gets fresh).",
     "Redis cmds/msg: every command Redis ran per customer message, those inside Lua scripts included (scripts in brackets).",
     `With no think time, latency ≈ ${run.customers} / throughput (Little's law): p99 < ${TARGET_P99_MS} ms at ${run.customers} customers needs ≳ ${f0((run.customers * 1000) / TARGET_P99_MS)} msgs/s.`,
   ];
@@ -142,10 +144,10 @@ export function formatRun(run: Run, extra: { redisDetail: boolean; timeline: boo
   const out: string[] = [""];
   if (run.results.length > 0) {
     out.push(
-      `${pad("target", 26)}${lpad("msgs/s", 8)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("max ms", 9)}${lpad("peak RSS MB", 13)}${lpad("orders", 8)}  ${pad("CPU ms/msg", 14)}${pad("Redis cmds/msg", 17)}errors`,
+      `${pad("target", 26)}${lpad("msgs/s", 8)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("max ms", 9)}${lpad("peak RSS MB", 14)}${lpad("orders", 8)}  ${pad("CPU ms/msg", 14)}${pad("Redis cmds/msg", 17)}errors`,
     );
     for (const r of run.results.map(rowOf)) {
-      out.push(`${pad(r.label, 26)}${lpad(r.mps, 8)}${lpad(r.p50, 9)}${lpad(r.p99, 9)}${lpad(r.max, 9)}${lpad(r.rss, 13)}${lpad(r.orders, 8)}  ${pad(r.cpu, 14)}${pad(r.redis, 17)}${r.errors}`);
+      out.push(`${pad(r.label, 26)}${lpad(r.mps, 8)}${lpad(r.p50, 9)}${lpad(r.p99, 9)}${lpad(r.max, 9)}${lpad(r.rss, 14)}${lpad(r.orders, 8)}  ${pad(r.cpu, 14)}${pad(r.redis, 17)}${r.errors}`);
     }
     if (extra.redisDetail) {
       out.push("", "Redis commands per customer message:");
@@ -156,6 +158,10 @@ export function formatRun(run: Run, extra: { redisDetail: boolean; timeline: boo
     if (extra.timeline) {
       out.push("", "per second of the window (replies/slowest ms):");
       for (const r of run.results) out.push(`  ${pad(TARGETS[r.id].label, 24)}${r.timeline.map((t) => `${t.replies}/${Math.round(t.maxMs)}`).join("  ")}`);
+      out.push("", "latency by message, p50/p99/max ms (/start → greeting, product → how many, 12 → confirm?, confirm → order placed):");
+      for (const r of run.results) out.push(`  ${pad(TARGETS[r.id].label, 24)}${r.bySteps.map((t) => `${f1(t.p50Ms)}/${f1(t.p99Ms)}/${f1(t.maxMs)}`).join("   ")}`);
+      out.push("", "webhook answered (2xx) after, p50/p99/max ms:");
+      for (const r of run.results) out.push(`  ${pad(TARGETS[r.id].label, 24)}${f1(r.ack.p50Ms)}/${f1(r.ack.p99Ms)}/${f1(r.ack.maxMs)}`);
     }
     const cs = checks(run.results);
     if (cs.length > 0) {
@@ -183,7 +189,7 @@ export function formatMarkdown(run: Run): string {
   const out: string[] = [
     "## Performance",
     "",
-    `Measured ${run.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM (${m.os}), Node ${m.node}, redis-server ${m.redis}, with`,
+    `Measured ${run.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node ${m.node}, redis-server ${m.redis}. To reproduce (redis-server on PATH; about 3 minutes):`,
     "",
     "```sh",
     run.command,
@@ -194,7 +200,7 @@ export function formatMarkdown(run: Run): string {
     out.push(
       "End to end on the Telegram webhook; the bot's replies are counted at a local fake Bot API:",
       "",
-      "| target | msgs/s | p50 ms | p99 ms | peak RSS MB | CPU ms/msg (+ Redis) | Redis cmds/msg |",
+      "| target | msgs/s | p50 ms | p99 ms | peak RSS MB (+ Redis) | CPU ms/msg (+ Redis) | Redis cmds/msg |",
       "|---|--:|--:|--:|--:|--:|--:|",
     );
     for (const r of run.results.map(rowOf)) out.push(`| ${r.label} | ${r.mps} | ${r.p50} | ${r.p99} | ${r.rss} | ${r.cpu} | ${r.redis} |`);

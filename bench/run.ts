@@ -1,12 +1,13 @@
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Store } from "../src/store/port.ts";
-import { SqliteStore } from "../src/store/sqlite.ts";
 import { startFakeTelegram } from "../test/fakes/telegram-api.ts";
 import { startRedis } from "../test/support/redis-server.ts";
 import { funnelPeriod, seedFunnel, timeFunnel, type FunnelTiming } from "./funnel.ts";
+import type { FromSqliteChild, ToSqliteChild } from "./funnel-sqlite.ts";
 import { describeMachine } from "./machine.ts";
 import { killOnExit, measure, ROOT, TARGET_IDS, TARGETS, type Measured, type TargetId } from "./measure.ts";
 import { f0, formatMarkdown, formatRun, machineLines, type FunnelFigures, type Run } from "./report.ts";
@@ -18,28 +19,38 @@ import { f0, formatMarkdown, formatRun, machineLines, type FunnelFigures, type R
  *
  *   npm run bench -- --customers 64 --seconds 10 --only frontdesk-redis,floor --skip-funnel --contacts 100000
  */
+class UsageError extends Error {}
+
 function parseCli() {
-  const { values } = parseArgs({
-    options: {
-      customers: { type: "string", default: "64" },
-      seconds: { type: "string", default: "10" },
-      only: { type: "string" },
-      "skip-funnel": { type: "boolean", default: false },
-      contacts: { type: "string", default: "100000" },
-      "as-shipped": { type: "boolean", default: false },
-      "cpu-prof": { type: "boolean", default: false },
-      "redis-detail": { type: "boolean", default: false },
-      timeline: { type: "boolean", default: false },
-      markdown: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        customers: { type: "string", default: "64" },
+        seconds: { type: "string", default: "10" },
+        warmup: { type: "string", default: "5" },
+        only: { type: "string" },
+        "skip-funnel": { type: "boolean", default: false },
+        contacts: { type: "string", default: "100000" },
+        "as-shipped": { type: "boolean", default: false },
+        "cpu-prof": { type: "boolean", default: false },
+        "redis-detail": { type: "boolean", default: false },
+        timeline: { type: "boolean", default: false },
+        markdown: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(
       [
         "npm run bench -- [options]",
         "  --customers N     scripted customers at once (64)",
-        "  --seconds S       measured seconds per target, after a warm-up of N conversations (10)",
+        "  --seconds S       measured seconds per target (10)",
+        "  --warmup S        warm-up before measuring: at least S seconds and N conversations (5)",
         `  --only a,b        targets among ${TARGET_IDS.join(", ")} (all)`,
         "  --skip-funnel     skip the funnel report timing",
         "  --contacts N      contacts for the funnel, 10 touchpoints each (100000)",
@@ -55,16 +66,22 @@ function parseCli() {
   }
   const positive = (name: string, v: string | undefined) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got "${v}"`);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number, got "${v}"`);
+    return n;
+  };
+  const nonNegative = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (v === undefined || v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of seconds >= 0, got "${v}"`);
     return n;
   };
   const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [...TARGET_IDS];
   for (const id of only) {
-    if (!(TARGET_IDS as readonly string[]).includes(id)) throw new Error(`--only: unknown target "${id}" (${TARGET_IDS.join(", ")})`);
+    if (!(TARGET_IDS as readonly string[]).includes(id)) throw new UsageError(`--only: unknown target "${id}" (${TARGET_IDS.join(", ")})`);
   }
   return {
     customers: positive("customers", values.customers),
     seconds: positive("seconds", values.seconds),
+    warmup: nonNegative("warmup", values.warmup),
     only: only as TargetId[],
     skipFunnel: values["skip-funnel"] ?? false,
     contacts: positive("contacts", values.contacts),
@@ -76,45 +93,80 @@ function parseCli() {
   };
 }
 
-/** Seeds a fresh Redis and a fresh SQLite store with the same month and times the report on each. */
+/**
+ * Seeds a fresh Redis and a fresh SQLite store with the same month (SQLite in a child
+ * process, at the same time) and then times the report on each, one after the other.
+ */
 async function runFunnel(contacts: number): Promise<FunnelFigures> {
   const period = funnelPeriod();
-  process.stdout.write(`funnel: seeding ${f0(contacts)} contacts, ${f0(contacts * 10)} touchpoints …`);
-
-  let redisTiming: FunnelTiming | string;
-  let connect: ((url: string) => Promise<Store>) | undefined;
-  try {
-    const { RedisStore } = await import("../src/store/redis.ts");
-    connect = (url) => RedisStore.connect(url, { prefix: "bench" });
-  } catch (err) {
-    redisTiming = `redis store missing (${(err as Error).message.split("\n")[0]})`;
-  }
-  if (connect) {
-    const redis = await startRedis({ appendonly: false });
-    const forget = killOnExit(redis.kill);
-    try {
-      const store = await connect(redis.url);
-      const seedMs = await seedFunnel(store, contacts, period);
-      redisTiming = await timeFunnel(store, period, seedMs);
-      await store.close();
-    } finally {
-      forget();
-      await redis.stop();
-    }
-  }
-  process.stdout.write(" Redis done …");
-
+  process.stdout.write(`funnel: seeding ${f0(contacts)} contacts, ${f0(contacts * 10)} touchpoints into Redis and SQLite …`);
   const dir = mkdtempSync(join(tmpdir(), "frontdesk-bench-funnel-"));
-  let sqlite: FunnelTiming;
+  const child = fork(join(ROOT, "bench/funnel-sqlite.ts"), [], { cwd: ROOT, execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const forgetChild = killOnExit(() => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const inbox: FromSqliteChild[] = [];
+  let wake: (() => void) | undefined;
+  child.on("message", (m: FromSqliteChild) => {
+    inbox.push(m);
+    wake?.();
+  });
+  child.on("exit", (code) => {
+    if (code !== 0) inbox.push({ error: `the SQLite funnel process exited with ${code}` });
+    wake?.();
+  });
+  const next = async (): Promise<FromSqliteChild> => {
+    while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+    const m = inbox.shift()!;
+    if ("error" in m) throw new Error(m.error);
+    return m;
+  };
+  const toChild: ToSqliteChild = { contacts, from: period.from, to: period.to, dir };
+  child.send(toChild);
+
   try {
-    const store = SqliteStore.open(join(dir, "frontdesk.db"));
-    sqlite = await timeFunnel(store, period, await seedFunnel(store, contacts, period));
-    await store.close();
+    let redisTiming: FunnelTiming | string;
+    let connect: ((url: string) => Promise<Store>) | undefined;
+    try {
+      const { RedisStore } = await import("../src/store/redis.ts");
+      connect = (url) => RedisStore.connect(url, { prefix: "bench" });
+    } catch (err) {
+      redisTiming = `redis store missing (${(err as Error).message.split("\n")[0]})`;
+    }
+    if (connect) {
+      const redis = await startRedis({ appendonly: false });
+      const forget = killOnExit(redis.kill);
+      try {
+        const store = await connect(redis.url);
+        const seedMs = await seedFunnel(store, contacts, period);
+        await next(); // SQLite seeded too: time Redis with nothing else running
+        redisTiming = await timeFunnel(store, period, seedMs);
+        await store.close();
+      } finally {
+        forget();
+        await redis.stop();
+      }
+    } else {
+      await next();
+    }
+    child.send("time" satisfies ToSqliteChild);
+    const sqlite = await next();
+    if (!("timing" in sqlite)) throw new Error("the SQLite funnel process answered out of turn");
+    process.stdout.write(" done\n");
+    return { contacts, ...period, redis: redisTiming!, sqlite: sqlite.timing };
   } finally {
+    // let it close the database and remove its temp dir; kill only one that hangs
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      if (child.connected) child.disconnect();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    forgetChild();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(" SQLite done\n");
-  return { contacts, ...period, redis: redisTiming!, sqlite };
 }
 
 async function main(): Promise<void> {
@@ -152,6 +204,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().slice(0, 10),
     customers: cli.customers,
     seconds: cli.seconds,
+    warmup: cli.warmup,
     asShipped: cli.asShipped,
     loadBefore,
     loadAfter: loadavg()[0]!,
@@ -169,6 +222,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\nnpm run bench -- --help lists the options.\n`);
+      process.exit(2);
+    }
     process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);
   },
