@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +9,7 @@ import { startRedis, type RedisHandle } from "../test/support/redis-server.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { cpuTimeMs, peakRssMiB } from "./machine.ts";
 import { BOT_TOKEN, WEBHOOK_SECRET } from "./targets/common.ts";
+import { freePort } from "../test/support/ports.ts";
 
 /**
  * One target under load: its own process (so peak RSS and CPU time are its own), a
@@ -77,17 +77,6 @@ async function redisCommandCalls(url: string): Promise<Map<string, number>> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 /** The environment a target starts with: ours minus anything that would switch on another channel or store. */
 function baseEnv(): NodeJS.ProcessEnv {

@@ -7,6 +7,7 @@ import type { OutboundMessage } from "../src/model/outbound.ts";
 import { loadBundleUnchecked, type Bundle, type BundleProblem } from "../src/engine/bundle.ts";
 import { checkBundle, ENGINE_TEXTS } from "../src/engine/check.ts";
 import { step } from "../src/engine/engine.ts";
+import { makeContact } from "./store-fixtures.ts";
 
 /**
  * The default shop in flows/ is proven sound by the same checks `frontdesk flows check`
@@ -168,22 +169,7 @@ class Shop {
   constructor(readonly bundle: Bundle) {}
 
   contact(id: string, referralCode: string): Contact {
-    const c: Contact = {
-      id,
-      locale: "ru",
-      audience: "customer",
-      referralCode,
-      identities: [],
-      stagesReached: {},
-      stage: "awareness",
-      balance: 0,
-      optIn: false,
-      bonusPoints: 0,
-      bonusMember: false,
-      orderCount: 0,
-      createdAt: this.now,
-      updatedAt: this.now,
-    };
+    const c = makeContact({ id, referralCode, createdAt: this.now, updatedAt: this.now });
     this.contacts.set(id, c);
     return c;
   }

@@ -5,6 +5,7 @@ import { startFakeTelegram, type FakeTelegram } from "./fakes/telegram-api.ts";
 import { deliver, repliesByChat, STAFF_TOKEN, staffGet, textUpdate, TG_SECRET, waitUntil } from "./support/load.ts";
 import { startRedis, type RedisHandle } from "./support/redis-server.ts";
 import { startService, stopAllServices, telegramServiceEnv, tempDir, type ServiceProcess } from "./support/service-process.ts";
+import { makeContact } from "./store-fixtures.ts";
 
 /**
  * README, "What several instances share": two service processes (`node --import tsx
@@ -109,22 +110,14 @@ describe("two service processes on one Redis", () => {
     const chats = Array.from({ length: 20 }, (_, i) => 7_500_000 + i);
     await Promise.all(
       chats.map((chat, i) => {
-        const contact: Contact = {
+        const contact = makeContact({
           id: `c_timer_${i}`,
-          locale: "ru",
-          audience: "customer",
           referralCode: `tmr${i}x`,
           identities: [{ channel: "telegram", userId: String(chat), reachable: true }],
           stagesReached: { awareness: now - 60_000 },
-          stage: "awareness",
-          balance: 0,
-          optIn: false,
-          bonusPoints: 0,
-          bonusMember: false,
-          orderCount: 0,
           createdAt: now - 60_000,
           updatedAt: now - 60_000,
-        };
+        });
         const conversation: Conversation = {
           key: `telegram:${chat}`,
           channel: "telegram",

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Choice, RenderedPart } from "../src/model/outbound.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
+import { freePort } from "./support/ports.ts";
 
 /**
  * The service as an operator runs it: `node --import tsx src/main.ts` in its own
@@ -31,17 +31,6 @@ function tempDir(): string {
   return d;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The parent's environment without anything that would switch a channel or the store on. */
 function serviceEnv(port: number, dataDir: string): NodeJS.ProcessEnv {

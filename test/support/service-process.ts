@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports.ts";
+export { freePort };
 
 /**
  * The service as an operator runs it: `node --import tsx src/main.ts` in a child
@@ -46,17 +47,6 @@ export interface ServiceOptions {
 const running = new Set<ServiceProcess>();
 const dirs: string[] = [];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** a temp dir removed by stopAllServices() */
 export function tempDir(prefix = "frontdesk-svc-"): string {
