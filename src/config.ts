@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
   /** "webhook" (default when a secret is set) or "polling" for a shop without a public URL */
   TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
+  /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
+  TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
 
   WHATSAPP_ACCESS_TOKEN: optional,
   WHATSAPP_PHONE_NUMBER_ID: optional,
@@ -90,6 +92,8 @@ export interface TelegramConfig {
   webhookSecret?: string;
   apiRoot: string;
   mode: "webhook" | "polling";
+  /** overall sends per second; default 30 (Telegram's documented limit) */
+  ratePerSecond?: number;
 }
 export interface WhatsAppConfig {
   accessToken: string;
@@ -98,7 +102,8 @@ export interface WhatsAppConfig {
   verifyToken: string;
   apiBase: string;
   template?: { name: string; language: string };
-  ratePerSecond: number;
+  /** overall sends per second; default 30 (Telegram's documented limit) */
+  ratePerSecond?: number;
 }
 export interface VkConfig {
   token: string;
@@ -167,6 +172,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
       apiRoot: env.TELEGRAM_API_ROOT,
       mode,
+      ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
     } satisfies TelegramConfig;
   }, problems);
   const whatsapp = channel(

@@ -62,7 +62,7 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
   return {
     channel: "telegram",
     capabilities: TELEGRAM_CAPABILITIES,
-    rate: TELEGRAM_RATE,
+    rate: { ...TELEGRAM_RATE, perSecond: config.ratePerSecond ?? TELEGRAM_RATE.perSecond },
     getBotInfo,
 
     async register(app, ctx) {

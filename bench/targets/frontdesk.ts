@@ -1,4 +1,3 @@
-import { TELEGRAM_RATE } from "../../adapters/telegram/index.ts";
 import { createApp, createLogger } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { BOT_INFO } from "./common.ts";
@@ -9,13 +8,13 @@ import { BOT_INFO } from "./common.ts";
  * changes made from outside src/:
  * - botInfo is passed, as the grammY baseline gets it (no getMe at start);
  * - unless BENCH_TELEGRAM_CAP=1, the Telegram sender's overall cap of 30 msg/s per
- *   bot (TELEGRAM_RATE.perSecond, Telegram's documented broadcast limit) is lifted:
+ *   bot (TELEGRAM_RATE_PER_SECOND, Telegram's documented broadcast limit) is lifted:
  *   the fake Bot API has no such limit and neither baseline applies one, so with the
  *   cap every front desk figure would read ~30 msg/s. The per-chat limit (1/s, burst
  *   5) stays; a 4-message conversation fits in the burst.
  * `npm run bench -- --as-shipped` runs src/main.ts itself instead.
  */
-if (process.env.BENCH_TELEGRAM_CAP !== "1") TELEGRAM_RATE.perSecond = 1_000_000;
+if (process.env.BENCH_TELEGRAM_CAP !== "1") process.env.TELEGRAM_RATE_PER_SECOND = "1000000";
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
