@@ -102,8 +102,7 @@ export interface WhatsAppConfig {
   verifyToken: string;
   apiBase: string;
   template?: { name: string; language: string };
-  /** overall sends per second; default 30 (Telegram's documented limit) */
-  ratePerSecond?: number;
+  ratePerSecond: number;
 }
 export interface VkConfig {
   token: string;
