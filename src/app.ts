@@ -75,7 +75,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const store = opts.store ?? (await openStore(config));
   // one process owns the embedded store: whatever a crashed predecessor held is free
   if (store instanceof SqliteStore) store.releaseLeases();
-  let bundle = await loadBundle(config.flowsDir);
+  const bundle = await loadBundle(config.flowsDir);
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   const adapters = new Map<Channel, ChannelAdapter>();
@@ -99,14 +99,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
 
-  // eslint-disable-next-line prefer-const
-  let workerPump: Pump<JournalEntry>;
-  // eslint-disable-next-line prefer-const
-  let senderPump: Pump<OutboxItem>;
+  // the pumps and ingest refer to each other: ingest wakes the worker, the worker the sender
+  let workerPump: Pump<JournalEntry> | undefined;
+  let senderPump: Pump<OutboxItem> | undefined;
   const ingest = async (events: InboundEvent[]): Promise<EnqueueOutcome[]> => {
     if (events.length === 0) return [];
     const outcomes = await store.enqueue(events);
-    workerPump.wake();
+    workerPump?.wake();
     return outcomes;
   };
 
@@ -116,7 +115,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now,
     links,
     log,
-    onOutbox: () => senderPump.wake(),
+    onOutbox: () => senderPump?.wake(),
     enqueue: ingest,
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
@@ -202,9 +201,4 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await store.close();
     },
   };
-}
-
-/** Reload flows from disk (owner edited texts or prices) without a restart. */
-export async function reloadBundle(config: Config): Promise<Bundle> {
-  return loadBundle(config.flowsDir);
 }
