@@ -82,10 +82,16 @@ export class Worker {
     const { store, now: clock } = this.deps;
     const e = entry.event;
     const now = clock();
-    const conversation = await store.getConversation(entry.conversationKey);
-    const contact = await this.contactFor(e, conversation, now);
+    // Independent reads go out together (one round trip on Redis); the usual case —
+    // the chat's own contact found by its identity — needs no second lookup.
+    const [conversation, known, referrer] = await Promise.all([
+      store.getConversation(entry.conversationKey),
+      store.findContactByIdentity(e.channel, e.userId),
+      this.referrerFor(e),
+    ]);
+    const contact =
+      known && (!conversation || conversation.contactId === known.id) ? known : await this.contactFor(e, conversation, now);
     const orders = await store.listOrders({ contactId: contact.id, limit: 20 });
-    const referrer = await this.referrerFor(e);
     let n = 0;
     const result = step({
       bundle: this.deps.bundle(),
