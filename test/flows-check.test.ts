@@ -156,7 +156,7 @@ describe("the broken fixture: every planted fault is reported with its file and 
 // The story (STORY.md) on the default shop, through the real engine.
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+
 
 class Shop {
   contacts = new Map<string, Contact>();
@@ -188,7 +188,7 @@ class Shop {
       orders: this.orders.get(contactId) ?? [],
       referrer,
       newId: (p) => `${p}${(++this.seq).toString(36).padStart(6, "0")}`,
-      links: (channel, payload) => `https://t.me/fitsnack_bot?start=${payload}`,
+      links: (_channel, payload) => `https://t.me/fitsnack_bot?start=${payload}`,
     });
     this.conversations.set(key, res.conversation);
     this.contacts.set(contactId, res.contact);

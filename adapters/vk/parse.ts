@@ -62,7 +62,6 @@ const MessageSchema = z.object({
   attachments: z.array(z.unknown()).optional().catch(undefined),
   geo: GeoSchema.optional().catch(undefined),
 });
-type VkMessage = z.infer<typeof MessageSchema>;
 
 /** API ≥ 5.103 wraps the message with client_info; older versions send the message itself. */
 const MessageNewSchema = z.union([

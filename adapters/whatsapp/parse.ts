@@ -19,7 +19,6 @@ import { WhatsAppPayloadError } from "./errors.ts";
  * Statuses: sent/delivered/read/failed; "played" and unknown statuses are ignored.
  */
 
-const Loose = z.looseObject({});
 const Text = z.string();
 const Timestamp = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const n = typeof v === "number" ? v : /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN;

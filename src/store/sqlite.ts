@@ -5,7 +5,7 @@ import type { Channel } from "../model/channel.ts";
 import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
 import { conversationKey, journalKey } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
-import type { Audience, Contact, Conversation, Identity, Order, StageKey, Touchpoint } from "../model/domain.ts";
+import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type {
   ContactQuery,
   DueTimer,
