@@ -52,7 +52,8 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
   sent.setMaxListeners(0);
 
   async function replies(session: string, after: number): Promise<WebReply[]> {
-    const items = await deps.store.listOutbox({ conversationKey: `web:${session}`, status: "sent", limit: 500 });
+    // No limit: the list is in seq order, so a cap would hide every reply after it in a long chat.
+    const items = await deps.store.listOutbox({ conversationKey: `web:${session}`, status: "sent" });
     return items.filter((i) => i.seq > after).map((i) => ({ seq: i.seq, ...i.part }));
   }
 
