@@ -141,9 +141,15 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
     const n = resolve(r.ref, "", files.shop, r.path);
     if (n) rootNodes.push(n);
   }
-  const personNode = nodes.get(`${resolveStepRef(shop.person, "").flow}.${resolveStepRef(shop.person, "").step}`);
-  if (personNode && personNode.def.kind !== "handoff") {
-    problems.push({ file: files.shop, path: "person", message: `"${shop.person}" must be a handoff step` });
+  // "a person" must lead to a person, for the shop and for each audience's override
+  const personRefs = [
+    { ref: shop.person, path: "person" },
+    ...Object.entries(shop.audiences).flatMap(([a, o]) => (o.person ? [{ ref: o.person, path: `audiences.${a}.person` }] : [])),
+  ];
+  for (const { ref, path } of personRefs) {
+    const { flow, step } = resolveStepRef(ref, "");
+    const node = nodes.get(`${flow}.${step}`);
+    if (node && node.def.kind !== "handoff") problems.push({ file: files.shop, path, message: `"${ref}" must be a handoff step` });
   }
 
   // --- reachability from the roots
