@@ -102,12 +102,22 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // the pumps and ingest refer to each other: ingest wakes the worker, the worker the sender
   let workerPump: Pump<JournalEntry> | undefined;
   let senderPump: Pump<OutboxItem> | undefined;
+  // An entry that is its chat's only one is leased to this process in the same write
+  // and handed to the worker at once; the rest wait for the worker to claim them.
   const ingest = async (events: InboundEvent[]): Promise<EnqueueOutcome[]> => {
     if (events.length === 0) return [];
-    const outcomes = await store.enqueue(events);
-    workerPump?.wake();
+    const free = workerPump?.free() ?? 0;
+    const { outcomes, claimed } = await store.enqueueAndClaim(events, {
+      workerId,
+      leaseMs: config.inboundLeaseMs,
+      now: now(),
+      max: free,
+    });
+    workerPump?.offer(claimed);
+    if (claimed.length < outcomes.filter((o) => o === "queued").length) workerPump?.wake();
     return outcomes;
   };
+  const outboxLease = () => (senderPump?.accepting ? { leaseMs: config.outboxLeaseMs, now: Date.now() } : undefined);
 
   const worker = new Worker({
     store,
@@ -115,12 +125,22 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     now,
     links,
     log,
-    onOutbox: () => senderPump?.wake(),
+    leases: () => {
+      const outbox = outboxLease();
+      return {
+        ...(workerPump?.accepting ? { inbound: { workerId, leaseMs: config.inboundLeaseMs, now: now(), max: 1 } } : {}),
+        ...(outbox ? { outbox } : {}),
+      };
+    },
+    onOutbox: (leased) => {
+      if (leased.length > 0) senderPump?.offer(leased);
+      else senderPump?.wake(); // the chat's head is busy or waiting: let a claim sort it out
+    },
     enqueue: ingest,
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
   // clock (`now`) drives the journey, timers and the WhatsApp window.
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({

@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   /** bearer token for the staff and owner HTTP API; without it the API answers 503 */
   STAFF_API_TOKEN: optional,
   PUBLIC_URL: optional,
-  WORKER_CONCURRENCY: num(z.number().int().min(1).max(256), 16),
+  WORKER_CONCURRENCY: num(z.number().int().min(1).max(256), 64),
   /** how long a claimed message / reply is reserved for one instance before another may take it */
   INBOUND_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),
   OUTBOX_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),

@@ -6,6 +6,7 @@ import { TELEGRAM_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
 import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../types.ts";
 import { describeError, toSendFailure } from "./errors.ts";
+import { undiciFetch } from "./http.ts";
 import { Poller } from "./polling.ts";
 import { toTelegramRequest } from "./render.ts";
 import { registerTelegramWebhook } from "./webhook.ts";
@@ -36,7 +37,7 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
   const pollTimeoutSeconds = opts.pollTimeoutSeconds ?? Math.max(1, Math.min(25, timeoutSeconds - 5));
   const bot = new Bot(config.token, {
     ...(opts.botInfo ? { botInfo: opts.botInfo } : {}),
-    client: { apiRoot: config.apiRoot.replace(/\/+$/, ""), timeoutSeconds },
+    client: { apiRoot: config.apiRoot.replace(/\/+$/, ""), timeoutSeconds, fetch: undiciFetch() },
   });
 
   let me: Promise<UserFromGetMe> | undefined;

@@ -1,16 +1,23 @@
 /**
- * A claim-and-handle loop shared by the worker (inbound journal), the sender
- * (outbox) and the scheduler (timers): it claims as many items as it has free
- * slots, handles them concurrently, and claims again as soon as a slot frees or
- * someone calls wake(). A poll interval covers work that arrives from another
- * process (several instances on one Redis).
+ * A claim-and-handle loop shared by the worker (inbound journal) and the sender
+ * (outbox): it claims as many items as it has free slots and handles them
+ * concurrently. Work also arrives already leased — from the write that created it
+ * (offer), or as the follow-up a handler's own write leased (the chat's next
+ * message) — so on the busy path nobody pays a claim round trip. It claims again
+ * when woken, when a handler could not say what follows, or when an earlier claim
+ * left work behind for lack of slots; a poll interval covers work from another
+ * process (several instances on one Redis) and leases that ran out.
  */
 export interface PumpOptions<T> {
   name: string;
   concurrency: number;
   pollMs: number;
   claim(max: number): Promise<T[]>;
-  handle(item: T): Promise<void>;
+  /**
+   * handle one item; answer the follow-up items its write leased to us, or undefined
+   * when it cannot tell what became claimable (a failure, a retry): the pump claims
+   */
+  handle(item: T): Promise<T[] | undefined>;
   onError(err: unknown, item?: T): void;
 }
 
@@ -19,6 +26,8 @@ export class Pump<T> {
   private stopped = true;
   private claiming = false;
   private again = false;
+  /** a claim may find work: woken while full, or the last claim filled every slot */
+  private backlog = false;
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
 
@@ -39,8 +48,24 @@ export class Pump<T> {
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  /** whether leasing follow-up work to this pump makes sense (it is not stopping) */
+  get accepting(): boolean {
+    return !this.stopped;
+  }
+
+  /** free slots, for a write that can lease work to us on the way */
+  free(): number {
+    return this.stopped ? 0 : Math.max(0, this.opts.concurrency - this.running);
+  }
+
+  /** take items that were leased to us elsewhere (an enqueue, a commit) */
+  offer(items: readonly T[]): void {
+    for (const item of items) this.run(item);
+  }
+
   wake(): void {
     if (this.stopped) return;
+    this.backlog = true;
     if (this.claiming) {
       this.again = true;
       return;
@@ -64,6 +89,7 @@ export class Pump<T> {
         this.again = false;
         const free = this.opts.concurrency - this.running;
         if (free <= 0 || this.stopped) break;
+        this.backlog = false;
         let items: T[] = [];
         try {
           items = await this.opts.claim(free);
@@ -72,7 +98,7 @@ export class Pump<T> {
           break;
         }
         for (const item of items) this.run(item);
-        if (items.length === free) this.again = true;
+        if (items.length === free) this.again = this.backlog = true;
       } while (this.again && !this.stopped);
     } finally {
       this.claiming = false;
@@ -84,11 +110,21 @@ export class Pump<T> {
     this.running++;
     this.opts
       .handle(item)
-      .catch((err) => this.opts.onError(err, item))
-      .finally(() => {
+      .then(
+        (next) => next,
+        (err: unknown) => {
+          this.opts.onError(err, item);
+          return undefined;
+        },
+      )
+      .then((next) => {
         this.running--;
+        if (next === undefined) this.wake();
+        else {
+          this.offer(next);
+          if (this.backlog) this.wake();
+        }
         this.settle();
-        this.wake();
       });
   }
 

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { ChannelAdapter } from "../../adapters/types.ts";
+import type { ChannelAdapter, SendFailure } from "../../adapters/types.ts";
 import type { Channel } from "../model/channel.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
-import type { Store } from "../store/port.ts";
+import type { OutboxLease, Store } from "../store/port.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 /**
@@ -20,6 +20,8 @@ export interface SenderDeps {
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
   /** called after an item was delivered (the web chat wakes its long-polls) */
   onSent?: (item: OutboxItem) => void;
+  /** a lease for the chat's next item, taken with markSent (none while stopping) */
+  lease?: () => OutboxLease | undefined;
 }
 
 export const MAX_SEND_ATTEMPTS = 10;
@@ -52,31 +54,44 @@ export class Sender {
     }
   }
 
-  async deliver(item: OutboxItem): Promise<void> {
+  /**
+   * Send one item. Answers the chat's next item when recording this one leased it to
+   * us, undefined when the outcome (a retry, a parked item) may have freed other work.
+   */
+  async deliver(item: OutboxItem): Promise<OutboxItem[] | undefined> {
     const { store, log, now } = this.deps;
     const adapter = this.deps.adapters.get(item.channel);
     if (!adapter) {
       await store.markFailed(item.id, "held", `channel ${item.channel} is not configured`);
-      return;
+      return undefined;
     }
     const wait = this.limiter.reserve(item.channel, item.chatId);
     if (wait > MAX_INLINE_WAIT_MS) {
       // A long wait (a 429 pause) goes back to the store rather than holding the lease.
       await store.markRetry(item.id, now() + wait, "waiting for the rate limit", { countAttempt: false });
-      return;
+      return undefined;
     }
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
     const result = await adapter.send(item);
     if (result.ok) {
       // The message is out: recording it must not fail, or it goes again after the lease.
-      await this.persist(() => store.markSent(item.id, result.platformMessageIds, now()), item.id);
+      let next: OutboxItem[] = [];
+      await this.persist(async () => {
+        next = await store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.());
+      }, item.id);
       this.deps.onSent?.(item);
-      return;
+      return next;
     }
     const err = result.error;
     const attempts = item.attempts + 1;
     log.warn({ outbox: item.id, channel: item.channel, kind: err.kind, attempts, message: err.message }, "send failed");
+    await this.recordFailure(item, err, attempts);
+    return undefined;
+  }
+
+  private async recordFailure(item: OutboxItem, err: SendFailure, attempts: number): Promise<void> {
+    const { store, now } = this.deps;
     switch (err.kind) {
       case "rate_limited":
         // The platform said how long to wait; the whole channel backs off, not just this chat.

@@ -7,7 +7,7 @@ import type { OutboxItem } from "../model/outbound.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
 import { render } from "../render/render.ts";
-import type { JournalEntry, Store } from "../store/port.ts";
+import type { CommitLeases, JournalEntry, Store } from "../store/port.ts";
 
 /**
  * Takes one journal entry (the oldest of a conversation nobody else is working
@@ -21,13 +21,20 @@ export interface WorkerDeps {
   now: () => number;
   links: LinkBuilder;
   log: Logger;
-  /** the outbox got new items */
-  onOutbox: () => void;
+  /**
+   * leases the commit may take for us: the chat's next journal entry (back to this
+   * worker) and the outbox heads it made due (for the sender); none while stopping
+   */
+  leases: () => CommitLeases;
+  /** the outbox got new items; those the commit leased come along */
+  onOutbox: (leased: OutboxItem[]) => void;
   /** enqueue follow-up events (rewards, reachability) */
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
 }
 
 const MAX_ATTEMPTS = 5;
+/** orders the engine sees (repeat order, order status) */
+const RECENT_ORDERS = 20;
 
 export function newContact(e: InboundEvent, now: number): Contact {
   const locale = e.type === "message" && e.locale?.toLowerCase().startsWith("en") ? "en" : "ru";
@@ -53,16 +60,20 @@ export function newContact(e: InboundEvent, now: number): Contact {
 export class Worker {
   constructor(private readonly deps: WorkerDeps) {}
 
-  async process(entry: JournalEntry): Promise<void> {
+  /** answers the chat's next entry when the commit leased it to us, undefined when it could not */
+  async process(entry: JournalEntry): Promise<JournalEntry[] | undefined> {
     const { store, log } = this.deps;
     try {
-      if (entry.event.type === "status") await this.status(entry, entry.event);
-      else await this.converse(entry);
+      if (entry.event.type === "status") {
+        await this.status(entry, entry.event);
+        return undefined;
+      }
+      return await this.converse(entry);
     } catch (err) {
       // Our lease ran out and another worker already applied this entry: nothing to undo.
       if ((err as Error)?.name === "StaleEntryError") {
         log.warn({ entry: entry.id }, "entry was already processed elsewhere");
-        return;
+        return undefined;
       }
       log.error({ err, entry: entry.id, conversation: entry.conversationKey }, "processing failed; will retry");
       // The store itself may be what failed: keep trying to hand the entry back so the
@@ -70,28 +81,29 @@ export class Worker {
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
           await store.releaseInbound(entry.id, String((err as Error)?.message ?? err), MAX_ATTEMPTS);
-          return;
+          return undefined;
         } catch {
           await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
         }
       }
+      return undefined;
     }
   }
 
-  private async converse(entry: JournalEntry): Promise<void> {
+  private async converse(entry: JournalEntry): Promise<JournalEntry[]> {
     const { store, now: clock } = this.deps;
     const e = entry.event;
     const now = clock();
-    // Independent reads go out together (one round trip on Redis); the usual case —
-    // the chat's own contact found by its identity — needs no second lookup.
-    const [conversation, known, referrer] = await Promise.all([
-      store.getConversation(entry.conversationKey),
-      store.findContactByIdentity(e.channel, e.userId),
+    // One read for the usual case — the chat's own contact found by its identity, with
+    // its orders (one round trip on Redis); the referrer, when a link names one, alongside.
+    const [turn, referrer] = await Promise.all([
+      store.loadTurn(entry.conversationKey, e.channel, e.userId, RECENT_ORDERS),
       this.referrerFor(e),
     ]);
-    const contact =
-      known && (!conversation || conversation.contactId === known.id) ? known : await this.contactFor(e, conversation, now);
-    const orders = await store.listOrders({ contactId: contact.id, limit: 20 });
+    const { conversation, contact: known } = turn;
+    const usual = known && (!conversation || conversation.contactId === known.id);
+    const contact = usual ? known : await this.contactFor(e, conversation, known, now);
+    const orders = usual ? turn.orders : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
     let n = 0;
     const result = step({
       bundle: this.deps.bundle(),
@@ -106,31 +118,40 @@ export class Worker {
     });
     const samePhone = await this.otherContactWithPhone(contact, result);
     const outbox = this.outboxItems(result, now, entry.id);
-    await store.commitStep({
-      entryId: entry.id,
-      conversation: result.conversation,
-      contacts: [result.contact],
-      touchpoints: result.touchpoints,
-      orders: result.orders,
-      outbox,
-    });
-    if (outbox.length > 0) this.deps.onOutbox();
+    const leased = await store.commitStep(
+      {
+        entryId: entry.id,
+        conversation: result.conversation,
+        contacts: [result.contact],
+        touchpoints: result.touchpoints,
+        orders: result.orders,
+        outbox,
+      },
+      this.deps.leases(),
+    );
+    if (outbox.length > 0) this.deps.onOutbox(leased.outbox);
     // Same phone on two channels: one person, one history (the older contact stays).
     if (samePhone) {
       const [from, into] = samePhone.createdAt <= result.contact.createdAt ? [result.contact, samePhone] : [samePhone, result.contact];
       await store.mergeContacts(from.id, into.id);
     }
     await this.reward(result);
+    return leased.next;
   }
 
-  private async contactFor(e: InboundEvent, conversation: Conversation | null, now: number): Promise<Contact> {
+  /** the chat's contact when it is not simply the one its identity points to (`known`) */
+  private async contactFor(
+    e: InboundEvent,
+    conversation: Conversation | null,
+    known: Contact | null,
+    now: number,
+  ): Promise<Contact> {
     const { store } = this.deps;
     if (conversation) {
       let c = await store.getContact(conversation.contactId);
       for (let hops = 0; c?.mergedInto && hops < 5; hops++) c = await store.getContact(c.mergedInto);
       if (c) return c;
     }
-    const known = await store.findContactByIdentity(e.channel, e.userId);
     if (known) return known;
     // WhatsApp gives the number: a customer already known by phone keeps their history.
     if (e.type === "message" && e.channel === "whatsapp" && e.phone) {

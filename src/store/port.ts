@@ -62,6 +62,48 @@ export interface ContactQuery {
   limit?: number;
 }
 
+/** a lease taken for the caller as part of another write (saves the claim round trip) */
+export interface OutboxLease {
+  leaseMs: number;
+  /** wall clock */
+  now: number;
+}
+
+export interface InboundLease {
+  workerId: string;
+  leaseMs: number;
+  now: number;
+  /** claim at most this many (the worker's free slots) */
+  max: number;
+}
+
+export interface EnqueueResult {
+  outcomes: EnqueueOutcome[];
+  /** entries that were the only live one of their conversation, leased to the caller */
+  claimed: JournalEntry[];
+}
+
+export interface CommitLeases {
+  /** lease the conversation's next journal entry, if one waits (max is ignored: at most one) */
+  inbound?: InboundLease;
+  /** lease the outbox heads of the conversations this step wrote to, where they are due */
+  outbox?: OutboxLease;
+}
+
+export interface CommitResult {
+  next: JournalEntry[];
+  outbox: OutboxItem[];
+}
+
+/** what a step reads before it runs, in one go */
+export interface TurnContext {
+  conversation: Conversation | null;
+  /** the contact the chat's identity points to now (merges followed) */
+  contact: Contact | null;
+  /** that contact's latest orders, newest first */
+  orders: Order[];
+}
+
 export interface RetryOptions {
   /** default true; false for rate-limit waits, which say nothing about the message */
   countAttempt?: boolean;
@@ -72,6 +114,12 @@ export interface Store {
 
   // ---- inbound journal -------------------------------------------------------
   enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]>;
+  /**
+   * enqueue, and in the same write lease to the caller each new entry that is the only
+   * live one of its conversation (the common case: nobody is working on that chat),
+   * up to lease.max — the worker starts on it without a claim round trip
+   */
+  enqueueAndClaim(events: InboundEvent[], lease: InboundLease): Promise<EnqueueResult>;
   claimInbound(workerId: string, max: number, leaseMs: number, now: number): Promise<JournalEntry[]>;
   /** give an entry back after a failure; after maxAttempts it is parked as dead */
   releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void>;
@@ -94,8 +142,13 @@ export interface Store {
    */
   mergeContacts(fromId: string, intoId: string): Promise<Contact>;
 
-  /** apply one engine step atomically */
-  commitStep(commit: StepCommit): Promise<void>;
+  /**
+   * apply one engine step atomically; with leases, the same write also leases the
+   * conversation's next journal entry and the outbox heads that are due now
+   */
+  commitStep(commit: StepCommit, leases?: CommitLeases): Promise<CommitResult>;
+  /** the conversation, the contact of (channel, userId) and its latest orders, read together */
+  loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext>;
 
   // ---- touchpoints, orders ----------------------------------------------------
   listTouchpoints(contactId: string, limit?: number): Promise<Touchpoint[]>;
@@ -104,7 +157,8 @@ export interface Store {
 
   // ---- outbox -----------------------------------------------------------------
   claimOutbox(max: number, leaseMs: number, now: number): Promise<OutboxItem[]>;
-  markSent(id: string, platformMessageIds: string[], now: number): Promise<void>;
+  /** with a lease, the same write leases the conversation's next outbox item if it is due */
+  markSent(id: string, platformMessageIds: string[], now: number, lease?: OutboxLease): Promise<OutboxItem[]>;
   /** try again at notBefore; a wait the platform asked for (429) does not count as a failed attempt */
   markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void>;
   /** give up: "dead" after repeated failures, "held" for staff (e.g. WhatsApp window closed) */

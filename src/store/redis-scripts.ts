@@ -66,6 +66,22 @@ local function refreshJHead(ck)
   end
 end
 
+-- lease the conversation's journal head to worker: the caller made sure nobody holds it;
+-- appends id, conversation, event, enqueuedAt, attempts to out
+local function leaseJHead(ck, id, worker, untilMs, out)
+  local ek = kEntry(ck, id)
+  local att = redis.call('HINCRBY', ek, 'att', 1)
+  redis.call('HSET', ek, 'st', 'claimed', 'by', worker, 'until', untilMs)
+  redis.call('ZREM', G('jready'), ck)
+  redis.call('ZADD', G('jleased'), untilMs, ck)
+  local f = redis.call('HMGET', ek, 'ev', 'at')
+  out[#out + 1] = id
+  out[#out + 1] = ck
+  out[#out + 1] = f[1]
+  out[#out + 1] = f[2]
+  out[#out + 1] = tostring(att)
+end
+
 -- outbox: a conversation is in oheads, scored max(notBefore, lease end) of its lowest
 -- pending item, exactly while it has one
 local function refreshOHead(ck)
@@ -220,8 +236,13 @@ end
 `;
 
 const ENQUEUE = String.raw`
--- ARGV: P, ttlMs, n, then per event: journalKey, conversationKey, id, enqueuedAt, event
+-- ARGV: P, ttlMs, worker ('' for no claim), max claims, lease end, n, then per event:
+-- journalKey, conversationKey, id, enqueuedAt, event. Answers per event 0 (duplicate),
+-- 1 (queued) or 2 (queued and leased to worker: it was its conversation's only entry)
 local ttl = nx()
+local worker = nx()
+local claims = tonumber(nx())
+local untilMs = nx()
 local n = tonumber(nx())
 local out = {}
 for i = 1, n do
@@ -238,12 +259,18 @@ for i = 1, n do
     redis.call('HSET', G('jloc'), id, ck)
     redis.call('ZADD', q, seq, id)
     redis.call('INCR', G('jn'))
+    out[i] = 1
     -- a conversation that already has a head keeps it: the new entry is younger
-    if first then
+    if first and worker ~= '' and claims > 0 then
+      claims = claims - 1
+      redis.call('HSET', kEntry(ck, id), 'st', 'claimed', 'by', worker, 'until', untilMs, 'att', '1')
+      redis.call('ZREM', G('jready'), ck)
+      redis.call('ZADD', G('jleased'), untilMs, ck)
+      out[i] = 2
+    elseif first then
       redis.call('ZREM', G('jleased'), ck)
       redis.call('ZADD', G('jready'), seq, ck)
     end
-    out[i] = 1
   else
     out[i] = 0
   end
@@ -267,18 +294,7 @@ local out = {}
 for _, ck in ipairs(redis.call('ZRANGE', G('jready'), 0, max - 1)) do
   redis.call('ZREM', G('jready'), ck)
   local h = redis.call('ZRANGE', kQueue(ck), 0, 0)
-  if h[1] then
-    local ek = kEntry(ck, h[1])
-    local att = redis.call('HINCRBY', ek, 'att', 1)
-    redis.call('HSET', ek, 'st', 'claimed', 'by', worker, 'until', untilMs)
-    redis.call('ZADD', G('jleased'), untilMs, ck)
-    local f = redis.call('HMGET', ek, 'ev', 'at')
-    out[#out + 1] = h[1]
-    out[#out + 1] = ck
-    out[#out + 1] = f[1]
-    out[#out + 1] = f[2]
-    out[#out + 1] = tostring(att)
-  end
+  if h[1] then leaseJHead(ck, h[1], worker, untilMs, out) end
 end
 return out
 `;
@@ -327,8 +343,16 @@ return out
 `;
 
 const COMMIT = String.raw`
--- ARGV: P, entryId ('' for none), then sections (see RedisStore.commitStep)
+-- ARGV: P, entryId ('' for none), inbound lease: worker ('' for none), lease end, now;
+-- outbox lease: lease end ('' for none), now; then sections (see RedisStore.commitStep).
+-- Answers the number of journal entries leased (0 or 1), each as leaseJHead lays it
+-- out, then the outbox items leased, as pushItem does.
 local entryId = nx()
+local inWorker = nx()
+local inUntil = nx()
+local inNow = nx()
+local outUntil = nx()
+local outNow = nx()
 
 -- read everything first
 local conv = nil
@@ -511,16 +535,30 @@ for _, it in ipairs(items) do
   if it.st == 'pending' then redis.call('ZADD', kPend(it.ck), it.seq, it.id) end
   heads[it.ck] = true
 end
-for ck in pairs(heads) do refreshOHead(ck) end
+local leasedItems = {}
+for ck in pairs(heads) do
+  refreshOHead(ck)
+  if outUntil ~= '' then claimOHead(ck, outUntil, outNow, leasedItems) end
+end
 
+local out = { 0 }
 if eck then
   redis.call('DEL', kEntry(eck, entryId))
   redis.call('HDEL', G('jloc'), entryId)
   redis.call('ZREM', kQueue(eck), entryId)
   redis.call('DECR', G('jn'))
-  refreshJHead(eck)
+  local h = nil
+  if inWorker ~= '' then h = redis.call('ZRANGE', kQueue(eck), 0, 0)[1] end
+  local f = h and redis.call('HMGET', kEntry(eck, h), 'st', 'until')
+  if h and not (f[1] == 'claimed' and f[2] and tonumber(f[2]) > tonumber(inNow)) then
+    leaseJHead(eck, h, inWorker, inUntil, out)
+    out[1] = 1
+  else
+    refreshJHead(eck)
+  end
 end
-return 'OK'
+for _, v in ipairs(leasedItems) do out[#out + 1] = v end
+return out
 `;
 
 const MERGE = String.raw`
@@ -585,6 +623,26 @@ local function pushItem(out, id)
   out[#out + 1] = ck
   for i = 1, 7 do out[#out + 1] = f[i] end
 end
+
+-- lease the conversation's lowest pending item if it is due and nobody holds it
+-- (oheads may hold a stale score: repaired here); pushes it to out
+local function claimOHead(ck, untilMs, now, out)
+  local h = redis.call('ZRANGE', kPend(ck), 0, 0)
+  if not h[1] then
+    redis.call('ZREM', G('oheads'), ck)
+    return
+  end
+  local ik = kItem(ck, h[1])
+  local f = redis.call('HMGET', ik, 'nb', 'until')
+  local ready = maxStr(f[1], f[2])
+  if tonumber(ready) > tonumber(now) then
+    redis.call('ZADD', G('oheads'), ready, ck)
+    return
+  end
+  redis.call('HSET', ik, 'until', untilMs)
+  redis.call('ZADD', G('oheads'), maxStr(f[1], untilMs), ck)
+  pushItem(out, h[1])
+end
 `;
 
 const CLAIM_OUTBOX = String.raw`
@@ -594,27 +652,15 @@ local untilMs = nx()
 local now = nx()
 local out = {}
 for _, ck in ipairs(redis.call('ZRANGEBYSCORE', G('oheads'), '-inf', now, 'LIMIT', 0, max)) do
-  local h = redis.call('ZRANGE', kPend(ck), 0, 0)
-  if not h[1] then
-    redis.call('ZREM', G('oheads'), ck)
-  else
-    local ik = kItem(ck, h[1])
-    local ready = maxStr(redis.call('HGET', ik, 'nb'), redis.call('HGET', ik, 'until'))
-    if tonumber(ready) > tonumber(now) then
-      redis.call('ZADD', G('oheads'), ready, ck) -- a stale score: repair, skip
-    else
-      redis.call('HSET', ik, 'until', untilMs)
-      redis.call('ZADD', G('oheads'), maxStr(redis.call('HGET', ik, 'nb'), untilMs), ck)
-      pushItem(out, h[1])
-    end
-  end
+  claimOHead(ck, untilMs, now, out)
 end
 return out
 `;
 
 /** markSent / markRetry / markFailed / requeueOutbox / setDeliveryStatus in one script */
 const OUTBOX_UPDATE = String.raw`
--- ARGV: P, op, id, then per op
+-- ARGV: P, op, id, then per op. 'sent' answers the conversation's next item when it
+-- leased it (pushItem's layout), the others 1, or 0 for an unknown item.
 local op = nx()
 local id = nx()
 local ck = redis.call('HGET', G('oloc'), id)
@@ -631,6 +677,14 @@ if op == 'sent' then
   redis.call('ZREM', kPend(ck), id)
   local n = tonumber(nx())
   for i = 1, n do redis.call('HSET', G('opid'), f[4] .. '\n' .. nx(), id) end
+  local untilMs = nx()
+  local out = {}
+  if untilMs ~= '' then
+    claimOHead(ck, untilMs, nx(), out)
+  else
+    refreshOHead(ck)
+  end
+  return out
 elseif op == 'retry' then
   local nb = nx()
   local err = nx()
@@ -694,15 +748,48 @@ redis.call('ZREM', G('timers'), timerMember(ck, name, o[3], o[4], o[5]))
 return 1
 `;
 
+const LOAD_TURN = String.raw`
+-- ARGV: P, conversationKey, identity, maxHops, ordersLimit; answers the conversation's
+-- JSON and contact id ('' when none), the identity's contact JSON after merges ('' when
+-- none), then per order (newest first) its JSON and contact id
+local ck = nx()
+local ident = nx()
+local hops = tonumber(nx())
+local lim = tonumber(nx())
+local cv = redis.call('HMGET', kConv(ck), 'd', 'c')
+local out = { cv[1] or '', cv[2] or '', '' }
+local id = redis.call('HGET', G('ident'), ident)
+local d = nil
+for _ = 0, hops do
+  if not id then break end
+  local f = redis.call('HMGET', kContact(id), 'd', 'mi')
+  d = f[1]
+  if not d or not f[2] or f[2] == '' then break end
+  id = f[2]
+  d = nil
+end
+if not d then return out end
+out[3] = d
+for _, m in ipairs(redis.call('ZRANGE', kContactOrders(id), 0, lim - 1, 'REV')) do
+  local o = redis.call('HMGET', kOrder(string.sub(m, 14)), 'd', 'c')
+  if o[1] then
+    out[#out + 1] = o[1]
+    out[#out + 1] = o[2] or ''
+  end
+end
+return out
+`;
+
 export const LUA = {
   enqueue: PRELUDE + ENQUEUE,
   claimInbound: PRELUDE + CLAIM_INBOUND,
   releaseInbound: PRELUDE + RELEASE_INBOUND,
   deadInbound: PRELUDE + DEAD_INBOUND,
-  commit: PRELUDE + COMMIT,
+  commit: PRELUDE + ITEM_FIELDS + COMMIT,
+  loadTurn: PRELUDE + LOAD_TURN,
   merge: PRELUDE + MERGE,
   claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
-  outboxUpdate: PRELUDE + OUTBOX_UPDATE,
+  outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,
   fetchOutbox: PRELUDE + ITEM_FIELDS + FETCH_OUTBOX,
   findOutbox: PRELUDE + ITEM_FIELDS + FIND_OUTBOX,
   markTimerFired: PRELUDE + MARK_TIMER_FIRED,

@@ -9,14 +9,20 @@ import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import { STAGES } from "../model/domain.ts";
 import type { Audience, Contact, Conversation, Order, Touchpoint } from "../model/domain.ts";
 import type {
+  CommitLeases,
+  CommitResult,
   ContactQuery,
   DueTimer,
   EnqueueOutcome,
+  EnqueueResult,
+  InboundLease,
   JournalEntry,
+  OutboxLease,
   RetryOptions,
   StageEntry,
   StepCommit,
   Store,
+  TurnContext,
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, mergeContactRecords, mergeDone } from "./shared.ts";
@@ -207,11 +213,27 @@ function outboxArgs(i: OutboxItem): string[] {
   ];
 }
 
-/** items as pushItem (redis-scripts.ts) lays them out: 9 values each */
-function toOutboxItems(reply: unknown): OutboxItem[] {
+/** `count` journal entries (all when undefined) as leaseJHead lays them out from `start`: 5 values each */
+function toEntries(r: string[], start: number, count = Number.POSITIVE_INFINITY): { entries: JournalEntry[]; end: number } {
+  const entries: JournalEntry[] = [];
+  let i = start;
+  for (; i + 4 < r.length && entries.length < count; i += 5) {
+    entries.push({
+      id: r[i]!,
+      conversationKey: r[i + 1]!,
+      event: JSON.parse(r[i + 2]!) as InboundEvent,
+      enqueuedAt: Number(r[i + 3]),
+      attempts: Number(r[i + 4]),
+    });
+  }
+  return { entries, end: i };
+}
+
+/** items as pushItem (redis-scripts.ts) lays them out from `start`: 9 values each */
+function toOutboxItems(reply: unknown, start = 0): OutboxItem[] {
   const r = arr(reply);
   const out: OutboxItem[] = [];
-  for (let i = 0; i + 8 < r.length; i += 9) {
+  for (let i = start; i + 8 < r.length; i += 9) {
     const item = JSON.parse(str(r[i + 2])) as OutboxItem;
     item.status = str(r[i + 3]) as OutboxStatus;
     item.attempts = Number(str(r[i + 4]));
@@ -315,32 +337,43 @@ export class RedisStore implements Store {
   // ---- inbound journal ---------------------------------------------------------------
 
   async enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]> {
-    if (events.length === 0) return [];
+    return (await this.enqueueAndClaim(events)).outcomes;
+  }
+
+  async enqueueAndClaim(events: InboundEvent[], lease?: InboundLease): Promise<EnqueueResult> {
+    if (events.length === 0) return { outcomes: [], claimed: [] };
     const now = this.clock();
-    const args = [String(DEDUPE_TTL_MS), String(events.length)];
-    for (const e of events) {
-      args.push(journalKey(e), conversationKey(e), newId("in"), String(e.at || now), JSON.stringify(e));
-    }
+    const claim = lease && lease.max > 0 ? lease : undefined;
+    const args = [
+      String(DEDUPE_TTL_MS),
+      claim?.workerId ?? "",
+      String(claim ? Math.floor(claim.max) : 0),
+      claim ? String(claim.now + claim.leaseMs) : "",
+      String(events.length),
+    ];
+    const rows = events.map((e) => {
+      const row = { id: newId("in"), key: conversationKey(e), at: e.at || now };
+      args.push(journalKey(e), row.key, row.id, String(row.at), JSON.stringify(e));
+      return row;
+    });
     const reply = arr(await this.run("enqueue", args));
-    return reply.map((x) => (Number(x) === 1 ? "queued" : "duplicate"));
+    const outcomes: EnqueueOutcome[] = [];
+    const claimed: JournalEntry[] = [];
+    reply.forEach((x, i) => {
+      const code = Number(x);
+      outcomes.push(code === 0 ? "duplicate" : "queued");
+      const row = rows[i]!;
+      if (code === 2) claimed.push({ id: row.id, conversationKey: row.key, event: events[i]!, enqueuedAt: row.at, attempts: 1 });
+    });
+    return { outcomes, claimed };
   }
 
   async claimInbound(workerId: string, max: number, leaseMs: number, now: number): Promise<JournalEntry[]> {
     if (max <= 0) return [];
-    const r = strs(
-      await this.run("claimInbound", [workerId, String(Math.floor(max)), String(now + leaseMs), String(now)]),
-    );
-    const out: JournalEntry[] = [];
-    for (let i = 0; i + 4 < r.length; i += 5) {
-      out.push({
-        id: r[i]!,
-        conversationKey: r[i + 1]!,
-        event: JSON.parse(r[i + 2]!) as InboundEvent,
-        enqueuedAt: Number(r[i + 3]),
-        attempts: Number(r[i + 4]),
-      });
-    }
-    return out;
+    return toEntries(
+      strs(await this.run("claimInbound", [workerId, String(Math.floor(max)), String(now + leaseMs), String(now)])),
+      0,
+    ).entries;
   }
 
   async releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void> {
@@ -388,6 +421,25 @@ export class RedisStore implements Store {
 
   async getConversation(key: string): Promise<Conversation | null> {
     return (await this.conversations([key]))[0] ?? null;
+  }
+
+  async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
+    const r = arr(
+      await this.run("loadTurn", [conversationKey, identityKey(channel, userId), String(MAX_MERGE_HOPS), String(ordersLimit)]),
+    ).map((x) => (x === null ? "" : str(x)));
+    let conversation: Conversation | null = null;
+    if (r[0]) {
+      conversation = JSON.parse(r[0]) as Conversation;
+      if (r[1]) conversation.contactId = r[1];
+    }
+    const contact = r[2] ? (JSON.parse(r[2]) as Contact) : null;
+    const orders: Order[] = [];
+    for (let i = 3; i + 1 < r.length; i += 2) {
+      const order = JSON.parse(r[i]!) as Order;
+      if (r[i + 1]) order.contactId = r[i + 1]!;
+      orders.push(order);
+    }
+    return { conversation, contact, orders };
   }
 
   async listConversations(filter: { inHandoff?: boolean; contactId?: string; limit?: number }): Promise<Conversation[]> {
@@ -538,10 +590,19 @@ export class RedisStore implements Store {
 
   // ---- the step commit ---------------------------------------------------------
 
-  async commitStep(c: StepCommit): Promise<void> {
+  async commitStep(c: StepCommit, leases?: CommitLeases): Promise<CommitResult> {
     if (c.entryId === "") throw new StaleEntryError(c.entryId); // "" stands for "none" in the script
     // serialise everything first: a value JSON cannot hold fails here, before any write
-    const args: string[] = [c.entryId ?? ""];
+    const inbound = leases?.inbound;
+    const outbox = leases?.outbox;
+    const args: string[] = [
+      c.entryId ?? "",
+      inbound?.workerId ?? "",
+      inbound ? String(inbound.now + inbound.leaseMs) : "",
+      inbound ? String(inbound.now) : "",
+      outbox ? String(outbox.now + outbox.leaseMs) : "",
+      outbox ? String(outbox.now) : "",
+    ];
     args.push(...(c.conversation ? conversationArgs(c.conversation) : ["0"]));
     args.push(String(c.contacts.length), ...c.contacts.flatMap(contactArgs));
     args.push(
@@ -554,7 +615,10 @@ export class RedisStore implements Store {
     );
     args.push(String(c.outbox.length), ...c.outbox.flatMap(outboxArgs));
     try {
-      await this.run("commit", args);
+      const reply = arr(await this.run("commit", args));
+      const flat = reply.map((x) => (x === null ? null : str(x)));
+      const { entries, end } = toEntries(flat as string[], 1, Number(flat[0]));
+      return { next: entries, outbox: toOutboxItems(reply, end) };
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("STALE") && c.entryId !== undefined) {
         throw new StaleEntryError(c.entryId);
@@ -619,15 +683,17 @@ export class RedisStore implements Store {
     return toOutboxItems(await this.run("claimOutbox", [String(Math.floor(max)), String(now + leaseMs), String(now)]));
   }
 
-  async markSent(id: string, platformMessageIds: string[], now: number): Promise<void> {
-    await this.run("outboxUpdate", [
+  async markSent(id: string, platformMessageIds: string[], now: number, lease?: OutboxLease): Promise<OutboxItem[]> {
+    const reply = await this.run("outboxUpdate", [
       "sent",
       id,
       JSON.stringify(platformMessageIds),
       String(now),
       String(platformMessageIds.length),
       ...platformMessageIds,
+      ...(lease ? [String(lease.now + lease.leaseMs), String(lease.now)] : [""]),
     ]);
+    return Array.isArray(reply) ? toOutboxItems(reply) : [];
   }
 
   async markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void> {

@@ -7,14 +7,20 @@ import { conversationKey, journalKey } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type {
+  CommitLeases,
+  CommitResult,
   ContactQuery,
   DueTimer,
   EnqueueOutcome,
+  EnqueueResult,
+  InboundLease,
   JournalEntry,
+  OutboxLease,
   RetryOptions,
   StageEntry,
   StepCommit,
   Store,
+  TurnContext,
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
@@ -417,10 +423,20 @@ export class SqliteStore implements Store {
   }
 
   /** the entry at `seq` left the queue (done or parked): if it was its conversation's head, mark the next */
-  private advanceJournalHead(seq: number, key: string): void {
-    if (this.s.headDelete.run(seq).changes === 0) return;
+  private advanceJournalHead(seq: number, key: string): { seq: number; claimed_until: number | null } | undefined {
+    if (this.s.headDelete.run(seq).changes === 0) return undefined;
     const next = this.s.journalOldestPending.get(key);
     if (next) this.s.headInsert.run(next.seq, key, next.claimed_until);
+    return next;
+  }
+
+  /** lease the conversation's lowest pending outbox item if it is due and nobody holds it */
+  private claimOutboxHead(key: string, lease: OutboxLease): OutboxItem | undefined {
+    const first = this.s.outboxLowestPending.get(key);
+    if (!first || first.ready_at === null || first.ready_at > lease.now) return undefined;
+    const until = lease.now + lease.leaseMs;
+    const row = this.s.outboxClaim.get(until, until, first.rid);
+    return row ? toOutbox(row) : undefined;
   }
 
   /**
@@ -506,32 +522,52 @@ export class SqliteStore implements Store {
 
   // ---- inbound journal -------------------------------------------------------
 
-  private readonly enqueueTx = this.write((events: InboundEvent[], now: number): EnqueueOutcome[] => {
-    const out: EnqueueOutcome[] = [];
-    let seq: number | null = null; // the write lock is held: max(seq)+1 is ours
-    for (const e of events) {
-      if (this.s.seenInsert.run(journalKey(e), now).changes === 0) {
-        out.push("duplicate");
-        continue;
+  private readonly enqueueTx = this.write(
+    (events: InboundEvent[], now: number, lease: InboundLease | undefined): EnqueueResult => {
+      const outcomes: EnqueueOutcome[] = [];
+      const claimed: JournalEntry[] = [];
+      let seq: number | null = null; // the write lock is held: max(seq)+1 is ours
+      for (const e of events) {
+        if (this.s.seenInsert.run(journalKey(e), now).changes === 0) {
+          outcomes.push("duplicate");
+          continue;
+        }
+        const key = conversationKey(e);
+        const hasHead = this.s.journalHasPending.get(key) !== undefined;
+        seq = (seq ?? this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
+        this.s.journalInsert.run(seq, `${newId("in")}-${seq.toString(36)}`, key, e.at || now, JSON.stringify(e));
+        outcomes.push("queued");
+        if (hasHead) continue;
+        if (lease && claimed.length < lease.max) {
+          const until = lease.now + lease.leaseMs;
+          this.s.headInsert.run(seq, key, until);
+          claimed.push(toEntry(this.s.journalClaim.get(lease.workerId, until, seq)!));
+        } else {
+          this.s.headInsert.run(seq, key, null);
+        }
       }
-      const key = conversationKey(e);
-      const hasHead = this.s.journalHasPending.get(key) !== undefined;
-      seq = (seq ?? this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
-      this.s.journalInsert.run(seq, `${newId("in")}-${seq.toString(36)}`, key, e.at || now, JSON.stringify(e));
-      if (!hasHead) this.s.headInsert.run(seq, key, null);
-      out.push("queued");
-    }
-    return out;
-  });
+      return { outcomes, claimed };
+    },
+  );
+
+  private pruneSeen(now: number): void {
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    this.s.seenPrune.run(now - DEDUPE_TTL_MS);
+  }
 
   async enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]> {
     const now = this.clock();
-    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now;
-      this.s.seenPrune.run(now - DEDUPE_TTL_MS);
-    }
+    this.pruneSeen(now);
     if (events.length === 0) return [];
-    return this.enqueueTx(events, now);
+    return this.enqueueTx(events, now, undefined).outcomes;
+  }
+
+  async enqueueAndClaim(events: InboundEvent[], lease: InboundLease): Promise<EnqueueResult> {
+    const now = this.clock();
+    this.pruneSeen(now);
+    if (events.length === 0) return { outcomes: [], claimed: [] };
+    return this.enqueueTx(events, now, lease.max > 0 ? lease : undefined);
   }
 
   private readonly claimInboundTx = this.write(
@@ -669,7 +705,8 @@ export class SqliteStore implements Store {
 
   // ---- the step commit ---------------------------------------------------------
 
-  private readonly commitTx = this.write((c: StepCommit): void => {
+  private readonly commitTx = this.write((c: StepCommit, leases: CommitLeases | undefined): CommitResult => {
+    const result: CommitResult = { next: [], outbox: [] };
     let entry: JournalRow | undefined;
     if (c.entryId !== undefined) {
       entry = this.entryRow(c.entryId);
@@ -698,16 +735,37 @@ export class SqliteStore implements Store {
       );
       outboxConversations.add(item.conversationKey);
     }
-    for (const key of outboxConversations) this.fixOutboxHead(key);
+    for (const key of outboxConversations) {
+      this.fixOutboxHead(key);
+      const item = leases?.outbox && this.claimOutboxHead(key, leases.outbox);
+      if (item) result.outbox.push(item);
+    }
     if (c.conversation) this.refreshTimers(c.conversation);
     if (entry) {
       this.s.journalDelete.run(entry.seq);
-      this.advanceJournalHead(entry.seq, entry.conversation_key);
+      const next = this.advanceJournalHead(entry.seq, entry.conversation_key);
+      const lease = leases?.inbound;
+      if (next && lease && (next.claimed_until === null || next.claimed_until <= lease.now)) {
+        const until = lease.now + lease.leaseMs;
+        const row = this.s.journalClaim.get(lease.workerId, until, next.seq);
+        if (row) {
+          this.s.headSetLease.run(until, next.seq);
+          result.next.push(toEntry(row));
+        }
+      }
     }
+    return result;
   });
 
-  async commitStep(commit: StepCommit): Promise<void> {
-    this.commitTx(commit);
+  async commitStep(commit: StepCommit, leases?: CommitLeases): Promise<CommitResult> {
+    return this.commitTx(commit, leases);
+  }
+
+  async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
+    const conversation = parse<Conversation>(this.s.conversationGet.get(conversationKey));
+    const contact = await this.findContactByIdentity(channel, userId);
+    const orders = contact ? await this.listOrders({ contactId: contact.id, limit: ordersLimit }) : [];
+    return { conversation, contact, orders };
   }
 
   // ---- touchpoints, orders ----------------------------------------------------
@@ -757,15 +815,19 @@ export class SqliteStore implements Store {
     return this.claimOutboxTx(Math.floor(max), leaseMs, now);
   }
 
-  private readonly markSentTx = this.write((id: string, platformMessageIds: string[], now: number): void => {
-    const row = this.s.outboxSent.get(JSON.stringify(platformMessageIds), now, id);
-    if (!row) return;
-    for (const pid of platformMessageIds) this.s.platformIdPut.run(row.channel, pid, row.rid);
-    this.fixOutboxHead(row.conversation_key);
-  });
+  private readonly markSentTx = this.write(
+    (id: string, platformMessageIds: string[], now: number, lease: OutboxLease | undefined): OutboxItem[] => {
+      const row = this.s.outboxSent.get(JSON.stringify(platformMessageIds), now, id);
+      if (!row) return [];
+      for (const pid of platformMessageIds) this.s.platformIdPut.run(row.channel, pid, row.rid);
+      this.fixOutboxHead(row.conversation_key);
+      const next = lease && this.claimOutboxHead(row.conversation_key, lease);
+      return next ? [next] : [];
+    },
+  );
 
-  async markSent(id: string, platformMessageIds: string[], now: number): Promise<void> {
-    this.markSentTx(id, platformMessageIds, now);
+  async markSent(id: string, platformMessageIds: string[], now: number, lease?: OutboxLease): Promise<OutboxItem[]> {
+    return this.markSentTx(id, platformMessageIds, now, lease);
   }
 
   private readonly markRetryTx = this.write((id: string, notBefore: number, error: string, add: number): void => {
