@@ -4,6 +4,9 @@ import type { Channel } from "../model/channel.ts";
 /**
  * Token buckets per channel and per chat. `reserve` books a slot and says how long
  * to wait for it, so concurrent senders queue up instead of bursting past the limit.
+ * A wait longer than the caller will sit through is not booked: the item goes back to
+ * the queue, and a booking nobody uses would push every later message further out
+ * (with hundreds of chats at once the waits would only grow).
  * Limits are per process: with N instances each gets 1/N (see README, production).
  */
 class Bucket {
@@ -19,12 +22,17 @@ class Bucket {
     this.last = now;
   }
 
-  /** Take one token; returns ms until it is really available (0 = now). */
-  reserve(now: number): number {
+  /** ms until one more token is available (0 = now); takes nothing */
+  wait(now: number): number {
     this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.ratePerMs);
     this.last = now;
+    const after = this.tokens - 1;
+    return after >= 0 ? 0 : Math.ceil(-after / this.ratePerMs);
+  }
+
+  /** book one token (call wait() first, at the same `now`) */
+  take(): void {
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.ratePerMs);
   }
 
   idleSince(now: number): boolean {
@@ -49,7 +57,8 @@ export class RateLimiter {
     this.pausedUntil.set(channel, Math.max(this.pausedUntil.get(channel) ?? 0, this.now() + ms));
   }
 
-  reserve(channel: Channel, chatId: string): number {
+  /** book a slot if it comes within maxWaitMs; answers the wait either way */
+  reserve(channel: Channel, chatId: string, maxWaitMs = Number.POSITIVE_INFINITY): number {
     const limit = this.limits.get(channel);
     if (!limit) return 0;
     const now = this.now();
@@ -61,7 +70,13 @@ export class RateLimiter {
       this.chatBuckets.set(key, chat);
     }
     const paused = Math.max(0, (this.pausedUntil.get(channel) ?? 0) - now);
-    return Math.max(paused, this.channelBuckets.get(channel)!.reserve(now), chat.reserve(now));
+    const all = this.channelBuckets.get(channel)!;
+    const wait = Math.max(paused, all.wait(now), chat.wait(now));
+    if (wait <= maxWaitMs) {
+      all.take();
+      chat.take();
+    }
+    return wait;
   }
 
   /** Forget chats whose bucket is full again (they would behave the same as new). */

@@ -65,7 +65,7 @@ export class Sender {
       await store.markFailed(item.id, "held", `channel ${item.channel} is not configured`);
       return undefined;
     }
-    const wait = this.limiter.reserve(item.channel, item.chatId);
+    const wait = this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
     if (wait > MAX_INLINE_WAIT_MS) {
       // A long wait (a 429 pause) goes back to the store rather than holding the lease.
       await store.markRetry(item.id, now() + wait, "waiting for the rate limit", { countAttempt: false });

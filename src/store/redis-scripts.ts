@@ -49,8 +49,8 @@ end
 
 -- journal: a conversation is in jready (score: head seq) or jleased (score: lease end)
 -- exactly while its queue holds a live entry
-local function refreshJHead(ck)
-  local h = redis.call('ZRANGE', kQueue(ck), 0, 0, 'WITHSCORES')
+local function refreshJHead(ck, head)
+  local h = head or redis.call('ZRANGE', kQueue(ck), 0, 0, 'WITHSCORES')
   if not h[1] then
     redis.call('ZREM', G('jready'), ck)
     redis.call('ZREM', G('jleased'), ck)
@@ -141,31 +141,49 @@ end
 
 local function upsertContact(c)
   local key = kContact(c.id)
-  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid', 'mi', 'meta')
+  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid', 'mi', 'meta', 'ids', 'stg', 'bal', 'upd', 'ca')
   local rid = old[5] or nextRid()
   local m = pad(rid) .. '|' .. c.id
   local merged = c.mi ~= ''
+  -- most steps change neither the contact's identities, codes, audience nor merge
+  -- state: what was indexed under the same values is left as it is
+  local same = old[5] and old[6] == c.mi and old[4] == c.aud and old[12] == c.ca
   -- lookups by phone and referral code prefer live contacts, then the oldest
   local rank = tonumber(c.ca)
   if merged then rank = rank + 1e15 end
-  if old[1] and old[1] ~= '' and old[1] ~= c.ph then redis.call('ZREM', G('ph:' .. old[1]), c.id) end
-  if c.ph ~= '' then redis.call('ZADD', G('ph:' .. c.ph), rank, c.id) end
-  if old[2] and old[2] ~= c.rc then redis.call('ZREM', G('rc:' .. old[2]), c.id) end
-  redis.call('ZADD', G('rc:' .. c.rc), rank, c.id)
-  if old[3] and old[3] ~= '' and old[3] ~= c.rb then redis.call('SREM', kReferred(old[3]), c.id) end
-  if c.rb ~= '' then redis.call('SADD', kReferred(c.rb), c.id) end
+  if not (same and old[1] == c.ph) then
+    if old[1] and old[1] ~= '' and old[1] ~= c.ph then redis.call('ZREM', G('ph:' .. old[1]), c.id) end
+    if c.ph ~= '' then redis.call('ZADD', G('ph:' .. c.ph), rank, c.id) end
+  end
+  if not (same and old[2] == c.rc) then
+    if old[2] and old[2] ~= c.rc then redis.call('ZREM', G('rc:' .. old[2]), c.id) end
+    redis.call('ZADD', G('rc:' .. c.rc), rank, c.id)
+  end
+  if old[3] ~= c.rb then
+    if old[3] and old[3] ~= '' then redis.call('SREM', kReferred(old[3]), c.id) end
+    if c.rb ~= '' then redis.call('SADD', kReferred(c.rb), c.id) end
+  end
 
   -- identities: every wanted one points here; a dropped one is removed if still ours
-  local want = {}
-  for _, ik in ipairs(c.idents) do
-    want[ik] = true
-    redis.call('HSET', G('ident'), ik, c.id)
+  local ids = table.concat(c.idents, '\t')
+  local pointed = old[8] == ids and #c.idents > 0
+  if pointed then
+    for _, owner in ipairs(redis.call('HMGET', G('ident'), unpack(c.idents))) do
+      if owner ~= c.id then pointed = false end
+    end
   end
-  for _, ik in ipairs(redis.call('SMEMBERS', kIdents(c.id))) do
-    if not want[ik] and redis.call('HGET', G('ident'), ik) == c.id then redis.call('HDEL', G('ident'), ik) end
+  if not pointed then
+    local want = {}
+    for _, ik in ipairs(c.idents) do
+      want[ik] = true
+      redis.call('HSET', G('ident'), ik, c.id)
+    end
+    for _, ik in ipairs(redis.call('SMEMBERS', kIdents(c.id))) do
+      if not want[ik] and redis.call('HGET', G('ident'), ik) == c.id then redis.call('HDEL', G('ident'), ik) end
+    end
+    redis.call('DEL', kIdents(c.id))
+    for _, ik in ipairs(c.idents) do redis.call('SADD', kIdents(c.id), ik) end
   end
-  redis.call('DEL', kIdents(c.id))
-  for _, ik in ipairs(c.idents) do redis.call('SADD', kIdents(c.id), ik) end
 
   local oldAud = old[4] or ''
   if oldAud ~= '' and oldAud ~= c.aud then
@@ -173,49 +191,62 @@ local function upsertContact(c)
     redis.call('ZREM', G('cb:' .. oldAud), m)
   end
   if merged then
-    redis.call('ZREM', G('cu'), m)
-    redis.call('ZREM', G('cu:' .. c.aud), m)
-    redis.call('ZREM', G('cb'), m)
-    redis.call('ZREM', G('cb:' .. c.aud), m)
+    if not same then
+      redis.call('ZREM', G('cu'), m)
+      redis.call('ZREM', G('cu:' .. c.aud), m)
+      redis.call('ZREM', G('cb'), m)
+      redis.call('ZREM', G('cb:' .. c.aud), m)
+    end
   else
-    redis.call('ZADD', G('cu'), c.upd, m)
-    redis.call('ZADD', G('cu:' .. c.aud), c.upd, m)
-    redis.call('ZADD', G('cb'), c.bal, m)
-    redis.call('ZADD', G('cb:' .. c.aud), c.bal, m)
+    if not (same and old[11] == c.upd) then
+      redis.call('ZADD', G('cu'), c.upd, m)
+      redis.call('ZADD', G('cu:' .. c.aud), c.upd, m)
+    end
+    if not (same and old[10] == c.bal) then
+      redis.call('ZADD', G('cb'), c.bal, m)
+      redis.call('ZADD', G('cb:' .. c.aud), c.bal, m)
+    end
   end
 
   -- first-reached stages: the contact's own hash is the truth (SQLite's stage rows,
   -- earliest wins); st:<stage> lists "<at>	<id>	<audience|source>" of live contacts,
-  -- so a funnel reads whole ranges without a join
-  local sk = kStages(c.id)
-  local stored = {}
-  local final = {}
-  local flat = redis.call('HGETALL', sk)
-  for i = 1, #flat, 2 do
-    stored[flat[i]] = flat[i + 1]
-    final[flat[i]] = flat[i + 1]
-  end
-  if not merged then
-    for _, s in ipairs(c.stages) do
-      local cur = final[s[1]]
-      if not cur or tonumber(s[2]) < tonumber(cur) then
-        final[s[1]] = s[2]
-        redis.call('HSET', sk, s[1], s[2])
+  -- so a funnel reads whole ranges without a join. The same stages written again
+  -- under the same listing (most steps) change nothing.
+  local sparts = {}
+  for _, st in ipairs(c.stages) do sparts[#sparts + 1] = st[1] .. '=' .. st[2] end
+  local stg = table.concat(sparts, ' ')
+  if not (same and old[9] == stg and old[7] == c.meta) then
+    local sk = kStages(c.id)
+    local stored = {}
+    local final = {}
+    local flat = redis.call('HGETALL', sk)
+    for i = 1, #flat, 2 do
+      stored[flat[i]] = flat[i + 1]
+      final[flat[i]] = flat[i + 1]
+    end
+    if not merged then
+      for _, st in ipairs(c.stages) do
+        local cur = final[st[1]]
+        if not cur or tonumber(st[2]) < tonumber(cur) then
+          final[st[1]] = st[2]
+          redis.call('HSET', sk, st[1], st[2])
+        end
+      end
+    end
+    local wasLive = old[5] and old[6] == ''
+    for stage, at in pairs(final) do
+      local om = nil
+      if wasLive and stored[stage] then om = stored[stage] .. '	' .. c.id .. '	' .. (old[7] or '') end
+      local nm = nil
+      if not merged then nm = at .. '	' .. c.id .. '	' .. c.meta end
+      if om ~= nm then
+        if om then redis.call('ZREM', G('st:' .. stage), om) end
+        if nm then redis.call('ZADD', G('st:' .. stage), at, nm) end
       end
     end
   end
-  local wasLive = old[5] and old[6] == ''
-  for stage, at in pairs(final) do
-    local om = nil
-    if wasLive and stored[stage] then om = stored[stage] .. '	' .. c.id .. '	' .. (old[7] or '') end
-    local nm = nil
-    if not merged then nm = at .. '	' .. c.id .. '	' .. c.meta end
-    if om ~= nm then
-      if om then redis.call('ZREM', G('st:' .. stage), om) end
-      if nm then redis.call('ZADD', G('st:' .. stage), at, nm) end
-    end
-  end
-  redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi, 'meta', c.meta)
+  redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi, 'meta', c.meta,
+    'ids', ids, 'stg', stg, 'bal', c.bal, 'upd', c.upd, 'ca', c.ca)
 
   -- the step index counts conversations under their contact's audience
   if oldAud ~= c.aud then
@@ -255,19 +286,21 @@ for i = 1, n do
     local seq = redis.call('INCR', G('jseq'))
     local q = kQueue(ck)
     local first = redis.call('ZCARD', q) == 0
-    redis.call('HSET', kEntry(ck, id), 'ev', ev, 'at', at, 'att', '0', 'st', 'pending', 'seq', tostring(seq))
+    local ek = kEntry(ck, id)
     redis.call('HSET', G('jloc'), id, ck)
     redis.call('ZADD', q, seq, id)
     redis.call('INCR', G('jn'))
-    out[i] = 1
     -- a conversation that already has a head keeps it: the new entry is younger
     if first and worker ~= '' and claims > 0 then
       claims = claims - 1
-      redis.call('HSET', kEntry(ck, id), 'st', 'claimed', 'by', worker, 'until', untilMs, 'att', '1')
-      redis.call('ZREM', G('jready'), ck)
+      redis.call('HSET', ek, 'ev', ev, 'at', at, 'att', '1', 'st', 'claimed', 'seq', tostring(seq), 'by', worker, 'until', untilMs)
       redis.call('ZADD', G('jleased'), untilMs, ck)
       out[i] = 2
-    elseif first then
+    else
+      redis.call('HSET', ek, 'ev', ev, 'at', at, 'att', '0', 'st', 'pending', 'seq', tostring(seq))
+      out[i] = 1
+    end
+    if first and out[i] == 1 then
       redis.call('ZREM', G('jleased'), ck)
       redis.call('ZADD', G('jready'), seq, ck)
     end
@@ -447,53 +480,60 @@ end
 if conv then
   local ck = conv.ck
   local key = kConv(ck)
-  local old = redis.call('HMGET', key, 'c', 'rid', 'sx')
+  local old = redis.call('HMGET', key, 'c', 'rid', 'sx', 'ho', 'tms')
   local rid = old[2] or nextRid()
   local m = pad(rid) .. '|' .. ck
   redis.call('ZADD', G('cv:all'), conv.upd, m)
-  if conv.ho == '1' then
-    redis.call('ZADD', G('cv:ho'), conv.upd, m)
-    redis.call('ZREM', G('cv:open'), m)
-  else
-    redis.call('ZADD', G('cv:open'), conv.upd, m)
-    redis.call('ZREM', G('cv:ho'), m)
-  end
+  local listed, unlisted = G('cv:open'), G('cv:ho')
+  if conv.ho == '1' then listed, unlisted = unlisted, listed end
+  redis.call('ZADD', listed, conv.upd, m)
+  if old[4] ~= conv.ho then redis.call('ZREM', unlisted, m) end
   if old[1] and old[1] ~= conv.cid then redis.call('ZREM', kContactConvs(old[1]), m) end
   redis.call('ZADD', kContactConvs(conv.cid), conv.upd, m)
-  redis.call('HSET', key, 'd', conv.d, 'c', conv.cid, 'rid', rid, 'upd', conv.upd, 'ho', conv.ho)
+  -- timers as name, at, token: unchanged ones (most steps) need no work below
+  local parts = {}
+  for _, t in ipairs(conv.timers) do parts[#parts + 1] = t[1] .. '\n' .. t[2] .. '\n' .. t[3] end
+  local tms = table.concat(parts, '\n')
+  redis.call('HSET', key, 'd', conv.d, 'c', conv.cid, 'rid', rid, 'upd', conv.upd, 'ho', conv.ho, 'tms', tms)
   local sx = ''
   if conv.hasStep == '1' and conv.ho == '0' then
     local aud = redis.call('HGET', kContact(conv.cid), 'aud') or ''
     sx = aud .. '\n' .. conv.flow .. '\n' .. conv.step
   end
-  moveSx(ck, old[3], sx, conv.upd)
+  if old[3] == sx and sx ~= '' then
+    redis.call('ZADD', G('sx:' .. sx), conv.upd, ck) -- same step: only the idle time moves
+  elseif old[3] ~= sx then
+    moveSx(ck, old[3], sx, conv.upd)
+  end
 
   -- timers: the same token keeps its fired flag (and follows a moved time)
   local tk = kTimers(ck)
-  local zk = G('timers')
-  local existing = {}
-  local flat = redis.call('HGETALL', tk)
-  for i = 1, #flat, 2 do existing[flat[i]] = flat[i + 1] end
-  for _, t in ipairs(conv.timers) do
-    local name, at, token = t[1], t[2], t[3]
-    local ov = existing[name]
-    existing[name] = nil
-    local o = ov and split(ov)
-    if o and o[3] == token then
-      if o[2] ~= at then
-        redis.call('HSET', tk, name, o[1] .. '\n' .. at .. '\n' .. token .. '\n' .. o[4] .. '\n' .. o[5])
-        if o[1] == '0' then redis.call('ZADD', zk, at, timerMember(ck, name, token, o[4], o[5])) end
+  if old[5] ~= tms then
+    local zk = G('timers')
+    local existing = {}
+    local flat = redis.call('HGETALL', tk)
+    for i = 1, #flat, 2 do existing[flat[i]] = flat[i + 1] end
+    for _, t in ipairs(conv.timers) do
+      local name, at, token = t[1], t[2], t[3]
+      local ov = existing[name]
+      existing[name] = nil
+      local o = ov and split(ov)
+      if o and o[3] == token then
+        if o[2] ~= at then
+          redis.call('HSET', tk, name, o[1] .. '\n' .. at .. '\n' .. token .. '\n' .. o[4] .. '\n' .. o[5])
+          if o[1] == '0' then redis.call('ZADD', zk, at, timerMember(ck, name, token, o[4], o[5])) end
+        end
+      else
+        if o then redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5])) end
+        redis.call('HSET', tk, name, '0\n' .. at .. '\n' .. token .. '\n' .. conv.channel .. '\n' .. conv.chat)
+        redis.call('ZADD', zk, at, timerMember(ck, name, token, conv.channel, conv.chat))
       end
-    else
-      if o then redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5])) end
-      redis.call('HSET', tk, name, '0\n' .. at .. '\n' .. token .. '\n' .. conv.channel .. '\n' .. conv.chat)
-      redis.call('ZADD', zk, at, timerMember(ck, name, token, conv.channel, conv.chat))
     end
-  end
-  for name, ov in pairs(existing) do
-    local o = split(ov)
-    redis.call('HDEL', tk, name)
-    redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5]))
+    for name, ov in pairs(existing) do
+      local o = split(ov)
+      redis.call('HDEL', tk, name)
+      redis.call('ZREM', zk, timerMember(ck, name, o[3], o[4], o[5]))
+    end
   end
 end
 
@@ -537,8 +577,7 @@ for _, it in ipairs(items) do
 end
 local leasedItems = {}
 for ck in pairs(heads) do
-  refreshOHead(ck)
-  if outUntil ~= '' then claimOHead(ck, outUntil, outNow, leasedItems) end
+  if outUntil ~= '' then claimOHead(ck, outUntil, outNow, leasedItems) else refreshOHead(ck) end
 end
 
 local out = { 0 }
@@ -547,14 +586,14 @@ if eck then
   redis.call('HDEL', G('jloc'), entryId)
   redis.call('ZREM', kQueue(eck), entryId)
   redis.call('DECR', G('jn'))
-  local h = nil
-  if inWorker ~= '' then h = redis.call('ZRANGE', kQueue(eck), 0, 0)[1] end
-  local f = h and redis.call('HMGET', kEntry(eck, h), 'st', 'until')
-  if h and not (f[1] == 'claimed' and f[2] and tonumber(f[2]) > tonumber(inNow)) then
+  local head = redis.call('ZRANGE', kQueue(eck), 0, 0, 'WITHSCORES')
+  local h = head[1]
+  local f = h and inWorker ~= '' and redis.call('HMGET', kEntry(eck, h), 'st', 'until')
+  if f and not (f[1] == 'claimed' and f[2] and tonumber(f[2]) > tonumber(inNow)) then
     leaseJHead(eck, h, inWorker, inUntil, out)
     out[1] = 1
   else
-    refreshJHead(eck)
+    refreshJHead(eck, head)
   end
 end
 for _, v in ipairs(leasedItems) do out[#out + 1] = v end
