@@ -112,8 +112,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           },
         },
         (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
+          // Telegram runs a method the webhook answered with (answerCallbackQuery for a press)
+          let reply = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (reply += chunk));
+          res.on("end", () => {
+            const status = res.statusCode ?? 0;
+            if (status === 200 && reply !== "") fake.webhookReply(reply).then(() => resolve(status), reject);
+            else resolve(status);
+          });
           res.on("error", reject);
         },
       );

@@ -70,7 +70,6 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
       await registerTelegramWebhook(app, {
         secret: config.webhookSecret,
         ingest: ctx.ingest,
-        answerCallback,
         log: childLog(ctx.log),
       });
     },

@@ -5,25 +5,31 @@ import { parseUpdate } from "./parse.ts";
 
 export type AnswerCallback = (callbackQueryId: string) => Promise<unknown>;
 
+export interface Intake {
+  events: number;
+  /** a pressed button the caller still has to answer (the client shows a spinner until then) */
+  callbackQueryId?: string;
+}
+
 /**
- * One update, from a webhook or getUpdates: parse, ingest, then answer a pressed
- * button. Throws TelegramUpdateError for a bad shape and whatever ingest throws, so
- * the caller decides between "skip" and "let Telegram redeliver".
+ * One update, from a webhook or getUpdates: parse and ingest. Throws
+ * TelegramUpdateError for a bad shape and whatever ingest throws, so the caller
+ * decides between "skip" and "let Telegram redeliver"; a pressed button is answered
+ * by the caller once the event is queued (the webhook in its response, polling by
+ * a call: answerCallbackApi).
  */
-export async function intakeUpdate(
-  update: unknown,
-  ingest: Ingest,
-  answerCallback: AnswerCallback,
-  log: Logger,
-): Promise<number> {
+export async function intakeUpdate(update: unknown, ingest: Ingest): Promise<Intake> {
   const parsed = parseUpdate(update);
   if (parsed.events.length > 0) await ingest(parsed.events);
-  const id = parsed.callbackQueryId;
-  if (id !== undefined) {
-    // not awaited: the event is queued already, and a slow answer must not hold the webhook
-    answerCallback(id).catch((err: unknown) =>
-      log.warn({ err: describeError(err), callbackQueryId: id }, "telegram: answerCallbackQuery failed"),
-    );
-  }
-  return parsed.events.length;
+  return {
+    events: parsed.events.length,
+    ...(parsed.callbackQueryId !== undefined ? { callbackQueryId: parsed.callbackQueryId } : {}),
+  };
+}
+
+/** answer a pressed button with a Bot API call; not awaited: a slow answer must not hold the intake */
+export function answerCallbackApi(answer: AnswerCallback, id: string, log: Logger): void {
+  answer(id).catch((err: unknown) =>
+    log.warn({ err: describeError(err), callbackQueryId: id }, "telegram: answerCallbackQuery failed"),
+  );
 }

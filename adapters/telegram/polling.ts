@@ -3,7 +3,7 @@ import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import type { Ingest } from "../types.ts";
 import { describeError } from "./errors.ts";
-import { intakeUpdate, type AnswerCallback } from "./intake.ts";
+import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";
 import { ALLOWED_UPDATES } from "./setup.ts";
 
@@ -95,7 +95,8 @@ export class Poller {
       for (const update of updates) {
         if (this.stopped) return;
         try {
-          await intakeUpdate(update, this.o.ingest, this.o.answerCallback, log);
+          const { callbackQueryId } = await intakeUpdate(update, this.o.ingest);
+          if (callbackQueryId !== undefined) answerCallbackApi(this.o.answerCallback, callbackQueryId, log);
         } catch (err) {
           if (!(err instanceof TelegramUpdateError)) {
             // ingest failed: keep the offset so this update is fetched again

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Ingest } from "../types.ts";
-import { intakeUpdate, type AnswerCallback } from "./intake.ts";
+import { intakeUpdate } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
@@ -14,7 +14,6 @@ export interface WebhookDeps {
   /** without a secret (polling mode) every request is refused */
   secret: string | undefined;
   ingest: Ingest;
-  answerCallback: AnswerCallback;
   log: Logger;
 }
 
@@ -27,10 +26,16 @@ export function secretMatches(given: unknown, expected: string | undefined): boo
 }
 
 /**
- * POST /webhooks/telegram. 200 (empty) once the events are queued, also for updates
- * we ignore; 500 when ingest fails so Telegram redelivers (the store dedupes by
+ * POST /webhooks/telegram. 200 once the events are queued, also for updates we
+ * ignore; 500 when ingest fails so Telegram redelivers (the store dedupes by
  * update_id); 400 for a body that is not an update at all; 401 before the body is
  * even read when the secret header is wrong.
+ *
+ * A pressed button is answered in the 200 itself: Telegram runs a Bot API method
+ * given as the webhook's response body ("making requests when getting updates" in
+ * the Bot API docs). The client's spinner stops as soon as the press is safely
+ * queued, and the bot makes one HTTP call fewer per press. The answer's outcome is
+ * not reported back, which for answerCallbackQuery (no result worth having) is fine.
  */
 export async function registerTelegramWebhook(app: FastifyInstance, deps: WebhookDeps): Promise<void> {
   const { log } = deps;
@@ -52,7 +57,10 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
 
     scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       try {
-        await intakeUpdate(req.body, deps.ingest, deps.answerCallback, log);
+        const { callbackQueryId } = await intakeUpdate(req.body, deps.ingest);
+        if (callbackQueryId !== undefined) {
+          return reply.code(200).send({ method: "answerCallbackQuery", callback_query_id: callbackQueryId });
+        }
       } catch (err) {
         if (err instanceof TelegramUpdateError) {
           if (err.updateId === undefined) return reply.code(400).send({ error: "bad_update", message: err.message });

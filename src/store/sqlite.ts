@@ -411,10 +411,54 @@ export class SqliteStore implements Store {
     return st as Database.Statement<unknown[], R>;
   }
 
-  /** an IMMEDIATE transaction around fn (made on first use: fields initialise before the db is set) */
-  private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  /**
+   * fn as one atomic write (made on first use: fields initialise before the db is set).
+   * Writes asked for in the same turn of the event loop commit together (group
+   * commit): one IMMEDIATE transaction, each write in its own savepoint, so one that
+   * fails rolls back alone. A commit appends every page it dirtied to the WAL, and the
+   * journal, outbox and index pages are shared by all chats: with many chats at once
+   * one commit for all of them writes a fraction of the pages. Each caller's promise
+   * settles after the commit that holds its write.
+   */
+  private write<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
     let tx: Database.Transaction<(...args: A) => R> | undefined;
-    return (...args: A) => (tx ??= this.db.transaction(fn)).immediate(...args);
+    return (...args: A) => this.grouped(() => (tx ??= this.db.transaction(fn))(...args));
+  }
+
+  private queued: { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+  private groupTx: Database.Transaction<(jobs: (() => unknown)[]) => ({ ok: true; value: unknown } | { ok: false; err: unknown })[]> | undefined;
+
+  private grouped<R>(run: () => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queued.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (this.flushing) return;
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const jobs = this.queued.splice(0);
+    if (jobs.length === 0) return;
+    this.groupTx ??= this.db.transaction((runs: (() => unknown)[]) =>
+      runs.map((run) => {
+        try {
+          return { ok: true as const, value: run() }; // nested: a savepoint
+        } catch (err) {
+          return { ok: false as const, err };
+        }
+      }),
+    );
+    let results;
+    try {
+      results = this.groupTx.immediate(jobs.map((j) => j.run));
+    } catch (err) {
+      for (const j of jobs) j.reject(err); // BEGIN or COMMIT failed: none of them happened
+      return;
+    }
+    results.forEach((r, i) => (r.ok ? jobs[i]!.resolve(r.value) : jobs[i]!.reject(r.err)));
   }
 
   private entryRow(id: string): JournalRow | undefined {
@@ -560,7 +604,7 @@ export class SqliteStore implements Store {
     const now = this.clock();
     this.pruneSeen(now);
     if (events.length === 0) return [];
-    return this.enqueueTx(events, now, undefined).outcomes;
+    return (await this.enqueueTx(events, now, undefined)).outcomes;
   }
 
   async enqueueAndClaim(events: InboundEvent[], lease: InboundLease): Promise<EnqueueResult> {
@@ -605,7 +649,7 @@ export class SqliteStore implements Store {
   });
 
   async releaseInbound(entryId: string, error: string, maxAttempts: number): Promise<void> {
-    this.releaseTx(entryId, error, maxAttempts);
+    await this.releaseTx(entryId, error, maxAttempts);
   }
 
   async pendingInbound(): Promise<number> {
@@ -839,7 +883,7 @@ export class SqliteStore implements Store {
   });
 
   async markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void> {
-    this.markRetryTx(id, notBefore, error, opts?.countAttempt === false ? 0 : 1);
+    await this.markRetryTx(id, notBefore, error, opts?.countAttempt === false ? 0 : 1);
   }
 
   private readonly markFailedTx = this.write((id: string, status: "dead" | "held", error: string): void => {
@@ -848,7 +892,7 @@ export class SqliteStore implements Store {
   });
 
   async markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void> {
-    this.markFailedTx(id, status, error);
+    await this.markFailedTx(id, status, error);
   }
 
   private readonly requeueTx = this.write((id: string, now: number): void => {
@@ -858,7 +902,7 @@ export class SqliteStore implements Store {
 
   /** held or dead → pending, due now, attempts reset (a staff "send again") */
   async requeueOutbox(id: string, now: number): Promise<void> {
-    this.requeueTx(id, now);
+    await this.requeueTx(id, now);
   }
 
   async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
@@ -972,6 +1016,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.flush(); // writes asked for before close still land
     this.db.pragma("optimize"); // keeps the planner's statistics fresh; cheap
     this.db.close();
   }

@@ -62,6 +62,12 @@ export interface FakeTelegram {
   pushUpdate(...updates: Record<string, unknown>[]): void;
   /** replace the answer of one method (result part only) */
   on(method: string, handler: FakeHandler): void;
+  /**
+   * What Telegram does with the body a webhook answered: a JSON object with a `method`
+   * is run as that Bot API call (recorded like any other; its result goes nowhere).
+   * An empty body does nothing.
+   */
+  webhookReply(body: string, token?: string): Promise<void>;
   /** forget calls, failures, queued updates and handlers */
   reset(): void;
   close(): Promise<void>;
@@ -283,6 +289,15 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     },
     on(method, handler) {
       handlers.set(method, handler);
+    },
+    async webhookReply(body, token = "webhook-reply") {
+      if (body.trim() === "") return;
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      const { method, ...params } = parsed;
+      if (typeof method !== "string") return;
+      const call: FakeTelegramCall = { method, token, params, status: 200, at: Date.now() };
+      remember(call);
+      await handlers.get(method)?.(params, call);
     },
     reset() {
       calls.length = 0;

@@ -252,6 +252,8 @@ export function delivery(h: Harness, channel: Channel, user: string, m: { text?:
 
 export async function deliver(h: Harness, d: Delivery): Promise<number> {
   const res = await h.app.http.inject({ method: "POST", url: d.url, payload: d.body, headers: d.headers });
+  // Telegram runs a method the webhook answered with (answerCallbackQuery for a press)
+  if (d.url === "/webhooks/telegram" && res.statusCode === 200) await h.telegram.webhookReply(res.body);
   return res.statusCode;
 }
 

@@ -136,7 +136,15 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
               ...(input.text !== undefined ? { text: input.source ? `/start ${input.source}` : input.text } : input.source ? { text: `/start ${input.source}` } : {}),
             },
           };
-      return post("/webhooks/telegram", JSON.stringify(update), { "x-telegram-bot-api-secret-token": TG_SECRET });
+      const res = await http.inject({
+        method: "POST",
+        url: "/webhooks/telegram",
+        payload: JSON.stringify(update),
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TG_SECRET },
+      });
+      // Telegram runs a method the webhook answered with (answerCallbackQuery for a press)
+      if (res.statusCode === 200) await telegram.webhookReply(res.body);
+      return res.statusCode;
     },
     replies(user) {
       return telegram.calls
