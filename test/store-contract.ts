@@ -6,8 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../src/model/inbound.ts";
 import type { OutboxItem } from "../src/model/outbound.ts";
-import type { Conversation, Order } from "../src/model/domain.ts";
+import type { Audience, Conversation, Order } from "../src/model/domain.ts";
 import type { Store } from "../src/store/port.ts";
+import { columnsOf } from "../src/store/shared.ts";
+import { computeFunnel } from "../src/analytics/funnel.ts";
 import {
   T0,
   makeCommit,
@@ -704,6 +706,37 @@ export function storeContract(
         ]);
         expect((await store.stageEntries(T0, T0 + 10, "partner")).map((e) => e.contactId)).toEqual([partner.id]);
         expect(await store.stageEntries(T0, T0 + 10, "press")).toEqual([]);
+      });
+
+      it("gives the funnel the same stages as columns: earliest times, merges, audiences, days apart", async () => {
+        const DAY = 86_400_000;
+        const a = makeContact({ source: "qr_door", stagesReached: { awareness: T0 + 10, interest: T0 + DAY + 5 } });
+        const b = makeContact({ stagesReached: { awareness: T0 + 20, interest: T0 + 30, action: T0 + 2 * DAY } });
+        const p = makeContact({ audience: "partner", stagesReached: { awareness: T0 + 40 } });
+        await store.commitStep(makeCommit({ contacts: [a, b, p] }));
+        // an earlier time found later wins, and the later one no longer counts
+        await store.commitStep(makeCommit({ contacts: [{ ...a, stagesReached: { ...a.stagesReached, interest: T0 + 15 } }] }));
+        // b turns out to be a: b's stages move over, b itself counts no more
+        await store.mergeContacts(b.id, a.id);
+        const periods: [number, number, Audience?][] = [
+          [T0, T0 + 3 * DAY],
+          [T0 + 12, T0 + DAY + 10],
+          [T0 + DAY, T0 + 3 * DAY],
+          [T0, T0 + 3 * DAY, "partner"],
+          [T0, T0 + 3 * DAY, "press"],
+        ];
+        for (const [from, to, audience] of periods) {
+          expect(computeFunnel(await store.stageColumns(from, to, audience)), `[${from - T0}, ${to - T0}) ${audience ?? ""}`).toEqual(
+            computeFunnel(columnsOf(await store.stageEntries(from, to, audience))),
+          );
+        }
+        const all = computeFunnel(await store.stageColumns(T0, T0 + 3 * DAY));
+        expect(all.rows.find((r) => r.stage === "awareness")?.reached).toBe(2); // a and the partner
+        expect(all.rows.find((r) => r.stage === "interest")).toMatchObject({ reached: 1, medianMsFromPrevious: 5 });
+        expect(all.sources).toEqual([
+          { source: "direct", contacts: 1, ordered: 0 },
+          { source: "qr_door", contacts: 1, ordered: 1 },
+        ]);
       });
 
       it("counts where conversations stand, without ended or handed-off ones", async () => {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { computeFunnel } from "../src/analytics/funnel.ts";
 import type { Store } from "../src/store/port.ts";
 import { RedisStore } from "../src/store/redis.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
@@ -415,6 +416,9 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
     timers: sortTimers(await store.dueTimers(now + 10_000, 10)),
     stages: await store.stageEntries(T0, T0 + 25),
     stagesPartner: await store.stageEntries(T0 + 3, T0 + 40, "partner"),
+    // the funnel's columns (Redis: its own log) tell the same story as the entries
+    funnel: computeFunnel(await store.stageColumns(T0, T0 + 25)),
+    funnelPartner: computeFunnel(await store.stageColumns(T0 + 3, T0 + 40, "partner")),
     steps: await store.stepCounts({}),
     stepsCustomer: await store.stepCounts({ audience: "customer", idleSince: T0 + 5 }),
   };

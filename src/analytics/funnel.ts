@@ -1,5 +1,5 @@
 import { STAGES, type Audience, type StageKey } from "../model/domain.ts";
-import type { StageEntry, Store } from "../store/port.ts";
+import type { StageColumns, Store } from "../store/port.ts";
 
 /**
  * The owner's funnel for a period: per stage, how many contacts first reached it,
@@ -29,60 +29,44 @@ export interface FunnelReport {
 
 
 /**
- * One pass over the entries: contacts become small integers, each stage a column of
- * first-reached times (NaN = not reached in the period). Columns instead of maps keep
- * a month of a busy shop (100k contacts, ~400k entries) to a few tens of milliseconds.
+ * Counts, conversions and median gaps from the columns: typed arrays and one pass
+ * per stage, so a month of a busy shop (100k contacts, ~350k entries) takes a few
+ * milliseconds.
  */
-export function computeFunnel(entries: StageEntry[]): Pick<FunnelReport, "rows" | "churned" | "sources"> {
-  const index = new Map<string, number>();
-  const sourceOf: string[] = [];
-  const stageIndex = new Map<StageKey, number>(STAGES.map((s, i) => [s, i]));
-  const perStage: number[][] = STAGES.map(() => []); // [contact, at, contact, at, …]
-  for (const e of entries) {
-    let id = index.get(e.contactId);
-    if (id === undefined) {
-      id = sourceOf.length;
-      index.set(e.contactId, id);
-      sourceOf.push(e.source ?? "direct");
-    }
-    const column = perStage[stageIndex.get(e.stage)!]!;
-    column.push(id, e.at);
-  }
-  const n = sourceOf.length;
-  const columns = perStage.map((pairs) => {
-    const at = new Float64Array(n).fill(Number.NaN);
+export function computeFunnel(columns: StageColumns): Pick<FunnelReport, "rows" | "churned" | "sources"> {
+  const n = columns.contacts;
+  const reachedOf = (at: Float64Array) => {
     let reached = 0;
-    for (let i = 0; i < pairs.length; i += 2) {
-      if (Number.isNaN(at[pairs[i]!]!)) reached++;
-      at[pairs[i]!] = pairs[i + 1]!;
-    }
-    return { at, reached };
-  });
+    for (let c = 0; c < n; c++) if (!Number.isNaN(at[c]!)) reached++;
+    return reached;
+  };
   const steps = STAGES.filter((s) => s !== "churned");
   const rows: FunnelRow[] = steps.map((stage, i) => {
-    const here = columns[stageIndex.get(stage)!]!;
-    const prev = i > 0 ? columns[stageIndex.get(steps[i - 1]!)!]! : undefined;
+    const here = columns.at[stage];
+    const prevStage = i > 0 ? steps[i - 1] : undefined;
+    const prev = prevStage ? columns.at[prevStage] : undefined;
+    const reached = reachedOf(here);
     let median: number | null = null;
+    let conversion: number | null = null;
     if (prev) {
       const gaps = new Float64Array(n);
       let g = 0;
       for (let c = 0; c < n; c++) {
-        const d = here.at[c]! - prev.at[c]!;
+        const d = here[c]! - prev[c]!;
         if (d >= 0) gaps[g++] = d; // NaN (either missing) fails the test
       }
       median = medianOf(gaps.subarray(0, g));
+      const before = reachedOf(prev);
+      conversion = before > 0 ? reached / before : null;
     }
-    return {
-      stage,
-      reached: here.reached,
-      conversion: prev && prev.reached > 0 ? here.reached / prev.reached : null,
-      medianMsFromPrevious: median,
-    };
+    return { stage, reached, conversion, medianMsFromPrevious: median };
   });
-  const ordered = columns[stageIndex.get("action")!]!.at;
+  // a contact with any stage in the period counts under its source
+  const ordered = columns.at.action;
   const sources = new Map<string, { contacts: number; ordered: number }>();
   for (let c = 0; c < n; c++) {
-    const source = sourceOf[c]!;
+    if (!STAGES.some((stage) => !Number.isNaN(columns.at[stage][c]!))) continue;
+    const source = columns.sources[c] ?? "direct";
     let s = sources.get(source);
     if (!s) sources.set(source, (s = { contacts: 0, ordered: 0 }));
     s.contacts++;
@@ -90,8 +74,10 @@ export function computeFunnel(entries: StageEntry[]): Pick<FunnelReport, "rows" 
   }
   return {
     rows,
-    churned: columns[stageIndex.get("churned")!]!.reached,
-    sources: [...sources].map(([source, v]) => ({ source, ...v })).sort((a, b) => b.contacts - a.contacts),
+    churned: reachedOf(columns.at.churned),
+    sources: [...sources]
+      .map(([source, v]) => ({ source, ...v }))
+      .sort((a, b) => b.contacts - a.contacts || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
   };
 }
 
@@ -103,10 +89,10 @@ function medianOf(xs: Float64Array): number | null {
 }
 
 export async function funnelReport(store: Store, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
-  const entries = await store.stageEntries(from, to, audience);
+  const columns = await store.stageColumns(from, to, audience);
   const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, now) - 86_400_000 });
   dropOff.sort((a, b) => b.count - a.count);
-  return { from, to, ...(audience ? { audience } : {}), ...computeFunnel(entries), dropOff: dropOff.slice(0, 10) };
+  return { from, to, ...(audience ? { audience } : {}), ...computeFunnel(columns), dropOff: dropOff.slice(0, 10) };
 }
 
 function human(ms: number | null): string {

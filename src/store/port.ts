@@ -55,6 +55,18 @@ export interface StageEntry {
   source?: string;
 }
 
+/**
+ * The funnel's input in columns: contacts numbered 0..contacts-1 (a store may leave
+ * numbers unused: a contact with no stage in the period counts nowhere), and per
+ * stage each contact's first-reached time when it falls in the period (NaN if not).
+ */
+export interface StageColumns {
+  contacts: number;
+  /** per contact number: where the contact came from (undefined: direct) */
+  sources: (string | undefined)[];
+  at: Record<StageKey, Float64Array>;
+}
+
 export interface ContactQuery {
   audience?: Audience;
   /** balance below this (at-risk customers) */
@@ -178,6 +190,8 @@ export interface Store {
   // ---- analytics ----------------------------------------------------------------
   /** first-reached stage entries with `at` in [from, to) */
   stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]>;
+  /** the same entries as columns, for the funnel (no object per entry) */
+  stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns>;
   /** where conversations currently stand, for drop-off */
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;
 

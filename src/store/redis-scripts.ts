@@ -8,6 +8,11 @@
  * formatting of Lua's gets into the data; no JSON is decoded or encoded here.
  */
 
+import { STAGES } from "../model/domain.ts";
+
+/** stage name -> its number in the funnel log (STAGES order, from 0) */
+const STAGE_NUMBERS = STAGES.map((stage, i) => `['${stage}'] = ${i}`).join(", ");
+
 const PRELUDE = String.raw`
 local P = ARGV[1]
 local ai = 1
@@ -139,10 +144,38 @@ local function readContact()
   return c
 end
 
+-- The funnel log (read by RedisStore.stageColumns): per UTC day of a first-reached
+-- time, fl:<day> appends 13-byte records <contact number u32, stage u8, at f64> as
+-- stages are first reached (or reached earlier than known: the old time then gets the
+-- same record with stage + 128, "no longer first"). fc holds per contact number the
+-- number of its audience|source (a u32 at number * 4; 0: merged away), fm the numbers.
+local STAGE_NO = { ${STAGE_NUMBERS} }
+local DAY = 86400000
+local function logStage(cn, stage, at, flag)
+  local day = math.floor(tonumber(at) / DAY)
+  redis.call('APPEND', G('fl:' .. day), struct.pack('<IBd', tonumber(cn), STAGE_NO[stage] + flag, tonumber(at)))
+end
+local function setFunnelMeta(cn, meta, live)
+  local n = 0
+  if live then
+    n = redis.call('HGET', G('fm'), meta)
+    if not n then
+      n = redis.call('INCR', G('fmn'))
+      redis.call('HSET', G('fm'), meta, n)
+    end
+  end
+  redis.call('SETRANGE', G('fc'), tonumber(cn) * 4, struct.pack('<I', tonumber(n)))
+end
+
 local function upsertContact(c)
   local key = kContact(c.id)
-  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid', 'mi', 'meta', 'ids', 'stg', 'bal', 'upd', 'ca')
+  local old = redis.call('HMGET', key, 'ph', 'rc', 'rb', 'aud', 'rid', 'mi', 'meta', 'ids', 'stg', 'bal', 'upd', 'ca', 'cn')
   local rid = old[5] or nextRid()
+  -- a contact without a number yet (new, or stored before the funnel log) gets one,
+  -- and all its stages go into the log below
+  local cn = old[13]
+  local numbered = not cn
+  if numbered then cn = tostring(redis.call('INCR', G('cn'))) end
   local m = pad(rid) .. '|' .. c.id
   local merged = c.mi ~= ''
   -- most steps change neither the contact's identities, codes, audience nor merge
@@ -215,7 +248,8 @@ local function upsertContact(c)
   local sparts = {}
   for _, st in ipairs(c.stages) do sparts[#sparts + 1] = st[1] .. '=' .. st[2] end
   local stg = table.concat(sparts, ' ')
-  if not (same and old[9] == stg and old[7] == c.meta) then
+  if numbered or old[7] ~= c.meta or old[6] ~= c.mi then setFunnelMeta(cn, c.meta, not merged) end
+  if numbered or not (same and old[9] == stg and old[7] == c.meta) then
     local sk = kStages(c.id)
     local stored = {}
     local final = {}
@@ -224,12 +258,17 @@ local function upsertContact(c)
       stored[flat[i]] = flat[i + 1]
       final[flat[i]] = flat[i + 1]
     end
+    if numbered then
+      for stage, at in pairs(stored) do logStage(cn, stage, at, 0) end
+    end
     if not merged then
       for _, st in ipairs(c.stages) do
         local cur = final[st[1]]
         if not cur or tonumber(st[2]) < tonumber(cur) then
           final[st[1]] = st[2]
           redis.call('HSET', sk, st[1], st[2])
+          logStage(cn, st[1], st[2], 0)
+          if cur then logStage(cn, st[1], cur, 128) end
         end
       end
     end
@@ -246,7 +285,7 @@ local function upsertContact(c)
     end
   end
   redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi, 'meta', c.meta,
-    'ids', ids, 'stg', stg, 'bal', c.bal, 'upd', c.upd, 'ca', c.ca)
+    'ids', ids, 'stg', stg, 'bal', c.bal, 'upd', c.upd, 'ca', c.ca, 'cn', cn)
 
   -- the step index counts conversations under their contact's audience
   if oldAud ~= c.aud then
@@ -625,6 +664,13 @@ for i = 1, n do referred[i] = readContact() end
 upsertContact(source)
 upsertContact(merged)
 -- from is merged now, so none of its stages is listed; SQLite deletes its rows too
+-- (and the funnel log forgets them: should the contact be written live again, it
+-- starts with no stages, as in SQLite)
+local fromCn = redis.call('HGET', kContact(fromId), 'cn')
+local gone = redis.call('HGETALL', kStages(fromId))
+if fromCn then
+  for i = 1, #gone, 2 do logStage(fromCn, gone[i], gone[i + 1], 128) end
+end
 redis.call('DEL', kStages(fromId))
 redis.call('ZUNIONSTORE', kContactTps(intoId), 2, kContactTps(intoId), kContactTps(fromId))
 redis.call('DEL', kContactTps(fromId))

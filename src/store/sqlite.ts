@@ -5,7 +5,7 @@ import type { Channel } from "../model/channel.ts";
 import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
 import { conversationKey, journalKey } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
-import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
+import { STAGES, type Audience, type Contact, type Conversation, type Order, type StageKey, type Touchpoint } from "../model/domain.ts";
 import type {
   CommitLeases,
   CommitResult,
@@ -17,6 +17,7 @@ import type {
   JournalEntry,
   OutboxLease,
   RetryOptions,
+  StageColumns,
   StageEntry,
   StepCommit,
   Store,
@@ -971,6 +972,34 @@ export class SqliteStore implements Store {
       if (r.source !== null) e.source = r.source;
       return e;
     });
+  }
+
+  /** stageEntries' rows straight into columns: contacts numbered by their rowid, no ordering, no objects */
+  async stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns> {
+    const sql = `SELECT c.rowid, s.stage, s.at, c.source
+      FROM stage_entries s JOIN contacts c ON c.id = s.contact_id
+      WHERE s.at >= ? AND s.at < ? AND c.merged_into IS NULL ${audience !== undefined ? "AND c.audience = ?" : ""}`;
+    const args: unknown[] = audience !== undefined ? [from, to, audience] : [from, to];
+    const rows = this.stmt<[number, StageKey, number, string | null]>(sql).raw(true).all(...args) as unknown as [
+      number,
+      StageKey,
+      number,
+      string | null,
+    ][];
+    const number = new Map<number, number>();
+    const sources: (string | undefined)[] = [];
+    for (const [rowid, , , source] of rows) {
+      if (number.has(rowid)) continue;
+      number.set(rowid, sources.length);
+      sources.push(source ?? undefined);
+    }
+    const n = sources.length;
+    const at = Object.fromEntries(STAGES.map((s) => [s, new Float64Array(n).fill(Number.NaN)])) as Record<StageKey, Float64Array>;
+    for (const [rowid, stage, time] of rows) {
+      const column = at[stage];
+      if (column) column[number.get(rowid)!] = time;
+    }
+    return { contacts: n, sources, at };
   }
 
   async stepCounts(filter: {
