@@ -18,7 +18,7 @@ import type { OutboxItem } from "./model/outbound.ts";
 import { Pump } from "./pipeline/pump.ts";
 import { fireDueTimers } from "./pipeline/scheduler.ts";
 import { Sender } from "./pipeline/sender.ts";
-import { Worker } from "./pipeline/worker.ts";
+import { RECENT_ORDERS, Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
@@ -112,6 +112,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       leaseMs: config.inboundLeaseMs,
       now: now(),
       max: free,
+      turnOrders: RECENT_ORDERS,
     });
     workerPump?.offer(claimed);
     if (claimed.length < outcomes.filter((o) => o === "queued").length) workerPump?.wake();

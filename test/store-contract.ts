@@ -214,6 +214,88 @@ export function storeContract(
     });
 
     // ---- commitStep --------------------------------------------------------------
+    describe("leases taken on the way", () => {
+      const lease = (max: number, turnOrders?: number) => ({
+        workerId: "w1",
+        leaseMs: LEASE,
+        now: NOW,
+        max,
+        ...(turnOrders !== undefined ? { turnOrders } : {}),
+      });
+
+      it("enqueue leases a chat's only entry to the caller, up to max; a chat already busy waits its turn", async () => {
+        const a1 = makeMessage({ chatId: "a", text: "1" });
+        const a2 = makeMessage({ chatId: "a", text: "2" });
+        const b1 = makeMessage({ chatId: "b", text: "1" });
+        const c1 = makeMessage({ chatId: "c", text: "1" });
+        const first = await store.enqueueAndClaim([a1, a2, b1, c1, a1], lease(2));
+        expect(first.outcomes).toEqual(["queued", "queued", "queued", "queued", "duplicate"]);
+        expect(first.claimed.map((e) => [e.conversationKey, e.event, e.attempts])).toEqual([
+          ["telegram:a", a1, 1],
+          ["telegram:b", b1, 1],
+        ]);
+        // leased: nobody else gets a or b; c (over max) is there for the taking
+        expect((await store.claimInbound("w2", 10, LEASE, NOW)).map((e) => e.event)).toEqual([c1]);
+        // a chat with an entry in hand: a new message is queued behind it, not leased
+        const more = await store.enqueueAndClaim([makeMessage({ chatId: "b", text: "2" })], lease(5));
+        expect(more).toEqual({ outcomes: ["queued"], claimed: [] });
+        // the leases run out like any other (c's, taken by w2, too)
+        expect((await store.claimInbound("w3", 10, LEASE, NOW + LEASE)).map((e) => e.conversationKey).sort()).toEqual([
+          "telegram:a",
+          "telegram:b",
+          "telegram:c",
+        ]);
+      });
+
+      it("a leased entry may come with what its step reads; otherwise loadTurn reads the same", async () => {
+        const contact = makeContact({ identities: [{ channel: "telegram", userId: "t1", reachable: true }] });
+        const conversation = makeConversation({ chatId: "t1", contactId: contact.id });
+        const order = makeOrder({ contactId: contact.id });
+        await store.commitStep(makeCommit({ conversation, contacts: [contact], orders: [order] }));
+        const { claimed } = await store.enqueueAndClaim([makeMessage({ chatId: "t1" })], lease(1, 20));
+        const read = await store.loadTurn("telegram:t1", "telegram", "t1", 20);
+        expect(read.conversation?.key).toBe(conversation.key);
+        expect(read.contact?.id).toBe(contact.id);
+        expect(read.orders.map((o) => o.id)).toEqual([order.id]);
+        if (claimed[0]!.turn) expect(claimed[0]!.turn).toEqual(read);
+        expect(await store.loadTurn("telegram:nobody", "telegram", "nobody", 20)).toEqual({ conversation: null, contact: null, orders: [] });
+      });
+
+      it("commit leases the chat's next entry and the outbox heads it made due", async () => {
+        const [m1, m2] = [makeMessage({ chatId: "a", text: "1" }), makeMessage({ chatId: "a", text: "2" })];
+        const { claimed } = await store.enqueueAndClaim([m1, m2], lease(5));
+        expect(claimed.map((e) => e.event)).toEqual([m1]);
+        const due = makeOutboxItem({ chatId: "a", seq: 1 });
+        const later = makeOutboxItem({ chatId: "a", seq: 2 });
+        const notYet = makeOutboxItem({ chatId: "b", seq: 1, notBefore: NOW + 5000 });
+        const result = await store.commitStep(makeCommit({ entryId: claimed[0]!.id, outbox: [later, due, notYet] }), {
+          inbound: lease(1),
+          outbox: { leaseMs: LEASE, now: NOW },
+        });
+        expect(result.next.map((e) => [e.event, e.attempts])).toEqual([[m2, 1]]);
+        expect(result.outbox.map((i) => i.id)).toEqual([due.id]);
+        // both are ours now: a claim finds nothing of chat a
+        expect(await store.claimInbound("w2", 10, LEASE, NOW)).toEqual([]);
+        expect(await store.claimOutbox(10, LEASE, NOW)).toEqual([]);
+        // without leases a commit takes none
+        const last = await store.commitStep(makeCommit({ entryId: result.next[0]!.id }));
+        expect(last).toEqual({ next: [], outbox: [] });
+      });
+
+      it("markSent leases the chat's next item when it is due and free", async () => {
+        const [a1, a2, a3] = [1, 2, 3].map((seq) => makeOutboxItem({ chatId: "a", seq, notBefore: seq === 3 ? NOW + 5000 : 0 }));
+        await store.commitStep(makeCommit({ outbox: [a1!, a2!, a3!] }));
+        const [head] = await store.claimOutbox(10, LEASE, NOW);
+        expect(head?.id).toBe(a1!.id);
+        const next = await store.markSent(a1!.id, ["m1"], NOW, { leaseMs: LEASE, now: NOW });
+        expect(next.map((i) => i.id)).toEqual([a2!.id]);
+        expect(await store.claimOutbox(10, LEASE, NOW)).toEqual([]);
+        // a3 is not due yet: nothing to lease, and it waits its time
+        expect(await store.markSent(a2!.id, ["m2"], NOW, { leaseMs: LEASE, now: NOW })).toEqual([]);
+        expect((await store.claimOutbox(10, LEASE, NOW + 5000)).map((i) => i.id)).toEqual([a3!.id]);
+      });
+    });
+
     describe("commitStep", () => {
       it("writes conversation, contacts, touchpoints, orders and outbox, and consumes the entry", async () => {
         await store.enqueue([makeMessage({ chatId: "7" })]);

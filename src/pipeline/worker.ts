@@ -34,7 +34,7 @@ export interface WorkerDeps {
 
 const MAX_ATTEMPTS = 5;
 /** orders the engine sees (repeat order, order status) */
-const RECENT_ORDERS = 20;
+export const RECENT_ORDERS = 20;
 
 export function newContact(e: InboundEvent, now: number): Contact {
   const locale = e.type === "message" && e.locale?.toLowerCase().startsWith("en") ? "en" : "ru";
@@ -95,9 +95,10 @@ export class Worker {
     const e = entry.event;
     const now = clock();
     // One read for the usual case — the chat's own contact found by its identity, with
-    // its orders (one round trip on Redis); the referrer, when a link names one, alongside.
+    // its orders (one round trip on Redis, none when the enqueue that leased us the
+    // entry read it already); the referrer, when a link names one, alongside.
     const [turn, referrer] = await Promise.all([
-      store.loadTurn(entry.conversationKey, e.channel, e.userId, RECENT_ORDERS),
+      entry.turn ?? store.loadTurn(entry.conversationKey, e.channel, e.userId, RECENT_ORDERS),
       this.referrerFor(e),
     ]);
     const { conversation, contact: known } = turn;

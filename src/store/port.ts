@@ -23,6 +23,8 @@ export interface JournalEntry {
   event: InboundEvent;
   enqueuedAt: number;
   attempts: number;
+  /** what the step reads, when the write that leased the entry read it too (never stored) */
+  turn?: TurnContext;
 }
 
 export type EnqueueOutcome = "queued" | "duplicate";
@@ -87,6 +89,11 @@ export interface InboundLease {
   now: number;
   /** claim at most this many (the worker's free slots) */
   max: number;
+  /**
+   * also read each leased entry's TurnContext (with this many orders) in the same
+   * round trip, where the store can (JournalEntry.turn)
+   */
+  turnOrders?: number;
 }
 
 export interface EnqueueResult {

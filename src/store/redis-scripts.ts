@@ -306,13 +306,17 @@ end
 `;
 
 const ENQUEUE = String.raw`
--- ARGV: P, ttlMs, worker ('' for no claim), max claims, lease end, n, then per event:
--- journalKey, conversationKey, id, enqueuedAt, event. Answers per event 0 (duplicate),
--- 1 (queued) or 2 (queued and leased to worker: it was its conversation's only entry)
+-- ARGV: P, ttlMs, worker ('' for no claim), max claims, lease end, maxHops,
+-- ordersLimit (0: read nothing), n, then per event: journalKey, conversationKey, id,
+-- enqueuedAt, event, identity. Answers per event 0 (duplicate), 1 (queued), or for an
+-- entry leased to worker (it was its conversation's only one) an array: what loadTurn
+-- reads for its step (empty when not asked)
 local ttl = nx()
 local worker = nx()
 local claims = tonumber(nx())
 local untilMs = nx()
+local hops = tonumber(nx())
+local lim = tonumber(nx())
 local n = tonumber(nx())
 local out = {}
 for i = 1, n do
@@ -321,6 +325,7 @@ for i = 1, n do
   local id = nx()
   local at = nx()
   local ev = nx()
+  local ident = nx()
   if redis.call('SET', G('dd:' .. jk), '1', 'NX', 'PX', ttl) then
     local seq = redis.call('INCR', G('jseq'))
     local q = kQueue(ck)
@@ -334,12 +339,13 @@ for i = 1, n do
       claims = claims - 1
       redis.call('HSET', ek, 'ev', ev, 'at', at, 'att', '1', 'st', 'claimed', 'seq', tostring(seq), 'by', worker, 'until', untilMs)
       redis.call('ZADD', G('jleased'), untilMs, ck)
-      out[i] = 2
+      out[i] = {}
+      if lim > 0 then out[i] = loadTurn(ck, ident, hops, lim) end
     else
       redis.call('HSET', ek, 'ev', ev, 'at', at, 'att', '0', 'st', 'pending', 'seq', tostring(seq))
       out[i] = 1
     end
-    if first and out[i] == 1 then
+    if first and type(out[i]) ~= 'table' then
       redis.call('ZREM', G('jleased'), ck)
       redis.call('ZADD', G('jready'), seq, ck)
     end
@@ -834,13 +840,15 @@ return 1
 `;
 
 const LOAD_TURN = String.raw`
--- ARGV: P, conversationKey, identity, maxHops, ordersLimit; answers the conversation's
--- JSON and contact id ('' when none), the identity's contact JSON after merges ('' when
--- none), then per order (newest first) its JSON and contact id
-local ck = nx()
-local ident = nx()
-local hops = tonumber(nx())
-local lim = tonumber(nx())
+-- ARGV: P, conversationKey, identity, maxHops, ordersLimit (see loadTurn)
+return loadTurn(nx(), nx(), tonumber(nx()), tonumber(nx()))
+`;
+
+/** what a step reads, for LOAD_TURN and for ENQUEUE's leased entries */
+const TURN = String.raw`
+-- answers the conversation's JSON and contact id ('' when none), the identity's contact
+-- JSON after merges ('' when none), then per order (newest first) its JSON and contact id
+local function loadTurn(ck, ident, hops, lim)
 local cv = redis.call('HMGET', kConv(ck), 'd', 'c')
 local out = { cv[1] or '', cv[2] or '', '' }
 local id = redis.call('HGET', G('ident'), ident)
@@ -863,15 +871,16 @@ for _, m in ipairs(redis.call('ZRANGE', kContactOrders(id), 0, lim - 1, 'REV')) 
   end
 end
 return out
+end
 `;
 
 export const LUA = {
-  enqueue: PRELUDE + ENQUEUE,
+  enqueue: PRELUDE + TURN + ENQUEUE,
   claimInbound: PRELUDE + CLAIM_INBOUND,
   releaseInbound: PRELUDE + RELEASE_INBOUND,
   deadInbound: PRELUDE + DEAD_INBOUND,
   commit: PRELUDE + ITEM_FIELDS + COMMIT,
-  loadTurn: PRELUDE + LOAD_TURN,
+  loadTurn: PRELUDE + TURN + LOAD_TURN,
   merge: PRELUDE + MERGE,
   claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
   outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,

@@ -217,6 +217,24 @@ function outboxArgs(i: OutboxItem): string[] {
   ];
 }
 
+/** loadTurn's answer (redis-scripts.ts): conversation JSON and contact id, contact JSON, then order JSON + contact id pairs */
+function toTurn(reply: unknown[]): TurnContext {
+  const r = reply.map((x) => (x === null ? "" : str(x)));
+  let conversation: Conversation | null = null;
+  if (r[0]) {
+    conversation = JSON.parse(r[0]) as Conversation;
+    if (r[1]) conversation.contactId = r[1];
+  }
+  const contact = r[2] ? (JSON.parse(r[2]) as Contact) : null;
+  const orders: Order[] = [];
+  for (let i = 3; i + 1 < r.length; i += 2) {
+    const order = JSON.parse(r[i]!) as Order;
+    if (r[i + 1]) order.contactId = r[i + 1]!;
+    orders.push(order);
+  }
+  return { conversation, contact, orders };
+}
+
 /** `count` journal entries (all when undefined) as leaseJHead lays them out from `start`: 5 values each */
 function toEntries(r: string[], start: number, count = Number.POSITIVE_INFINITY): { entries: JournalEntry[]; end: number } {
   const entries: JournalEntry[] = [];
@@ -353,21 +371,28 @@ export class RedisStore implements Store {
       claim?.workerId ?? "",
       String(claim ? Math.floor(claim.max) : 0),
       claim ? String(claim.now + claim.leaseMs) : "",
+      String(MAX_MERGE_HOPS),
+      String(claim?.turnOrders ?? 0),
       String(events.length),
     ];
     const rows = events.map((e) => {
       const row = { id: newId("in"), key: conversationKey(e), at: e.at || now };
-      args.push(journalKey(e), row.key, row.id, String(row.at), JSON.stringify(e));
+      args.push(journalKey(e), row.key, row.id, String(row.at), JSON.stringify(e), identityKey(e.channel, e.userId));
       return row;
     });
     const reply = arr(await this.run("enqueue", args));
     const outcomes: EnqueueOutcome[] = [];
     const claimed: JournalEntry[] = [];
     reply.forEach((x, i) => {
-      const code = Number(x);
-      outcomes.push(code === 0 ? "duplicate" : "queued");
+      // a leased entry comes with what its step reads
+      const leased = Array.isArray(x);
+      outcomes.push(leased || Number(x) !== 0 ? "queued" : "duplicate");
       const row = rows[i]!;
-      if (code === 2) claimed.push({ id: row.id, conversationKey: row.key, event: events[i]!, enqueuedAt: row.at, attempts: 1 });
+      if (leased) {
+        const entry: JournalEntry = { id: row.id, conversationKey: row.key, event: events[i]!, enqueuedAt: row.at, attempts: 1 };
+        if (claim?.turnOrders !== undefined) entry.turn = toTurn(x);
+        claimed.push(entry);
+      }
     });
     return { outcomes, claimed };
   }
@@ -428,22 +453,9 @@ export class RedisStore implements Store {
   }
 
   async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
-    const r = arr(
-      await this.run("loadTurn", [conversationKey, identityKey(channel, userId), String(MAX_MERGE_HOPS), String(ordersLimit)]),
-    ).map((x) => (x === null ? "" : str(x)));
-    let conversation: Conversation | null = null;
-    if (r[0]) {
-      conversation = JSON.parse(r[0]) as Conversation;
-      if (r[1]) conversation.contactId = r[1];
-    }
-    const contact = r[2] ? (JSON.parse(r[2]) as Contact) : null;
-    const orders: Order[] = [];
-    for (let i = 3; i + 1 < r.length; i += 2) {
-      const order = JSON.parse(r[i]!) as Order;
-      if (r[i + 1]) order.contactId = r[i + 1]!;
-      orders.push(order);
-    }
-    return { conversation, contact, orders };
+    return toTurn(
+      arr(await this.run("loadTurn", [conversationKey, identityKey(channel, userId), String(MAX_MERGE_HOPS), String(ordersLimit)])),
+    );
   }
 
   async listConversations(filter: { inHandoff?: boolean; contactId?: string; limit?: number }): Promise<Conversation[]> {
