@@ -53,6 +53,8 @@ export interface ChannelAdapter {
   register(app: FastifyInstance, ctx: AdapterContext): Promise<void>;
   /** deliver one outbox item; never throws for platform errors */
   send(item: OutboxItem): Promise<SendResult>;
+  /** the store has recorded `item` as sent (the web chat wakes its long-polls here) */
+  recorded?(item: OutboxItem): void;
   /** background work such as long polling; stopped on shutdown */
   start?(ctx: AdapterContext): Promise<void>;
   stop?(): Promise<void>;

@@ -239,7 +239,8 @@ describe("Redis in production: crashes and outages with real processes", () => {
 
     const replies = repliesByChat(r.fake);
     const wrong = chats.filter((c) => replies.get(String(c))?.length !== 1).map((c) => `${c}: ${replies.get(String(c))?.length ?? 0} replies`);
-    expect(wrong, `chats without exactly one reply (${redelivered} updates were redelivered)`).toEqual([]);
+    const detail = wrong.length === 0 ? "" : `\n${r.fake.calls.filter((c) => wrong.some((w) => w.startsWith(String(c.params.chat_id)))).map((c) => `${c.at} ${c.method} ${c.status} ${c.params.chat_id} ${String(c.params.text).slice(0, 30)}`).join("\n")}\n${svc.output().slice(-3000)}`;
+    expect(wrong, `chats without exactly one reply (${redelivered} updates were redelivered)${detail}`).toEqual([]);
     for (const chat of chats) expect(replies.get(String(chat))![0]).toMatch(/^Здравствуйте!/);
     expect(svc.alive()).toBe(true);
     await expectNoDeadLetters(store, svc);

@@ -125,9 +125,13 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
     },
 
     async send(item: OutboxItem): Promise<SendResult> {
-      // Delivery is the browser reading it; mark it sent and wake the long-polls.
-      setImmediate(() => sent.emit(item.chatId));
+      // Delivery is the browser reading it: the sender marks it sent, then recorded() runs.
       return { ok: true, platformMessageIds: [item.id] };
+    },
+
+    recorded(item: OutboxItem): void {
+      // a long-poll of this chat reads the store again: the reply is there now
+      sent.emit(item.chatId);
     },
   };
 }

@@ -18,8 +18,6 @@ export interface SenderDeps {
   now: () => number;
   log: Logger;
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
-  /** called after an item was delivered (the web chat wakes its long-polls) */
-  onSent?: (item: OutboxItem) => void;
   /** a lease for the chat's next item, taken with markSent (none while stopping) */
   lease?: () => OutboxLease | undefined;
 }
@@ -80,7 +78,7 @@ export class Sender {
       await this.persist(async () => {
         next = await store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.());
       }, item.id);
-      this.deps.onSent?.(item);
+      adapter.recorded?.(item);
       return next;
     }
     const err = result.error;

@@ -235,11 +235,17 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     }
     remember(call);
     const handler = handlers.get(method);
-    const result = handler
-      ? await handler(params, call)
-      : method === "getUpdates"
-        ? await getUpdates(params, res)
-        : defaultResult(method, params);
+    let result: unknown;
+    try {
+      result = handler
+        ? await handler(params, call)
+        : method === "getUpdates"
+          ? await getUpdates(params, res)
+          : defaultResult(method, params);
+    } catch (err) {
+      call.status = 500; // answered 500 below: the platform did not do it
+      throw err;
+    }
     if (res.destroyed) return;
     send(res, 200, { ok: true, result });
   };
