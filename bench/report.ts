@@ -120,6 +120,14 @@ function notes(run: Run): string[] {
       `The load generator and the fake Bot API share the machine: ${f2(Math.min(...lg))}–${f2(Math.max(...lg))} CPU ms per message of their own, so they take part of the 2 cores from every target.`,
     );
   }
+  const grammy = run.results.find((r) => r.id === "grammy");
+  const floor = run.results.find((r) => r.id === "floor");
+  if (grammy && floor) {
+    const wanted = grammy.msgsPerSecond * TARGET_GRAMMY;
+    out.push(
+      `${TARGET_GRAMMY}× the grammY bot is ${f0(wanted)} msgs/s in this run, ${f2(wanted / floor.msgsPerSecond)}× the floor's ${f0(floor.msgsPerSecond)}: ${wanted > floor.msgsPerSecond ? "more than a bot doing the least work per message (one GET, one SET, one send) managed on this machine" : "within what the floor managed"}.`,
+    );
+  }
   if (run.results.some((r) => TARGETS[r.id].frontdesk)) {
     out.push(
       run.asShipped

@@ -57,6 +57,11 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
  * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
  * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
  * times keep SQLite's rowid order.
+ * The funnel's own log (stageColumns): P:cn numbers contacts (field cn of P:{p:C}),
+ * P:fl:<UTC day> appends a 13-byte record per first-reached stage (and a take-back
+ * record when an earlier time replaces it or a merge removes it), P:fc holds each
+ * contact number's audience|source number as a u32 (0: merged away), P:fm / P:fmn
+ * number those. A month's report reads a few MB of bytes instead of every entry.
  *
  * Atomicity: every write is one Lua script (EVALSHA, EVAL after a NOSCRIPT), which
  * Redis runs alone and writes to the AOF as one MULTI/EXEC. Scripts check what can
