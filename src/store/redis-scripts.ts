@@ -105,17 +105,16 @@ local function setStatusIndex(id, rid, old, new)
 end
 
 -- step index: active conversations (a step, no handoff) in sx:<audience>\n<flow>\n<step>
-local function moveSx(ck, oldsx, newsx, score)
-  if oldsx and oldsx ~= '' and oldsx ~= newsx then
-    local k = G('sx:' .. oldsx)
-    redis.call('ZREM', k, ck)
-    if redis.call('ZCARD', k) == 0 then redis.call('SREM', G('sxk'), oldsx) end
-  end
+-- (sxk keeps a group that became empty: groups are few, audience x flow x step, and
+-- stepCounts skips empty ones; the caller that writes the conversation hash anyway
+-- passes keepField and stores sx itself)
+local function moveSx(ck, oldsx, newsx, score, keepField)
+  if oldsx and oldsx ~= '' and oldsx ~= newsx then redis.call('ZREM', G('sx:' .. oldsx), ck) end
   if newsx ~= '' then
     redis.call('ZADD', G('sx:' .. newsx), score, ck)
-    redis.call('SADD', G('sxk'), newsx)
+    if oldsx ~= newsx then redis.call('SADD', G('sxk'), newsx) end
   end
-  redis.call('HSET', kConv(ck), 'sx', newsx)
+  if not keepField then redis.call('HSET', kConv(ck), 'sx', newsx) end
 end
 
 local function readContact()
@@ -502,11 +501,12 @@ end
 
 -- then check what can refuse the step, before any write
 local eck = nil
+local est = nil
 if entryId ~= '' then
   eck = redis.call('HGET', G('jloc'), entryId)
   if not eck then return redis.error_reply('STALE ' .. entryId) end
-  local st = redis.call('HGET', kEntry(eck, entryId), 'st')
-  if not st or st == 'dead' then return redis.error_reply('STALE ' .. entryId) end
+  est = redis.call('HGET', kEntry(eck, entryId), 'st')
+  if not est or est == 'dead' then return redis.error_reply('STALE ' .. entryId) end
 end
 local taken = {}
 for _, it in ipairs(items) do
@@ -539,16 +539,22 @@ if conv then
   local parts = {}
   for _, t in ipairs(conv.timers) do parts[#parts + 1] = t[1] .. '\n' .. t[2] .. '\n' .. t[3] end
   local tms = table.concat(parts, '\n')
-  redis.call('HSET', key, 'd', conv.d, 'c', conv.cid, 'rid', rid, 'upd', conv.upd, 'ho', conv.ho, 'tms', tms)
   local sx = ''
   if conv.hasStep == '1' and conv.ho == '0' then
-    local aud = redis.call('HGET', kContact(conv.cid), 'aud') or ''
+    -- the step index counts conversations under their contact's audience: the contact
+    -- written by this same step (the usual case), or as stored
+    local aud = nil
+    for _, c in ipairs(contacts) do
+      if c.id == conv.cid then aud = c.aud end
+    end
+    aud = aud or redis.call('HGET', kContact(conv.cid), 'aud') or ''
     sx = aud .. '\n' .. conv.flow .. '\n' .. conv.step
   end
+  redis.call('HSET', key, 'd', conv.d, 'c', conv.cid, 'rid', rid, 'upd', conv.upd, 'ho', conv.ho, 'tms', tms, 'sx', sx)
   if old[3] == sx and sx ~= '' then
     redis.call('ZADD', G('sx:' .. sx), conv.upd, ck) -- same step: only the idle time moves
   elseif old[3] ~= sx then
-    moveSx(ck, old[3], sx, conv.upd)
+    moveSx(ck, old[3], sx, conv.upd, true)
   end
 
   -- timers: the same token keeps its fired flag (and follows a moved time)
@@ -585,10 +591,12 @@ end
 for _, c in ipairs(contacts) do upsertContact(c) end
 
 -- touchpoints: append-only, an id seen before is ignored
+-- (one counter bump for the step's touchpoints: they take its last #tps values)
+local tpseq = #tps > 0 and redis.call('INCRBY', G('tpseq'), #tps) - #tps or 0
 for _, t in ipairs(tps) do
   if redis.call('SADD', G('tpid'), t.id) == 1 then
-    local seq = redis.call('INCR', G('tpseq'))
-    redis.call('ZADD', kContactTps(t.cid), t.at, pad(seq) .. '|' .. t.d)
+    tpseq = tpseq + 1
+    redis.call('ZADD', kContactTps(t.cid), t.at, pad(tpseq) .. '|' .. t.d)
   end
 end
 
@@ -606,7 +614,9 @@ for _, o in ipairs(orders) do
 end
 
 local heads = {}
+local fresh = {}
 for _, it in ipairs(items) do
+  fresh[it.id] = true
   local rid = nextRid()
   local ik = kItem(it.ck, it.id)
   redis.call('HSET', ik, 'd', it.d, 'st', it.st, 'att', it.att, 'nb', it.nb, 'rid', rid, 'seq', it.seq, 'ch', it.ch)
@@ -622,7 +632,7 @@ for _, it in ipairs(items) do
 end
 local leasedItems = {}
 for ck in pairs(heads) do
-  if outUntil ~= '' then claimOHead(ck, outUntil, outNow, leasedItems) else refreshOHead(ck) end
+  if outUntil ~= '' then claimOHead(ck, outUntil, outNow, leasedItems, fresh) else refreshOHead(ck) end
 end
 
 local out = { 0 }
@@ -637,8 +647,13 @@ if eck then
   if f and not (f[1] == 'claimed' and f[2] and tonumber(f[2]) > tonumber(inNow)) then
     leaseJHead(eck, h, inWorker, inUntil, out)
     out[1] = 1
-  else
+  elseif h then
     refreshJHead(eck, head)
+  else
+    -- the queue is empty: the conversation leaves the lease index (a claimed entry's
+    -- conversation is never in jready)
+    redis.call('ZREM', G('jleased'), eck)
+    if est ~= 'claimed' then redis.call('ZREM', G('jready'), eck) end
   end
 end
 for _, v in ipairs(leasedItems) do out[#out + 1] = v end
@@ -716,8 +731,10 @@ local function pushItem(out, id)
 end
 
 -- lease the conversation's lowest pending item if it is due and nobody holds it
--- (oheads may hold a stale score: repaired here); pushes it to out
-local function claimOHead(ck, untilMs, now, out)
+-- (oheads may hold a stale score: repaired here); pushes it to out, as pushItem does,
+-- or for an item the caller has just written (fresh[id]) only its id and conversation
+-- followed by empty fields: the caller has the rest
+local function claimOHead(ck, untilMs, now, out, fresh)
   local h = redis.call('ZRANGE', kPend(ck), 0, 0)
   if not h[1] then
     redis.call('ZREM', G('oheads'), ck)
@@ -732,7 +749,13 @@ local function claimOHead(ck, untilMs, now, out)
   end
   redis.call('HSET', ik, 'until', untilMs)
   redis.call('ZADD', G('oheads'), maxStr(f[1], untilMs), ck)
-  pushItem(out, h[1])
+  if fresh and fresh[h[1]] then
+    out[#out + 1] = h[1]
+    out[#out + 1] = ck
+    for _ = 1, 7 do out[#out + 1] = '' end
+  else
+    pushItem(out, h[1])
+  end
 end
 `;
 

@@ -256,11 +256,19 @@ function toEntries(r: string[], start: number, count = Number.POSITIVE_INFINITY)
   return { entries, end: i };
 }
 
-/** items as pushItem (redis-scripts.ts) lays them out from `start`: 9 values each */
-function toOutboxItems(reply: unknown, start = 0): OutboxItem[] {
+/**
+ * items as pushItem (redis-scripts.ts) lays them out from `start`: 9 values each; an
+ * item given with empty fields is one of `written` (claimOHead's fresh items)
+ */
+function toOutboxItems(reply: unknown, start = 0, written?: readonly OutboxItem[]): OutboxItem[] {
   const r = arr(reply);
   const out: OutboxItem[] = [];
   for (let i = start; i + 8 < r.length; i += 9) {
+    const local = r[i + 2] === "" ? written?.find((w) => w.id === str(r[i])) : undefined;
+    if (local) {
+      out.push({ ...local });
+      continue;
+    }
     const item = JSON.parse(str(r[i + 2])) as OutboxItem;
     item.status = str(r[i + 3]) as OutboxStatus;
     item.attempts = Number(str(r[i + 4]));
@@ -639,7 +647,7 @@ export class RedisStore implements Store {
       const reply = arr(await this.run("commit", args));
       const flat = reply.map((x) => (x === null ? null : str(x)));
       const { entries, end } = toEntries(flat as string[], 1, Number(flat[0]));
-      return { next: entries, outbox: toOutboxItems(reply, end) };
+      return { next: entries, outbox: toOutboxItems(reply, end, c.outbox) };
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("STALE") && c.entryId !== undefined) {
         throw new StaleEntryError(c.entryId);
