@@ -6,9 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../src/model/inbound.ts";
 import type { OutboxItem } from "../src/model/outbound.ts";
-import type { Audience, Conversation, Order } from "../src/model/domain.ts";
-import type { Store } from "../src/store/port.ts";
-import { columnsOf } from "../src/store/shared.ts";
+import type { StageColumns, StageEntry, Store } from "../src/store/port.ts";
+import { STAGES, type Audience, type Conversation, type Order, type StageKey } from "../src/model/domain.ts";
 import { computeFunnel } from "../src/analytics/funnel.ts";
 import {
   T0,
@@ -919,4 +918,30 @@ export function storeContract(
       });
     }
   });
+}
+
+/** the reference: StageEntry rows (a store's plain listing) as the funnel's columns */
+export function columnsOf(entries: StageEntry[]): StageColumns {
+  const index = new Map<string, number>();
+  const sources: (string | undefined)[] = [];
+  const pairs = STAGES.map(() => [] as number[]); // [contact, at, …] per stage
+  const stageIndex = new Map<StageKey, number>(STAGES.map((s, i) => [s, i]));
+  for (const e of entries) {
+    let id = index.get(e.contactId);
+    if (id === undefined) {
+      id = sources.length;
+      index.set(e.contactId, id);
+      sources.push(e.source);
+    }
+    pairs[stageIndex.get(e.stage)!]!.push(id, e.at);
+  }
+  const n = sources.length;
+  const at = {} as Record<StageKey, Float64Array>;
+  STAGES.forEach((stage, s) => {
+    const column = new Float64Array(n).fill(Number.NaN);
+    const list = pairs[s]!;
+    for (let i = 0; i < list.length; i += 2) column[list[i]!] = list[i + 1]!;
+    at[stage] = column;
+  });
+  return { contacts: n, sources, at };
 }

@@ -1,10 +1,8 @@
-import { STAGES, type Contact, type Identity, type StageKey } from "../model/domain.ts";
-import type { StageColumns, StageEntry } from "./port.ts";
+import type { Contact, Identity, StageKey } from "../model/domain.ts";
 
 /**
  * What both store implementations must do the same way: the dedupe window, the
- * stale-commit error, how two contacts found to be one person are combined, and
- * stage entries as the funnel's columns.
+ * stale-commit error, and how two contacts found to be one person are combined.
  */
 
 /** Meta retries a webhook for up to 7 days (limits.md W5): remember keys that long. */
@@ -88,30 +86,4 @@ export function mergeContactRecords(from: Contact, into: Contact, now: number): 
   }
   const source: Contact = { ...from, identities: [], mergedInto: into.id, updatedAt: Math.max(now, from.updatedAt) };
   return { merged, source };
-}
-
-/** StageEntry rows (a store's plain listing) as the funnel's columns */
-export function columnsOf(entries: StageEntry[]): StageColumns {
-  const index = new Map<string, number>();
-  const sources: (string | undefined)[] = [];
-  const pairs = STAGES.map(() => [] as number[]); // [contact, at, …] per stage
-  const stageIndex = new Map<StageKey, number>(STAGES.map((s, i) => [s, i]));
-  for (const e of entries) {
-    let id = index.get(e.contactId);
-    if (id === undefined) {
-      id = sources.length;
-      index.set(e.contactId, id);
-      sources.push(e.source);
-    }
-    pairs[stageIndex.get(e.stage)!]!.push(id, e.at);
-  }
-  const n = sources.length;
-  const at = {} as Record<StageKey, Float64Array>;
-  STAGES.forEach((stage, s) => {
-    const column = new Float64Array(n).fill(Number.NaN);
-    const list = pairs[s]!;
-    for (let i = 0; i < list.length; i += 2) column[list[i]!] = list[i + 1]!;
-    at[stage] = column;
-  });
-  return { contacts: n, sources, at };
 }
