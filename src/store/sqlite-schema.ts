@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS contacts (
 CREATE INDEX IF NOT EXISTS contacts_phone ON contacts(phone) WHERE phone IS NOT NULL;
 CREATE INDEX IF NOT EXISTS contacts_referral ON contacts(referral_code);
 CREATE INDEX IF NOT EXISTS contacts_referred_by ON contacts(referred_by) WHERE referred_by IS NOT NULL;
+-- the funnel's join from stage_entries reads only these: no visit to the row (and its JSON)
+CREATE INDEX IF NOT EXISTS contacts_funnel ON contacts(id, merged_into, audience, source);
 
 CREATE TABLE IF NOT EXISTS identities (
   channel    TEXT NOT NULL,
