@@ -443,20 +443,20 @@ export class SqliteStore implements Store {
     this.flushing = false;
     const jobs = this.queued.splice(0);
     if (jobs.length === 0) return;
-    this.groupTx ??= this.db.transaction((runs: (() => unknown)[]) =>
-      runs.map((run) => {
-        try {
-          return { ok: true as const, value: run() }; // nested: a savepoint
-        } catch (err) {
-          return { ok: false as const, err };
-        }
-      }),
-    );
     let results;
     try {
+      this.groupTx ??= this.db.transaction((runs: (() => unknown)[]) =>
+        runs.map((run) => {
+          try {
+            return { ok: true as const, value: run() }; // nested: a savepoint
+          } catch (err) {
+            return { ok: false as const, err };
+          }
+        }),
+      );
       results = this.groupTx.immediate(jobs.map((j) => j.run));
     } catch (err) {
-      for (const j of jobs) j.reject(err); // BEGIN or COMMIT failed: none of them happened
+      for (const j of jobs) j.reject(err); // closed, or BEGIN / COMMIT failed: none of them happened
       return;
     }
     results.forEach((r, i) => (r.ok ? jobs[i]!.resolve(r.value) : jobs[i]!.reject(r.err)));
