@@ -104,7 +104,8 @@ export class Sender {
         await store.markFailed(item.id, "held", `24-hour window closed: ${err.message}`);
         return;
       case "unreachable":
-        await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}`);
+        // The event first: until the item leaves 'pending' nothing looks settled, and a
+        // crash in between repeats the 403 and the (deduplicated) event, never loses it.
         await this.deps.enqueue([
           {
             type: "reachability",
@@ -116,6 +117,7 @@ export class Sender {
             reachable: false,
           },
         ]);
+        await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}`);
         return;
       case "permanent":
         await store.markFailed(item.id, "dead", err.message);
