@@ -104,7 +104,9 @@ export class Worker {
     const { conversation, contact: known } = turn;
     const usual = known && (!conversation || conversation.contactId === known.id);
     const contact = usual ? known : await this.contactFor(e, conversation, known, now);
-    const orders = usual ? turn.orders : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
+    // a contact made just now (first message) has no orders to read
+    const fresh = !usual && contact.createdAt === now && contact.orderCount === 0;
+    const orders = usual ? turn.orders : fresh ? [] : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
     let n = 0;
     const result = step({
       bundle: this.deps.bundle(),
