@@ -102,23 +102,21 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // the pumps and ingest refer to each other: ingest wakes the worker, the worker the sender
   let workerPump: Pump<JournalEntry> | undefined;
   let senderPump: Pump<OutboxItem> | undefined;
+  // leases a write may take for this process (none for a pump that is stopping)
+  const inboundLease = (max: number) => ({ workerId, leaseMs: config.inboundLeaseMs, now: now(), max });
+  const outboxLease = () => (senderPump?.accepting ? { leaseMs: config.outboxLeaseMs, now: Date.now() } : undefined);
   // An entry that is its chat's only one is leased to this process in the same write
   // and handed to the worker at once; the rest wait for the worker to claim them.
   const ingest = async (events: InboundEvent[]): Promise<EnqueueOutcome[]> => {
     if (events.length === 0) return [];
-    const free = workerPump?.free() ?? 0;
     const { outcomes, claimed } = await store.enqueueAndClaim(events, {
-      workerId,
-      leaseMs: config.inboundLeaseMs,
-      now: now(),
-      max: free,
+      ...inboundLease(workerPump?.free() ?? 0),
       turnOrders: RECENT_ORDERS,
     });
     workerPump?.offer(claimed);
     if (claimed.length < outcomes.filter((o) => o === "queued").length) workerPump?.wake();
     return outcomes;
   };
-  const outboxLease = () => (senderPump?.accepting ? { leaseMs: config.outboxLeaseMs, now: Date.now() } : undefined);
 
   const worker = new Worker({
     store,
@@ -129,7 +127,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     leases: () => {
       const outbox = outboxLease();
       return {
-        ...(workerPump?.accepting ? { inbound: { workerId, leaseMs: config.inboundLeaseMs, now: now(), max: 1 } } : {}),
+        ...(workerPump?.accepting ? { inbound: inboundLease(1) } : {}),
         ...(outbox ? { outbox } : {}),
       };
     },

@@ -5,26 +5,18 @@ import { parseUpdate } from "./parse.ts";
 
 export type AnswerCallback = (callbackQueryId: string) => Promise<unknown>;
 
-export interface Intake {
-  events: number;
-  /** a pressed button the caller still has to answer (the client shows a spinner until then) */
-  callbackQueryId?: string;
-}
-
 /**
- * One update, from a webhook or getUpdates: parse and ingest. Throws
+ * One update, from a webhook or getUpdates: parse and ingest; answers the callback
+ * query id of a pressed button (the client shows a spinner until it is answered). Throws
  * TelegramUpdateError for a bad shape and whatever ingest throws, so the caller
  * decides between "skip" and "let Telegram redeliver"; a pressed button is answered
  * by the caller once the event is queued (the webhook in its response, polling by
  * a call: answerCallbackApi).
  */
-export async function intakeUpdate(update: unknown, ingest: Ingest): Promise<Intake> {
+export async function intakeUpdate(update: unknown, ingest: Ingest): Promise<string | undefined> {
   const parsed = parseUpdate(update);
   if (parsed.events.length > 0) await ingest(parsed.events);
-  return {
-    events: parsed.events.length,
-    ...(parsed.callbackQueryId !== undefined ? { callbackQueryId: parsed.callbackQueryId } : {}),
-  };
+  return parsed.callbackQueryId;
 }
 
 /** answer a pressed button with a Bot API call; not awaited: a slow answer must not hold the intake */

@@ -95,7 +95,7 @@ export class Poller {
       for (const update of updates) {
         if (this.stopped) return;
         try {
-          const { callbackQueryId } = await intakeUpdate(update, this.o.ingest);
+          const callbackQueryId = await intakeUpdate(update, this.o.ingest);
           if (callbackQueryId !== undefined) answerCallbackApi(this.o.answerCallback, callbackQueryId, log);
         } catch (err) {
           if (!(err instanceof TelegramUpdateError)) {

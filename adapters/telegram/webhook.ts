@@ -57,7 +57,7 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
 
     scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       try {
-        const { callbackQueryId } = await intakeUpdate(req.body, deps.ingest);
+        const callbackQueryId = await intakeUpdate(req.body, deps.ingest);
         if (callbackQueryId !== undefined) {
           return reply.code(200).send({ method: "answerCallbackQuery", callback_query_id: callbackQueryId });
         }

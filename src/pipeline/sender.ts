@@ -40,7 +40,7 @@ export class Sender {
   }
 
   /** retry a store write until it lands (the store is back within the lease, or we give up with it) */
-  private async persist(write: () => Promise<void>, id: string): Promise<void> {
+  private async persist<T>(write: () => Promise<T>, id: string): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await write();
@@ -74,10 +74,7 @@ export class Sender {
     const result = await adapter.send(item);
     if (result.ok) {
       // The message is out: recording it must not fail, or it goes again after the lease.
-      let next: OutboxItem[] = [];
-      await this.persist(async () => {
-        next = await store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.());
-      }, item.id);
+      const next = await this.persist(() => store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.()), item.id);
       adapter.recorded?.(item);
       return next;
     }

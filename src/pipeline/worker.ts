@@ -103,10 +103,9 @@ export class Worker {
     ]);
     const { conversation, contact: known } = turn;
     const usual = known && (!conversation || conversation.contactId === known.id);
-    const contact = usual ? known : await this.contactFor(e, conversation, known, now);
-    // a contact made just now (first message) has no orders to read
-    const fresh = !usual && contact.createdAt === now && contact.orderCount === 0;
-    const orders = usual ? turn.orders : fresh ? [] : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
+    const { contact, created } = usual ? { contact: known, created: false } : await this.contactFor(e, conversation, known, now);
+    // a contact made by this message has no orders to read
+    const orders = usual ? turn.orders : created ? [] : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
     let n = 0;
     const result = step({
       bundle: this.deps.bundle(),
@@ -142,29 +141,33 @@ export class Worker {
     return leased.next;
   }
 
-  /** the chat's contact when it is not simply the one its identity points to (`known`) */
+  /**
+   * the chat's contact when it is not simply the one its identity points to (`known`);
+   * `created` when this message makes a new one
+   */
   private async contactFor(
     e: InboundEvent,
     conversation: Conversation | null,
     known: Contact | null,
     now: number,
-  ): Promise<Contact> {
+  ): Promise<{ contact: Contact; created: boolean }> {
     const { store } = this.deps;
     if (conversation) {
       let c = await store.getContact(conversation.contactId);
       for (let hops = 0; c?.mergedInto && hops < 5; hops++) c = await store.getContact(c.mergedInto);
-      if (c) return c;
+      if (c) return { contact: c, created: false };
     }
-    if (known) return known;
+    if (known) return { contact: known, created: false };
     // WhatsApp gives the number: a customer already known by phone keeps their history.
     if (e.type === "message" && e.channel === "whatsapp" && e.phone) {
       const byPhone = await store.findContactByPhone(e.phone);
       if (byPhone) {
-        return { ...byPhone, identities: [...byPhone.identities, { channel: e.channel, userId: e.userId, reachable: true }] };
+        const identities = [...byPhone.identities, { channel: e.channel, userId: e.userId, reachable: true }];
+        return { contact: { ...byPhone, identities }, created: false };
       }
-      return { ...newContact(e, now), phone: e.phone };
+      return { contact: { ...newContact(e, now), phone: e.phone }, created: true };
     }
-    return newContact(e, now);
+    return { contact: newContact(e, now), created: true };
   }
 
   private async referrerFor(e: InboundEvent): Promise<Contact | null> {

@@ -46,6 +46,16 @@ local function split(s)
     pos = i + 1
   end
 end
+-- a count, then that many records of the given fields, in order
+local function readList(fields)
+  local list = {}
+  for i = 1, tonumber(nx()) do
+    local r = {}
+    for _, f in ipairs(fields) do r[f] = nx() end
+    list[i] = r
+  end
+  return list
+end
 -- the larger of two numeric strings, as given
 local function maxStr(a, b)
   if b and b ~= '' and tonumber(b) > tonumber(a) then return b end
@@ -457,47 +467,9 @@ end
 local contacts = {}
 local n = tonumber(nx())
 for i = 1, n do contacts[i] = readContact() end
-local tps = {}
-n = tonumber(nx())
-for i = 1, n do
-  local t = {}
-  t.id = nx()
-  t.cid = nx()
-  t.at = nx()
-  t.d = nx()
-  tps[i] = t
-end
-local orders = {}
-n = tonumber(nx())
-for i = 1, n do
-  local o = {}
-  o.id = nx()
-  o.cid = nx()
-  o.st = nx()
-  o.ca = nx()
-  o.d = nx()
-  orders[i] = o
-end
-local items = {}
-n = tonumber(nx())
-for i = 1, n do
-  local it = {}
-  it.id = nx()
-  it.ck = nx()
-  it.seq = nx()
-  it.ch = nx()
-  it.st = nx()
-  it.att = nx()
-  it.nb = nx()
-  it.hasErr = nx()
-  it.err = nx()
-  it.hasPids = nx()
-  it.pids = nx()
-  it.hasDs = nx()
-  it.ds = nx()
-  it.d = nx()
-  items[i] = it
-end
+local tps = readList({ 'id', 'cid', 'at', 'd' })
+local orders = readList({ 'id', 'cid', 'st', 'ca', 'd' })
+local items = readList({ 'id', 'ck', 'seq', 'ch', 'st', 'att', 'nb', 'hasErr', 'err', 'hasPids', 'pids', 'hasDs', 'ds', 'd' })
 
 -- then check what can refuse the step, before any write
 local eck = nil

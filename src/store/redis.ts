@@ -26,7 +26,7 @@ import type {
   TurnContext,
 } from "./port.ts";
 import { newId } from "./ids.ts";
-import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, mergeContactRecords, mergeDone } from "./shared.ts";
+import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 import { LUA, type ScriptName } from "./redis-scripts.ts";
 
 /*
@@ -887,10 +887,9 @@ export class RedisStore implements Store {
    * shop is a few MB; nothing per entry is allocated.
    */
   async stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns> {
-    const empty = (n: number) => Object.fromEntries(STAGES.map((s) => [s, new Float64Array(n).fill(Number.NaN)])) as Record<(typeof STAGES)[number], Float64Array>;
     const first = Math.floor(from / DAY_MS);
     const last = Math.floor((to - 1) / DAY_MS);
-    if (!(to > from) || !Number.isFinite(first) || !Number.isFinite(last)) return { contacts: 0, sources: [], at: empty(0) };
+    if (!(to > from) || !Number.isFinite(first) || !Number.isFinite(last)) return { contacts: 0, sources: [], at: emptyColumns(0) };
     const days: string[] = [];
     for (let d = first; d <= last; d++) days.push(this.k(`fl:${d}`));
     const bytes = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
@@ -910,7 +909,7 @@ export class RedisStore implements Store {
     }
     const metaOf = Buffer.isBuffer(fc) ? fc : Buffer.alloc(0);
     const contacts = metaOf.length >> 2;
-    const at = empty(contacts);
+    const at = emptyColumns(contacts);
     const columns = STAGES.map((s) => at[s]);
     // "<contact>:<stage>:<at>" of records that were taken back (stage + 128): a record
     // and its take-back share a day string, in the order they happened, so a count

@@ -1,8 +1,9 @@
-import type { Contact, Identity, StageKey } from "../model/domain.ts";
+import { STAGES, type Contact, type Identity, type StageKey } from "../model/domain.ts";
 
 /**
  * What both store implementations must do the same way: the dedupe window, the
- * stale-commit error, and how two contacts found to be one person are combined.
+ * stale-commit error, how two contacts found to be one person are combined, and the
+ * funnel's empty columns.
  */
 
 /** Meta retries a webhook for up to 7 days (limits.md W5): remember keys that long. */
@@ -86,4 +87,9 @@ export function mergeContactRecords(from: Contact, into: Contact, now: number): 
   }
   const source: Contact = { ...from, identities: [], mergedInto: into.id, updatedAt: Math.max(now, from.updatedAt) };
   return { merged, source };
+}
+
+/** per stage, `n` contacts' first-reached times, all NaN (not reached in the period) */
+export function emptyColumns(n: number): Record<StageKey, Float64Array> {
+  return Object.fromEntries(STAGES.map((s) => [s, new Float64Array(n).fill(Number.NaN)])) as Record<StageKey, Float64Array>;
 }

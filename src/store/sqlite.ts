@@ -5,7 +5,7 @@ import type { Channel } from "../model/channel.ts";
 import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
 import { conversationKey, journalKey } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
-import { STAGES, type Audience, type Contact, type Conversation, type Order, type StageKey, type Touchpoint } from "../model/domain.ts";
+import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type {
   CommitLeases,
   CommitResult,
@@ -25,7 +25,7 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
-import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, mergeContactRecords, mergeDone } from "./shared.ts";
+import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 
 export { DEDUPE_TTL_MS, StaleEntryError } from "./shared.ts";
 
@@ -602,17 +602,14 @@ export class SqliteStore implements Store {
   }
 
   async enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]> {
-    const now = this.clock();
-    this.pruneSeen(now);
-    if (events.length === 0) return [];
-    return (await this.enqueueTx(events, now, undefined)).outcomes;
+    return (await this.enqueueAndClaim(events)).outcomes;
   }
 
-  async enqueueAndClaim(events: InboundEvent[], lease: InboundLease): Promise<EnqueueResult> {
+  async enqueueAndClaim(events: InboundEvent[], lease?: InboundLease): Promise<EnqueueResult> {
     const now = this.clock();
     this.pruneSeen(now);
     if (events.length === 0) return { outcomes: [], claimed: [] };
-    return this.enqueueTx(events, now, lease.max > 0 ? lease : undefined);
+    return this.enqueueTx(events, now, lease && lease.max > 0 ? lease : undefined);
   }
 
   private readonly claimInboundTx = this.write(
@@ -994,7 +991,7 @@ export class SqliteStore implements Store {
       sources.push(source ?? undefined);
     }
     const n = sources.length;
-    const at = Object.fromEntries(STAGES.map((s) => [s, new Float64Array(n).fill(Number.NaN)])) as Record<StageKey, Float64Array>;
+    const at = emptyColumns(n);
     for (const [rowid, stage, time] of rows) {
       const column = at[stage];
       if (column) column[number.get(rowid)!] = time;
