@@ -56,6 +56,15 @@ local function readList(fields)
   end
   return list
 end
+-- variadic commands take their arguments in chunks: Lua's unpack has a stack limit
+local CHUNK = 2000
+-- cmd key args... in chunks of whole records (width: arguments per record)
+local function callChunked(cmd, key, args, width)
+  local step = CHUNK - CHUNK % width
+  for i = 1, #args, step do
+    redis.call(cmd, key, unpack(args, i, math.min(i + step - 1, #args)))
+  end
+end
 -- the larger of two numeric strings, as given
 local function maxStr(a, b)
   if b and b ~= '' and tonumber(b) > tonumber(a) then return b end
@@ -562,13 +571,43 @@ end
 
 for _, c in ipairs(contacts) do upsertContact(c) end
 
--- touchpoints: append-only, an id seen before is ignored
--- (one counter bump for the step's touchpoints: they take its last #tps values)
-local tpseq = #tps > 0 and redis.call('INCRBY', G('tpseq'), #tps) - #tps or 0
-for _, t in ipairs(tps) do
-  if redis.call('SADD', G('tpid'), t.id) == 1 then
-    tpseq = tpseq + 1
-    redis.call('ZADD', kContactTps(t.cid), t.at, pad(tpseq) .. '|' .. t.d)
+-- touchpoints: append-only, an id seen before (or twice in this step) is ignored. A
+-- step's touchpoints go in with a few variadic commands, not two per touchpoint: one
+-- membership test, one counter bump, one SADD and one ZADD per contact.
+if #tps > 0 then
+  local ids = {}
+  for i, t in ipairs(tps) do ids[i] = t.id end
+  local known = {}
+  for i = 1, #ids, CHUNK do
+    for _, k in ipairs(redis.call('SMISMEMBER', G('tpid'), unpack(ids, i, math.min(i + CHUNK - 1, #ids)))) do known[#known + 1] = k end
+  end
+  local seen = {}
+  local newTps = {}
+  for i, t in ipairs(tps) do
+    if known[i] == 0 and not seen[t.id] then
+      seen[t.id] = true
+      newTps[#newTps + 1] = t
+    end
+  end
+  if #newTps > 0 then
+    local tpseq = redis.call('INCRBY', G('tpseq'), #newTps) - #newTps
+    local newIds = {}
+    local byContact = {}
+    local contactOrder = {}
+    for _, t in ipairs(newTps) do
+      newIds[#newIds + 1] = t.id
+      tpseq = tpseq + 1
+      local zargs = byContact[t.cid]
+      if not zargs then
+        zargs = {}
+        byContact[t.cid] = zargs
+        contactOrder[#contactOrder + 1] = t.cid
+      end
+      zargs[#zargs + 1] = t.at
+      zargs[#zargs + 1] = pad(tpseq) .. '|' .. t.d
+    end
+    callChunked('SADD', G('tpid'), newIds, 1)
+    for _, cid in ipairs(contactOrder) do callChunked('ZADD', kContactTps(cid), byContact[cid], 2) end
   end
 end
 
@@ -588,7 +627,7 @@ end
 local heads = {}
 local fresh = {}
 for _, it in ipairs(items) do
-  fresh[it.id] = true
+  fresh[it.id] = it.nb
   local rid = nextRid()
   local ik = kItem(it.ck, it.id)
   redis.call('HSET', ik, 'd', it.d, 'st', it.st, 'att', it.att, 'nb', it.nb, 'rid', rid, 'seq', it.seq, 'ch', it.ch)
@@ -704,8 +743,8 @@ end
 
 -- lease the conversation's lowest pending item if it is due and nobody holds it
 -- (oheads may hold a stale score: repaired here); pushes it to out, as pushItem does,
--- or for an item the caller has just written (fresh[id]) only its id and conversation
--- followed by empty fields: the caller has the rest
+-- or for an item the caller has just written (fresh[id], its notBefore) only its id and
+-- conversation followed by empty fields: the caller has the rest
 local function claimOHead(ck, untilMs, now, out, fresh)
   local h = redis.call('ZRANGE', kPend(ck), 0, 0)
   if not h[1] then
@@ -713,7 +752,8 @@ local function claimOHead(ck, untilMs, now, out, fresh)
     return
   end
   local ik = kItem(ck, h[1])
-  local f = redis.call('HMGET', ik, 'nb', 'until')
+  -- an item the caller has just written has its notBefore in fresh and no lease yet
+  local f = fresh and fresh[h[1]] and { fresh[h[1]], false } or redis.call('HMGET', ik, 'nb', 'until')
   local ready = maxStr(f[1], f[2])
   if tonumber(ready) > tonumber(now) then
     redis.call('ZADD', G('oheads'), ready, ck)
@@ -757,8 +797,8 @@ if not f[1] then return 0 end
 if op == 'sent' then
   local pids = nx()
   local now = nx()
-  redis.call('HSET', ik, 'st', 'sent', 'pids', pids, 'sent', now)
-  redis.call('HDEL', ik, 'until')
+  -- an empty lease end reads as none (maxStr), and saves an HDEL on every sent item
+  redis.call('HSET', ik, 'st', 'sent', 'pids', pids, 'sent', now, 'until', '')
   setStatusIndex(id, f[2], f[1], 'sent')
   redis.call('ZREM', kPend(ck), id)
   local n = tonumber(nx())
