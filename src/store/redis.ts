@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pino from "pino";
-import { createClient, RESP_TYPES } from "redis";
+import { RESP_TYPES } from "redis";
 import type { Logger } from "pino";
 import type { Channel } from "../model/channel.ts";
 import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
@@ -28,9 +28,10 @@ import type {
 import { newId } from "./ids.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 import { LUA, type ScriptName } from "./redis-scripts.ts";
+import { openRedisLink, type RedisLink } from "./redis-link.ts";
 
 /*
- * The production store on Redis (node-redis 5, one client). Semantics are those of
+ * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
  * the SQLite store (sqlite.ts), key for key; test/store-contract.ts holds both to them.
  *
  * Layout (P = key prefix, default "fd"). Conversation keys share the hash tag
@@ -77,17 +78,15 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
  * For the same reason leases are not PX-expiring keys: they end at a time the caller
  * names, which tests and skewed workers set apart from the server's clock.
  *
- * Cluster, honestly: the scripts build key names from the prefix instead of declaring
- * them in KEYS. Standalone Redis (tests, small shops) runs them as they are; Cluster
- * rejects them. Single-slot operations: getConversation, getContact, timers of one
- * conversation. Everything else touches several slots: enqueue/claim/release (global
- * jready/jleased/jloc/jn + the conversation), commitStep (conversation, its contacts,
- * orders, global indexes), claimOutbox/markX (oheads + the conversation), mergeContacts
- * (two contacts, their conversations and orders), the analytics reads. For Cluster the
- * split would be: commitStep writes a commit record + the conversation's own keys in
- * the {c:} slot (one script, atomic), and an idempotent projector applies the contact,
- * order, touchpoint and index writes from the record; the journal and outbox keep
- * their global ready sets on one shard (or one per slot range, claimed in turn).
+ * Cluster: on a Redis Cluster (found out at connect, see redis-link.ts) the prefix
+ * becomes a hash tag of its own, "{fd}", and as the first braces of every key it puts
+ * the whole shop in one slot; the {c:…}/{p:…} tags above then only name things. Every
+ * script declares the prefix as its one key, so the cluster client routes it to the
+ * slot's node, and Redis runs it there as one atomic unit as on a standalone server.
+ * A finer split (a slot per conversation) would break the one-write step: a step
+ * writes the conversation, its contact, orders and the shop's indexes together. One
+ * shop's traffic is bounded by the platforms (~30 msg/s per Telegram bot) far below a
+ * node; a cluster gives it failover, and shops (prefixes) spread over the nodes.
  */
 
 const PAD = 13; // "<12-digit counter>|" in front of ids in listing members
@@ -103,7 +102,6 @@ export interface RedisStoreOptions {
   clock?: () => number;
 }
 
-type Client = ReturnType<typeof createClient>;
 
 // ---- reply helpers -------------------------------------------------------------
 
@@ -295,7 +293,7 @@ const MERGE_RETRIES = 10;
 const STAGES_BY_NAME = [...STAGES].sort();
 
 /**
- * The Redis store. One client, commands pipelined by node-redis whenever they are
+ * The Redis store. One connection, commands pipelined by node-redis whenever they are
  * issued in the same tick; every write is one Lua script. While the server is
  * unreachable commands fail fast (webhooks answer 5xx, the platforms redeliver) and
  * the client reconnects with backoff; errors are logged, never thrown out of an
@@ -304,58 +302,51 @@ const STAGES_BY_NAME = [...STAGES].sort();
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
   private readonly shas: Record<ScriptName, string>;
+  /** key prefix: `{prefix}` on a cluster, so that all keys share its slot */
+  private readonly p: string;
   private closed = false;
 
   private constructor(
-    private readonly client: Client,
-    private readonly p: string,
+    private readonly link: RedisLink,
     private readonly clock: () => number,
   ) {
+    this.p = link.prefix;
     this.shas = Object.fromEntries(
       Object.entries(LUA).map(([name, src]) => [name, createHash("sha1").update(src).digest("hex")]),
     ) as Record<ScriptName, string>;
   }
 
+  /** a standalone server or a Redis Cluster (see redis-link.ts), whichever REDIS_URL points at */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
     const log = opts.log ?? pino({ name: "redis-store", level: "warn" });
-    const client = createClient({
-      url,
-      socket: {
-        // 50 ms, 100 ms, … up to 2 s between attempts, for as long as it takes
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
-      },
-    });
-    // a down server errors on every reconnect attempt: log the first, then the recovery
-    let down = false;
-    client.on("error", (err: unknown) => {
-      if (down) return;
-      down = true;
-      log.error({ err }, "redis connection error; reconnecting with backoff");
-    });
-    client.on("ready", () => {
-      if (!down) return;
-      down = false;
-      log.warn("redis connection restored");
-    });
-    await client.connect();
-    const store = new RedisStore(client, opts.prefix ?? "fd", opts.clock ?? Date.now);
-    // warm the script cache; a restarted server is refilled on NOSCRIPT
-    await Promise.all(Object.values(LUA).map((src) => client.sendCommand(["SCRIPT", "LOAD", src])));
+    const link = await openRedisLink(url, opts.prefix ?? "fd", log);
+    const store = new RedisStore(link, opts.clock ?? Date.now);
+    // warm the script cache; a restarted server (or a promoted replica) is refilled on NOSCRIPT
+    await Promise.all(Object.values(LUA).map((src) => link.send(["SCRIPT", "LOAD", src])));
     return store;
+  }
+
+  /** whether this store runs on a Redis Cluster (all of its keys in the slot of its prefix) */
+  get cluster(): boolean {
+    return this.link.cluster;
   }
 
   // ---- plumbing -------------------------------------------------------------------
 
   private cmd(args: string[]): Promise<unknown> {
-    return this.client.sendCommand(args);
+    return this.link.send(args);
   }
 
+  /**
+   * Scripts build their key names from the prefix (ARGV[1]); the prefix is also
+   * declared as their one key, so a cluster runs them on the node of the shop's slot.
+   */
   private async run(name: ScriptName, args: string[]): Promise<unknown> {
     try {
-      return await this.client.sendCommand(["EVALSHA", this.shas[name], "0", this.p, ...args]);
+      return await this.link.send(["EVALSHA", this.shas[name], "1", this.p, this.p, ...args]);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return this.client.sendCommand(["EVAL", LUA[name], "0", this.p, ...args]);
+      return this.link.send(["EVAL", LUA[name], "1", this.p, this.p, ...args]);
     }
   }
 
@@ -894,8 +885,8 @@ export class RedisStore implements Store {
     for (let d = first; d <= last; d++) days.push(this.k(`fl:${d}`));
     const bytes = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
     const [logs, fc, fm] = await Promise.all([
-      days.length > 0 ? this.client.sendCommand(["MGET", ...days], bytes) : Promise.resolve([]),
-      this.client.sendCommand(["GET", this.k("fc")], bytes),
+      days.length > 0 ? this.link.send(["MGET", ...days], bytes) : Promise.resolve([]),
+      this.link.send(["GET", this.k("fc")], bytes),
       this.cmd(["HGETALL", this.k("fm")]),
     ]);
     // meta number -> { audience, source }, or null when the audience is filtered out
@@ -981,7 +972,7 @@ export class RedisStore implements Store {
 
   /** fails fast while the connection is down, so /readyz answers at once */
   async ping(): Promise<void> {
-    if (!this.client.isReady) throw new Error("redis is not connected");
+    if (!this.link.ready()) throw new Error("redis is not connected");
     await withTimeout(this.cmd(["PING"]), 2000, "redis PING timed out");
   }
 
@@ -989,14 +980,14 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.client.isReady) {
-      this.client.destroy();
+    if (!this.link.ready()) {
+      this.link.destroy();
       return;
     }
     try {
-      await withTimeout(this.client.close(), 2000, "redis close timed out");
+      await withTimeout(this.link.close(), 2000, "redis close timed out");
     } catch {
-      this.client.destroy();
+      this.link.destroy();
     }
   }
 }
