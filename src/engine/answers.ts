@@ -3,32 +3,53 @@ import type { InboundMessage } from "../model/inbound.ts";
 import type { Choice } from "../model/outbound.ts";
 import { matchesId } from "../render/ids.ts";
 
+let lastNormalized = { input: "", output: "" };
+
 /** Lower-case, ё→е, punctuation and extra spaces gone: what word matching compares. */
 export function normalize(s: string): string {
-  return s
+  // one message is checked against several word lists in a row: normalise it once
+  if (s === lastNormalized.input) return lastNormalized.output;
+  const output = s
     .toLowerCase()
     .replace(/ё/g, "е")
     .replace(/[^\p{L}\p{N}\s/_-]+/gu, " ")
     .replace(/\s+/g, " ")
     .trim();
+  lastNormalized = { input: s, output };
+  return output;
+}
+
+/**
+ * Word lists come from the loaded bundle, which is never changed in place, so each
+ * list is normalised once; keyed by the list itself, a reloaded bundle starts afresh.
+ */
+const commandSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const stemLists = new WeakMap<readonly string[], readonly string[]>();
+
+function commandSet(words: readonly string[]): ReadonlySet<string> {
+  let set = commandSets.get(words);
+  if (!set) commandSets.set(words, (set = new Set(words.map(normalize))));
+  return set;
+}
+
+function normalizedStems(stems: readonly string[]): readonly string[] {
+  let list = stemLists.get(stems);
+  if (!list) stemLists.set(stems, (list = stems.map(normalize)));
+  return list;
 }
 
 /** Whole message equals one of the words (commands like "меню", "/stop"). */
-export function isCommand(text: string | undefined, words: string[]): boolean {
+export function isCommand(text: string | undefined, words: readonly string[]): boolean {
   if (!text) return false;
-  const t = normalize(text);
-  return words.some((w) => normalize(w) === t);
+  return commandSet(words).has(normalize(text));
 }
 
 /** Any word of the message starts with one of the stems ("доставк" matches "доставка?"). */
-export function mentions(text: string | undefined, stems: string[]): boolean {
+export function mentions(text: string | undefined, stems: readonly string[]): boolean {
   if (!text) return false;
   const t = normalize(text);
   const words = t.split(" ");
-  return stems.some((stem) => {
-    const s = normalize(stem);
-    return s.includes(" ") ? t.includes(s) : words.some((w) => w.startsWith(s));
-  });
+  return normalizedStems(stems).some((s) => (s.includes(" ") ? t.includes(s) : words.some((w) => w.startsWith(s))));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Conversation } from "../model/domain.ts";
 import { conversationKey, type InboundMessage, type InboundSystem, type InboundTimer } from "../model/inbound.ts";
+import { cloneData } from "./clone.ts";
 import { deepLinkOf, isCommand, mentions } from "./answers.ts";
 import { resolveStepRef, shopRef } from "./bundle.ts";
 import { isStaleLifecycleTimer } from "./lifecycle.ts";
@@ -15,7 +16,7 @@ export type { EngineInput, EngineResult, LinkBuilder, ReferralReward } from "./t
  * tested without servers and replayed after a crash with the same result.
  */
 export function step(input: EngineInput): EngineResult {
-  const conv = input.conversation ? structuredClone(input.conversation) : newConversation(input);
+  const conv = input.conversation ? cloneData(input.conversation) : newConversation(input);
   const turn = new Turn(input, conv);
   const e = input.event;
   switch (e.type) {

@@ -6,8 +6,9 @@ import { interpret } from "./answers.ts";
 import { getStep, resolveStepRef } from "./bundle.ts";
 import { placeOrderLifecycle } from "./lifecycle.ts";
 import type { Step } from "./schema.ts";
-import { durationMs, fill, grams, money } from "./text.ts";
+import { durationMs, fill, money } from "./text.ts";
 import type { Turn } from "./turn.ts";
+import { localeViews, productById } from "./views.ts";
 
 /**
  * Where the flow decides: run steps from `ref` until one waits for the customer
@@ -49,7 +50,7 @@ function goMenuAfterError(turn: Turn): void {
 }
 
 function templ(turn: Turn, value: string | number | boolean): string | number | boolean {
-  return typeof value === "string" ? fill(value, turn.scope()) : value;
+  return typeof value === "string" ? fill(value, turn.values()) : value;
 }
 
 function optionChoices(turn: Turn, options: { id: string; label: string }[]): Choice[] {
@@ -59,19 +60,16 @@ function optionChoices(turn: Turn, options: { id: string; label: string }[]): Ch
 function pickChoices(turn: Turn, def: Extract<Step, { kind: "pick" }>): Choice[] {
   const { catalogue } = turn.bundle;
   const l = turn.locale;
-  const fromCatalogue: Choice[] =
-    def.from === "categories"
-      ? catalogue.categories.map((c) => ({ id: c.id, label: c.title[l] }))
-      : catalogue.products
-          .filter((p) => p.inStock && p.category === String(templ(turn, def.category ?? "")))
-          .map((p) => ({
-            id: p.id,
-            label: p.title[l],
-            description: [
-              money(Math.round(p.price * 100), catalogue.currency, l),
-              ...(p.protein !== undefined ? [`${grams(p.protein, l)} ${l === "ru" ? "белка" : "protein"}`] : []),
-            ].join(" · "),
-          }));
+  let fromCatalogue: Choice[];
+  if (def.from === "categories") {
+    fromCatalogue = catalogue.categories.map((c) => ({ id: c.id, label: c.title[l] }));
+  } else {
+    const category = String(templ(turn, def.category ?? ""));
+    const { pickLines } = localeViews(turn.bundle, l);
+    fromCatalogue = catalogue.products
+      .filter((p) => p.inStock && p.category === category)
+      .map((p) => ({ id: p.id, label: p.title[l], description: pickLines.get(p)! }));
+  }
   return [...fromCatalogue, ...optionChoices(turn, def.options)];
 }
 
@@ -91,7 +89,7 @@ export function ask(turn: Turn, def: Step, stepRef: string, prefix?: string): vo
         text: lead + turn.t(def.text),
         choices,
         listLabel: turn.t(def.listLabel ?? "engine.choose_from_list"),
-        ...(def.photo ? { photoUrl: fill(def.photo, turn.scope()) } : {}),
+        ...(def.photo ? { photoUrl: fill(def.photo, turn.values()) } : {}),
       });
       return await_(turn, stepRef, "choice", choices);
     }
@@ -130,7 +128,7 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
   const { conv } = turn;
   switch (def.kind) {
     case "say":
-      turn.say({ text: turn.t(def.text), ...(def.photo ? { photoUrl: fill(def.photo, turn.scope()) } : {}) });
+      turn.say({ text: turn.t(def.text), ...(def.photo ? { photoUrl: fill(def.photo, turn.values()) } : {}) });
       if (!def.next) conv.step = null;
       return def.next;
     case "choose":
@@ -148,7 +146,7 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
       for (const [k, v] of Object.entries(def.vars)) conv.vars[k] = templ(turn, v);
       return def.next;
     case "branch": {
-      const scope = turn.scope();
+      const scope = turn.values();
       for (const c of def.cases) {
         const value = fill(`{{${c.var}}}`, scope);
         const hit = c.equals === undefined ? value !== "" && value !== "false" : value === String(c.equals);
@@ -158,7 +156,7 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
     }
     case "cart_add": {
       const productId = String(templ(turn, def.product));
-      const product = turn.bundle.catalogue.products.find((p) => p.id === productId);
+      const product = productById(turn.bundle, productId);
       const qty = Math.max(1, Math.floor(Number(templ(turn, def.qty)) || 1));
       if (product) {
         const line = conv.cart.find((l) => l.productId === product.id);
@@ -218,7 +216,7 @@ function resolveRef(turn: Turn, ref: string): string {
 function repriced(turn: Turn, lines: CartLine[]): CartLine[] {
   const out: CartLine[] = [];
   for (const line of lines) {
-    const p = turn.bundle.catalogue.products.find((x) => x.id === line.productId);
+    const p = productById(turn.bundle, line.productId);
     if (!p || !p.inStock) continue;
     out.push({ productId: p.id, title: p.title[turn.locale], qty: line.qty, price: Math.round(p.price * 100) });
   }
@@ -238,7 +236,7 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
   const { conv, contact } = turn;
   if (conv.cart.length === 0) return def.next;
   const id = turn.input.newId("ord");
-  const scope = turn.scope();
+  const scope = turn.values();
   const phone = (def.phone ? fill(def.phone, scope) : "") || contact.phone;
   const order: Order = {
     id,

@@ -4,7 +4,6 @@ import {
   STAGES,
   type Contact,
   type Conversation,
-  type Locale,
   type Moment,
   type Order,
   type StageKey,
@@ -14,7 +13,12 @@ import {
 import type { InboundEvent } from "../model/inbound.ts";
 import type { Choice, OutboundMessage } from "../model/outbound.ts";
 import type { Bundle } from "./bundle.ts";
-import { grams, money, text, type TemplateScope } from "./text.ts";
+import { cloneData } from "./clone.ts";
+import { money, text, type Resolve, type TemplateScope } from "./text.ts";
+import { localeViews } from "./views.ts";
+
+/** Lookups of names nobody set fall through to what any plain object inherits. */
+const NO_VALUES: Record<string, unknown> = {};
 
 /** Builds links that carry a deep-link payload back to the shop, per channel. */
 export type LinkBuilder = (channel: Channel, payload: string) => string;
@@ -53,21 +57,6 @@ export interface EngineResult {
   rewards: ReferralReward[];
 }
 
-const factsCache = new WeakMap<Bundle, Partial<Record<Locale, Record<string, string>>>>();
-
-/** {{shop.*}}: the shop's name and facts in one locale, built once per loaded bundle. */
-function shopFacts(bundle: Bundle, l: Locale): Record<string, string> {
-  let perLocale = factsCache.get(bundle);
-  if (!perLocale) factsCache.set(bundle, (perLocale = {}));
-  let facts = perLocale[l];
-  if (!facts) {
-    facts = { name: bundle.shop.name[l] };
-    for (const [k, v] of Object.entries(bundle.shop.facts)) facts[k] = v[l];
-    perLocale[l] = facts;
-  }
-  return facts;
-}
-
 /** One engine step in progress: the state being changed and what it produced. */
 export class Turn {
   readonly bundle: Bundle;
@@ -81,6 +70,10 @@ export class Turn {
   readonly touchpoints: Touchpoint[] = [];
   readonly changedOrders = new Map<string, Order>();
   readonly rewards: ReferralReward[] = [];
+  /** values() without extras, made once per turn (see the constructor) */
+  private readonly resolve: Resolve;
+  /** {{cart.*}}, made when a text first asks for it */
+  private cart: Record<string, unknown> | undefined;
 
   constructor(input: EngineInput, conv: Conversation) {
     this.input = input;
@@ -88,8 +81,11 @@ export class Turn {
     this.now = input.now;
     this.event = input.event;
     this.conv = conv;
-    this.contact = structuredClone(input.contact);
-    this.orders = input.orders.map((o) => structuredClone(o));
+    this.contact = cloneData(input.contact);
+    this.orders = input.orders.map((o) => cloneData(o));
+    // assigned here rather than as a field initializer: tsx (keepNames) would wrap a
+    // named arrow in a per-instance __name() call, which is measurable per message
+    this.resolve = (name) => this.value(name);
   }
 
   get locale() {
@@ -97,67 +93,68 @@ export class Turn {
   }
 
   /**
-   * Template scope for texts: variables, shop facts, the chosen product, the cart.
-   * Parts that take work (prices, the cart) are getters, so a text pays only for the
-   * placeholders it uses; facts are built once per bundle and locale.
+   * What {{placeholders}} see: `extra`, then the customer's name and bonus, the shop,
+   * the chosen product and category, the cart and lifecycle numbers, then variables.
+   * Values are found when a text asks for them, so a text without placeholders costs
+   * nothing and one with {{product.title}} does not format the cart.
    */
-  scope(extra: TemplateScope = {}): TemplateScope {
-    const l = this.locale;
-    const { catalogue, shop } = this.bundle;
-    const { conv, contact } = this;
-    const product = catalogue.products.find((p) => p.id === conv.vars.product);
-    const category = catalogue.categories.find((c) => c.id === conv.vars.category);
-    const price = (rub: number) => money(Math.round(rub * 100), catalogue.currency, l);
-    return {
-      ...conv.vars,
-      name: contact.name ?? "",
-      bonus: contact.bonusPoints,
-      shop: shopFacts(this.bundle, l),
-      product: product && {
-        id: product.id,
-        title: product.title[l],
-        description: product.description[l],
-        get price() {
-          return price(product.price);
-        },
-        get protein() {
-          return product.protein !== undefined ? grams(product.protein, l) : "";
-        },
-        get sugar() {
-          return product.sugar !== undefined ? grams(product.sugar, l) : "";
-        },
-        get weight() {
-          return product.weight !== undefined ? grams(product.weight, l) : "";
-        },
-        photo: product.photo ?? "",
-        /** the comparison criterion: price per 100 g */
-        get per100g() {
-          return product.weight ? price((product.price * 100) / product.weight) : "";
-        },
-      },
-      category: category && { id: category.id, title: category.title[l] },
-      cart: {
-        get lines() {
-          return conv.cart.map((line) => `• ${line.title} × ${line.qty} — ${money(line.price * line.qty, catalogue.currency, l)}`).join("\n");
-        },
-        get total() {
-          return money(conv.cart.reduce((s, line) => s + line.price * line.qty, 0), catalogue.currency, l);
-        },
-        get count() {
-          return conv.cart.reduce((s, line) => s + line.qty, 0);
-        },
-      },
-      lifecycle: {
-        join_bonus: shop.lifecycle.joinBonus,
-        referral_bonus: shop.lifecycle.referralBonus,
-        repeat_days: contact.orderIntervalDays ?? shop.lifecycle.repeatAfterDays,
-      },
-      ...extra,
-    };
+  values(extra?: TemplateScope): Resolve {
+    if (!extra) return this.resolve;
+    return (name) => (Object.hasOwn(extra, name) ? extra[name] : this.value(name));
   }
 
-  t(key: string, extra: TemplateScope = {}): string {
-    return text(this.bundle, this.locale, key, this.scope(extra));
+  private value(name: string): unknown {
+    const { conv, contact } = this;
+    switch (name) {
+      case "name":
+        return contact.name ?? "";
+      case "bonus":
+        return contact.bonusPoints;
+      case "shop":
+        return localeViews(this.bundle, this.locale).shop;
+      case "product":
+        return typeof conv.vars.product === "string" ? localeViews(this.bundle, this.locale).products.get(conv.vars.product) : undefined;
+      case "category":
+        return typeof conv.vars.category === "string" ? localeViews(this.bundle, this.locale).categories.get(conv.vars.category) : undefined;
+      case "cart":
+        return this.cartView();
+      case "lifecycle": {
+        const { lifecycle } = this.bundle.shop;
+        return {
+          join_bonus: lifecycle.joinBonus,
+          referral_bonus: lifecycle.referralBonus,
+          repeat_days: contact.orderIntervalDays ?? lifecycle.repeatAfterDays,
+        };
+      }
+    }
+    // a plain object's own keys, else what every object inherits (as a spread scope would)
+    return Object.hasOwn(conv.vars, name) ? conv.vars[name] : NO_VALUES[name];
+  }
+
+  /**
+   * {{cart.*}}: each part is worked out from the cart as it is when a text uses it,
+   * so one view serves the whole turn.
+   */
+  private cartView(): Record<string, unknown> {
+    if (this.cart) return this.cart;
+    const { conv, contact } = this;
+    const { currency } = this.bundle.catalogue;
+    this.cart = {
+      get lines() {
+        return conv.cart.map((line) => `• ${line.title} × ${line.qty} — ${money(line.price * line.qty, currency, contact.locale)}`).join("\n");
+      },
+      get total() {
+        return money(conv.cart.reduce((s, line) => s + line.price * line.qty, 0), currency, contact.locale);
+      },
+      get count() {
+        return conv.cart.reduce((s, line) => s + line.qty, 0);
+      },
+    };
+    return this.cart;
+  }
+
+  t(key: string, extra?: TemplateScope): string {
+    return text(this.bundle, this.locale, key, this.values(extra));
   }
 
   say(message: OutboundMessage): void {
@@ -176,20 +173,17 @@ export class Turn {
     summary: string,
     more: Partial<Pick<Touchpoint, "stage" | "moment" | "data" | "channel">> = {},
   ): Touchpoint {
-    const tp: Touchpoint = {
-      id: this.input.newId("tp"),
-      at: this.now,
-      contactId: this.contact.id,
-      conversationKey: this.conv.key,
-      channel: more.channel ?? this.conv.channel,
-      kind,
-      flow: this.conv.flow,
-      ...(this.conv.step ? { step: this.conv.step } : {}),
-      summary,
-      ...(more.stage ? { stage: more.stage } : {}),
-      ...(more.moment ? { moment: more.moment } : {}),
-      ...(more.data ? { data: more.data } : {}),
-    };
+    const { conv } = this;
+    const id = this.input.newId("tp");
+    const channel = more.channel ?? conv.channel;
+    // the same keys in the same order as ever (step before summary), built without
+    // spreading throwaway objects: a step writes several touchpoints
+    const tp: Touchpoint = conv.step
+      ? { id, at: this.now, contactId: this.contact.id, conversationKey: conv.key, channel, kind, flow: conv.flow, step: conv.step, summary }
+      : { id, at: this.now, contactId: this.contact.id, conversationKey: conv.key, channel, kind, flow: conv.flow, summary };
+    if (more.stage) tp.stage = more.stage;
+    if (more.moment) tp.moment = more.moment;
+    if (more.data) tp.data = more.data;
     if (more.moment) this.contact.balance += MOMENT_WEIGHT[more.moment];
     this.touchpoints.push(tp);
     return tp;
@@ -211,8 +205,7 @@ export class Turn {
 
   /** Like reach, but never moves a contact "back" to an earlier funnel step. */
   reachForward(stage: StageKey, why: string): void {
-    const order = (s: StageKey) => STAGES.indexOf(s);
-    if (this.contact.stage !== "churned" && order(stage) < order(this.contact.stage)) {
+    if (this.contact.stage !== "churned" && STAGES.indexOf(stage) < STAGES.indexOf(this.contact.stage)) {
       if (this.contact.stagesReached[stage] === undefined) {
         this.contact.stagesReached[stage] = this.now;
         this.touch("stage", `reached ${stage}: ${why}`, { stage, data: { why } });
