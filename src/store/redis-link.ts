@@ -32,6 +32,27 @@ export type SendOptions = Parameters<Client["sendCommand"]>[1];
 /** 50 ms, 100 ms, … up to 2 s between attempts, for as long as it takes */
 const reconnectStrategy = (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), 2000);
 
+/**
+ * Answers that say the command was not run and will be later: a server still loading
+ * its AOF after a restart, a cluster moving the slot or electing a master. Sending
+ * again is safe (nothing was written) for a while; past that the caller hears it
+ * (a webhook answers 5xx and the platform redelivers).
+ */
+const NOT_RUN_YET = /^(LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)\b/;
+const NOT_RUN_YET_PATIENCE_MS = 10_000;
+
+export async function sendPatiently(send: () => Promise<unknown>): Promise<unknown> {
+  const deadline = Date.now() + NOT_RUN_YET_PATIENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof Error) || !NOT_RUN_YET.test(err.message) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+}
+
 /** a down server errors on every reconnect attempt: log the first, then the recovery */
 function logOutages(on: (event: "error" | "ready", listener: (err?: unknown) => void) => void, log: Logger): void {
   let down = false;
@@ -61,7 +82,7 @@ export async function openRedisLink(url: string, prefix: string, log: Logger): P
     return {
       cluster: false,
       prefix,
-      send: (args, options) => client.sendCommand(args, options),
+      send: (args, options) => sendPatiently(() => client.sendCommand(args, options)),
       ready: () => client.isReady,
       close: () => client.close(),
       destroy: () => client.destroy(),
@@ -78,7 +99,7 @@ export async function openRedisLink(url: string, prefix: string, log: Logger): P
     cluster: true,
     prefix: tagged,
     // every key of the shop hashes like the prefix itself: route by it
-    send: (args, options) => cluster.sendCommand(tagged, false, args, options),
+    send: (args, options) => sendPatiently(() => cluster.sendCommand(tagged, false, args, options)),
     ready: () => cluster.isOpen,
     close: () => cluster.close(),
     destroy: () => cluster.destroy(),
