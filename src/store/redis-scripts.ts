@@ -193,7 +193,10 @@ local function upsertContact(c)
   -- and all its stages go into the log below
   local cn = old[13]
   local numbered = not cn
-  if numbered then cn = tostring(redis.call('INCR', G('cn'))) end
+  if numbered then
+    cn = tostring(redis.call('INCR', G('cn')))
+    redis.call('HSET', G('cnid'), cn, c.id)
+  end
   local m = pad(rid) .. '|' .. c.id
   local merged = c.mi ~= ''
   -- most steps change neither the contact's identities, codes, audience nor merge
@@ -260,9 +263,8 @@ local function upsertContact(c)
   end
 
   -- first-reached stages: the contact's own hash is the truth (SQLite's stage rows,
-  -- earliest wins); st:<stage> lists "<at>	<id>	<audience|source>" of live contacts,
-  -- so a funnel reads whole ranges without a join. The same stages written again
-  -- under the same listing (most steps) change nothing.
+  -- earliest wins), the funnel log their history for reports. The same stages
+  -- written again (most steps) change nothing.
   local sparts = {}
   for _, st in ipairs(c.stages) do sparts[#sparts + 1] = st[1] .. '=' .. st[2] end
   local stg = table.concat(sparts, ' ')
@@ -288,17 +290,6 @@ local function upsertContact(c)
           logStage(cn, st[1], st[2], 0)
           if cur then logStage(cn, st[1], cur, 128) end
         end
-      end
-    end
-    local wasLive = old[5] and old[6] == ''
-    for stage, at in pairs(final) do
-      local om = nil
-      if wasLive and stored[stage] then om = stored[stage] .. '	' .. c.id .. '	' .. (old[7] or '') end
-      local nm = nil
-      if not merged then nm = at .. '	' .. c.id .. '	' .. c.meta end
-      if om ~= nm then
-        if om then redis.call('ZREM', G('st:' .. stage), om) end
-        if nm then redis.call('ZADD', G('st:' .. stage), at, nm) end
       end
     end
   end

@@ -7,7 +7,7 @@ import type { InboundEvent, OrderStatusName } from "../model/inbound.ts";
 import { conversationKey, journalKey } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import { STAGES } from "../model/domain.ts";
-import type { Audience, Contact, Conversation, Order, Touchpoint } from "../model/domain.ts";
+import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type {
   CommitLeases,
   CommitResult,
@@ -53,12 +53,12 @@ import { openRedisLink, type RedisLink } from "./redis-link.ts";
  * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>,
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
- * P:st:<stage> ("<at>\t<contactId>\t<audience|source>" of live contacts, by at),
  * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
  * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
  * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
  * times keep SQLite's rowid order.
- * The funnel's own log (stageColumns): P:cn numbers contacts (field cn of P:{p:C}),
+ * The funnel's own log (stageColumns, stageEntries): P:cn numbers contacts (field cn
+ * of P:{p:C}, and P:cnid maps the number back to the id),
  * P:fl:<UTC day> appends a 13-byte record per first-reached stage (and a take-back
  * record when an earlier time replaces it or a merge removes it), P:fc holds each
  * contact number's audience|source number as a u32 (0: merged away), P:fm / P:fmn
@@ -289,8 +289,7 @@ function toOutboxItems(reply: unknown, start = 0, written?: readonly OutboxItem[
 
 const MERGE_RETRIES = 10;
 
-/** stages in SQLite's text order, the tie-break of stageEntries */
-const STAGES_BY_NAME = [...STAGES].sort();
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The Redis store. One connection, commands pipelined by node-redis whenever they are
@@ -802,73 +801,34 @@ export class RedisStore implements Store {
    * "<at>\t<contactId>\t<audience|source>" and the list is already in (at, contactId)
    * order, so no join and no general sort, only a merge of the sorted lists.
    */
+  /**
+   * The entries behind the funnel, read from its log like stageColumns, with the
+   * contacts' ids from cnid (contact number -> id), in SQLite's order: by time, then
+   * contact id, then stage name.
+   */
   async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
-    const lo = bound(from, false);
-    const hi = bound(to, true);
-    const replies = await Promise.all(
-      STAGES_BY_NAME.map((s) => this.cmd(["ZRANGE", this.k(`st:${s}`), lo, hi, "BYSCORE"])),
-    );
-    // columns per stage, then one k-way merge, then the objects: few allocations
-    const metaIndex = new Map<string, number>();
-    const metaList: ({ audience: Audience; source?: string } | null)[] = [];
-    const lists = replies.map((reply) => {
-      const members = arr(reply);
-      const ats = new Float64Array(members.length);
-      const ids: string[] = [];
-      const metas = new Int32Array(members.length);
-      let n = 0;
-      for (const x of members) {
-        const member = typeof x === "string" ? x : str(x);
-        const t1 = member.indexOf("\t");
-        const t2 = member.indexOf("\t", t1 + 1);
-        const metaStr = member.slice(t2 + 1);
-        let mi = metaIndex.get(metaStr);
-        if (mi === undefined) {
-          const bar = metaStr.indexOf("|");
-          const aud = (bar < 0 ? metaStr : metaStr.slice(0, bar)) as Audience;
-          mi = metaList.length;
-          metaList.push(
-            audience !== undefined && aud !== audience
-              ? null
-              : bar < 0
-                ? { audience: aud }
-                : { audience: aud, source: metaStr.slice(bar + 1) },
-          );
-          metaIndex.set(metaStr, mi);
-        }
-        if (metaList[mi] === null) continue;
-        ats[n] = Number(member.slice(0, t1));
-        ids.push(member.slice(t1 + 1, t2));
-        metas[n++] = mi;
-      }
-      return { ats, ids, metas, n, pos: 0 };
-    });
-    const out: StageEntry[] = new Array(lists.reduce((sum, l) => sum + l.n, 0));
-    for (let k = 0; ; k++) {
-      // the smallest (at, contactId) head; on a full tie the earlier stage name
-      let best = -1;
-      let bestAt = 0;
-      let bestId = "";
-      for (let li = 0; li < lists.length; li++) {
-        const l = lists[li]!;
-        if (l.pos >= l.n) continue;
-        const at = l.ats[l.pos]!;
-        if (best < 0 || at < bestAt || (at === bestAt && l.ids[l.pos]! < bestId)) {
-          best = li;
-          bestAt = at;
-          bestId = l.ids[l.pos]!;
-        }
-      }
-      if (best < 0) break;
-      const l = lists[best]!;
-      const m = metaList[l.metas[l.pos]!]!;
-      l.pos++;
-      out[k] =
-        m.source === undefined
-          ? { contactId: bestId, stage: STAGES_BY_NAME[best]!, at: bestAt, audience: m.audience }
-          : { contactId: bestId, stage: STAGES_BY_NAME[best]!, at: bestAt, audience: m.audience, source: m.source };
+    const log = await this.funnelLog(from, to, audience);
+    const numbers: number[] = [];
+    for (let cn = 0; cn < log.contacts; cn++) {
+      if (STAGES.some((s) => !Number.isNaN(log.at[s]![cn]!))) numbers.push(cn);
     }
-    return out;
+    const ids: (string | null)[] = [];
+    for (let i = 0; i < numbers.length; i += 1000) {
+      const chunk = numbers.slice(i, i + 1000).map(String);
+      ids.push(...arr(await this.cmd(["HMGET", this.k("cnid"), ...chunk])).map(optStr));
+    }
+    const out: StageEntry[] = [];
+    numbers.forEach((cn, i) => {
+      const contactId = ids[i];
+      const meta = log.metaOf(cn);
+      if (!contactId || !meta) return;
+      for (const stage of STAGES) {
+        const at = log.at[stage]![cn]!;
+        if (Number.isNaN(at)) continue;
+        out.push(meta.source === undefined ? { contactId, stage, at, audience: meta.audience } : { contactId, stage, at, audience: meta.audience, source: meta.source });
+      }
+    });
+    return out.sort((x, y) => x.at - y.at || cmp(x.contactId, y.contactId) || cmp(x.stage, y.stage));
   }
 
   /**
@@ -878,9 +838,21 @@ export class RedisStore implements Store {
    * shop is a few MB; nothing per entry is allocated.
    */
   async stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns> {
+    const log = await this.funnelLog(from, to, audience);
+    const sources: (string | undefined)[] = new Array(log.contacts);
+    for (let cn = 0; cn < log.contacts; cn++) sources[cn] = log.metaOf(cn)?.source;
+    return { contacts: log.contacts, sources, at: log.at };
+  }
+
+  /** the funnel log of a period decoded: first-reached times by contact number, and each number's audience|source (null: filtered out or merged away) */
+  private async funnelLog(
+    from: number,
+    to: number,
+    audience?: Audience,
+  ): Promise<{ contacts: number; at: Record<StageKey, Float64Array>; metaOf: (cn: number) => { audience: Audience; source: string | undefined } | null }> {
     const first = Math.floor(from / DAY_MS);
     const last = Math.floor((to - 1) / DAY_MS);
-    if (!(to > from) || !Number.isFinite(first) || !Number.isFinite(last)) return { contacts: 0, sources: [], at: emptyColumns(0) };
+    if (!(to > from) || !Number.isFinite(first) || !Number.isFinite(last)) return { contacts: 0, at: emptyColumns(0), metaOf: () => null };
     const days: string[] = [];
     for (let d = first; d <= last; d++) days.push(this.k(`fl:${d}`));
     const bytes = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
@@ -890,13 +862,13 @@ export class RedisStore implements Store {
       this.cmd(["HGETALL", this.k("fm")]),
     ]);
     // meta number -> { audience, source }, or null when the audience is filtered out
-    const metas: ({ source: string | undefined } | null)[] = [null];
+    const metas: ({ audience: Audience; source: string | undefined } | null)[] = [null];
     const flat = arr(fm).map(str);
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const meta = flat[i]!;
       const bar = meta.indexOf("|");
-      const aud = bar < 0 ? meta : meta.slice(0, bar);
-      metas[Number(flat[i + 1])] = audience !== undefined && aud !== audience ? null : { source: bar < 0 ? undefined : meta.slice(bar + 1) };
+      const aud = (bar < 0 ? meta : meta.slice(0, bar)) as Audience;
+      metas[Number(flat[i + 1])] = audience !== undefined && aud !== audience ? null : { audience: aud, source: bar < 0 ? undefined : meta.slice(bar + 1) };
     }
     const metaOf = Buffer.isBuffer(fc) ? fc : Buffer.alloc(0);
     const contacts = metaOf.length >> 2;
@@ -936,9 +908,7 @@ export class RedisStore implements Store {
       const [cn, stage, t] = key.split(":").map(Number) as [number, number, number];
       apply(cn, stage, t);
     }
-    const sources: (string | undefined)[] = new Array(contacts);
-    for (let cn = 0; cn < contacts; cn++) sources[cn] = metas[metaOf.readUInt32LE(cn * 4)]?.source;
-    return { contacts, sources, at };
+    return { contacts, at, metaOf: (cn) => metas[metaOf.readUInt32LE(cn * 4)] ?? null };
   }
 
   async stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]> {
