@@ -342,7 +342,6 @@ for i = 1, n do
     local ek = kEntry(ck, id)
     redis.call('HSET', G('jloc'), id, ck)
     redis.call('ZADD', q, seq, id)
-    redis.call('INCR', G('jn'))
     -- a conversation that already has a head keeps it: the new entry is younger
     if first and worker ~= '' and claims > 0 then
       claims = claims - 1
@@ -401,7 +400,6 @@ if tonumber(f[2]) >= max then
   redis.call('HSET', ek, 'st', 'dead', 'err', err)
   redis.call('ZREM', kQueue(ck), id)
   redis.call('ZADD', G('jdead'), f[3], id)
-  redis.call('DECR', G('jn'))
 else
   redis.call('HSET', ek, 'st', 'pending', 'err', err)
 end
@@ -642,7 +640,6 @@ if eck then
   redis.call('DEL', kEntry(eck, entryId))
   redis.call('HDEL', G('jloc'), entryId)
   redis.call('ZREM', kQueue(eck), entryId)
-  redis.call('DECR', G('jn'))
   local head = redis.call('ZRANGE', kQueue(eck), 0, 0, 'WITHSCORES')
   local h = head[1]
   local f = h and inWorker ~= '' and redis.call('HMGET', kEntry(eck, h), 'st', 'until')
@@ -865,6 +862,23 @@ redis.call('ZREM', G('timers'), timerMember(ck, name, o[3], o[4], o[5]))
 return 1
 `;
 
+const PENDING_INBOUND = String.raw`
+-- ARGV: P. Live entries: every conversation with one is in jready or jleased, and its
+-- queue holds them (counted here rather than kept in a counter on every enqueue and
+-- commit: only drain checks ask)
+local n = 0
+local seen = {}
+for _, set in ipairs({ 'jready', 'jleased' }) do
+  for _, ck in ipairs(redis.call('ZRANGE', G(set), 0, -1)) do
+    if not seen[ck] then
+      seen[ck] = true
+      n = n + redis.call('ZCARD', kQueue(ck))
+    end
+  end
+end
+return n
+`;
+
 const LOAD_TURN = String.raw`
 -- ARGV: P, conversationKey, identity, maxHops, ordersLimit (see loadTurn)
 return loadTurn(nx(), nx(), tonumber(nx()), tonumber(nx()))
@@ -907,6 +921,7 @@ export const LUA = {
   deadInbound: PRELUDE + DEAD_INBOUND,
   commit: PRELUDE + ITEM_FIELDS + COMMIT,
   loadTurn: PRELUDE + TURN + LOAD_TURN,
+  pendingInbound: PRELUDE + PENDING_INBOUND,
   merge: PRELUDE + MERGE,
   claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
   outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,

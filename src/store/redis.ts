@@ -49,7 +49,7 @@ import { openRedisLink, type RedisLink } from "./redis-link.ts";
  *   P:or:<id>          hash: order JSON, its contact id now
  * and global indexes: P:dd:<journalKey> (dedupe, 7-day TTL), P:jready / P:jleased
  * (conversations with a journal head, by head seq / by lease end), P:jloc (entry id
- * -> conversation), P:jdead, P:jn (live count), P:oheads (conversations with a
+ * -> conversation), P:jdead, P:oheads (conversations with a
  * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>,
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
@@ -413,7 +413,7 @@ export class RedisStore implements Store {
   }
 
   async pendingInbound(): Promise<number> {
-    return Number(optStr(await this.cmd(["GET", this.k("jn")])) ?? 0);
+    return Number(await this.run("pendingInbound", []));
   }
 
   async deadInbound(limit: number): Promise<{ entry: JournalEntry; error: string }[]> {
