@@ -17,12 +17,15 @@ export interface WebhookDeps {
   log: Logger;
 }
 
+const sha256 = (s: string): Buffer => createHash("sha256").update(s).digest();
+/** the configured secret's digest, made once (one secret per process) */
+let expectedDigest: { secret: string; digest: Buffer } | undefined;
+
 /** Compares digests so neither the content nor the length of the secret leaks through timing. */
 export function secretMatches(given: unknown, expected: string | undefined): boolean {
   if (expected === undefined || expected === "" || typeof given !== "string") return false;
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  if (expectedDigest?.secret !== expected) expectedDigest = { secret: expected, digest: sha256(expected) };
+  return timingSafeEqual(sha256(given), expectedDigest.digest);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { CAPABILITIES, type Channel } from "../model/channel.ts";
 import type { Contact, Conversation } from "../model/domain.ts";
@@ -7,6 +6,7 @@ import type { OutboxItem } from "../model/outbound.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
 import { render } from "../render/render.ts";
+import { pooledRandomBytes } from "../store/ids.ts";
 import type { CommitLeases, JournalEntry, Store } from "../store/port.ts";
 
 /**
@@ -39,11 +39,11 @@ export const RECENT_ORDERS = 20;
 export function newContact(e: InboundEvent, now: number): Contact {
   const locale = e.type === "message" && e.locale?.toLowerCase().startsWith("en") ? "en" : "ru";
   return {
-    id: `c_${now.toString(36)}${randomBytes(5).toString("hex")}`,
+    id: `c_${now.toString(36)}${pooledRandomBytes(5).toString("hex")}`,
     ...(e.type === "message" && e.profileName ? { name: e.profileName } : {}),
     locale,
     audience: "customer",
-    referralCode: randomBytes(5).toString("base64url").replace(/[-_]/g, "x"),
+    referralCode: pooledRandomBytes(5).toString("base64url").replace(/[-_]/g, "x"),
     identities: [{ channel: e.channel, userId: e.userId, reachable: true }],
     stagesReached: {},
     stage: "awareness",

@@ -19,20 +19,25 @@ function pad(n: number, len: number): string {
   return n.toString(36).padStart(len, "0");
 }
 
-// one getrandom per 512 ids instead of one per id
-const POOL_IDS = 512;
+// one getrandom per few thousand bytes instead of one per id
+const POOL_BYTES = 3072;
 let pool = Buffer.alloc(0);
 let poolAt = 0;
 
-function randomPart(): string {
-  if (poolAt >= pool.length) {
-    pool = randomBytes(6 * POOL_IDS);
+/** `n` (≤ 64) fresh random bytes, taken from a pool that is refilled from the CSPRNG */
+export function pooledRandomBytes(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(POOL_BYTES);
     poolAt = 0;
   }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
+
+function randomPart(): string {
   // 6 bytes = 48 bits; 8 base36 chars hold ~41 of them.
-  const n = pool.readUIntBE(poolAt, 6) % 36 ** RAND_LEN;
-  poolAt += 6;
-  return pad(n, RAND_LEN);
+  return pad(pooledRandomBytes(6).readUIntBE(0, 6) % 36 ** RAND_LEN, RAND_LEN);
 }
 
 export function newId(prefix: string): string {
