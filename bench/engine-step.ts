@@ -5,6 +5,7 @@ import { loadBundle } from "../src/engine/check.ts";
 import { step, type EngineResult, type LinkBuilder } from "../src/engine/engine.ts";
 import type { Contact, Conversation, Order } from "../src/model/domain.ts";
 import type { InboundMessage } from "../src/model/inbound.ts";
+import { newContact } from "../src/pipeline/worker.ts";
 
 /**
  * The engine alone, without HTTP, store or rendering: the bench's 4-message order
@@ -20,24 +21,10 @@ const ROUNDS = Number(process.argv[3] ?? 5);
 const T0 = Date.UTC(2024, 10, 24, 12, 0, 0);
 const links: LinkBuilder = (channel, payload) => `https://example.test/${channel}?start=${payload}`;
 
+/** a new customer as the worker makes one, with a fixed id and code so runs compare */
 function contactFor(chatId: number, now: number): Contact {
-  return {
-    id: `c_${chatId}`,
-    name: "Bench",
-    locale: "en",
-    audience: "customer",
-    referralCode: `r${chatId}`,
-    identities: [{ channel: "telegram", userId: String(chatId), reachable: true }],
-    stagesReached: {},
-    stage: "awareness",
-    balance: 0,
-    optIn: false,
-    bonusPoints: 0,
-    bonusMember: false,
-    orderCount: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const first = message(chatId, 0, now, { text: "/start", locale: "en", profileName: "Bench" });
+  return { ...newContact(first, now), id: `c_${chatId}`, referralCode: `r${chatId}` };
 }
 
 function message(chatId: number, seq: number, now: number, more: Partial<InboundMessage>): InboundMessage {

@@ -6,6 +6,7 @@ import { step, type EngineResult } from "../src/engine/engine.ts";
 import { fill } from "../src/engine/text.ts";
 import type { Contact, Conversation, Order } from "../src/model/domain.ts";
 import type { InboundMessage } from "../src/model/inbound.ts";
+import { makeContact } from "./store-fixtures.ts";
 
 /**
  * The engine keeps what it derives from a loaded bundle (product views, word lists,
@@ -17,23 +18,7 @@ const BENCH_FLOWS = join(import.meta.dirname, "..", "bench", "flows");
 const NOW = Date.UTC(2024, 10, 24, 12);
 
 function contact(): Contact {
-  return {
-    id: "c_1",
-    name: "Ann",
-    locale: "en",
-    audience: "customer",
-    referralCode: "r1",
-    identities: [{ channel: "telegram", userId: "1", reachable: true }],
-    stagesReached: {},
-    stage: "awareness",
-    balance: 0,
-    optIn: false,
-    bonusPoints: 0,
-    bonusMember: false,
-    orderCount: 0,
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
+  return makeContact({ id: "c_1", name: "Ann", locale: "en", referralCode: "r1", identities: [{ channel: "telegram", userId: "1", reachable: true }], createdAt: NOW, updatedAt: NOW });
 }
 
 function message(seq: number, more: Partial<InboundMessage>): InboundMessage {
