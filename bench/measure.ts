@@ -48,6 +48,8 @@ export interface Measured extends LoadResult {
   redisPerMsg?: { commands: number; scripts: number; top: [string, number][] };
   /** CPU time per answered message inside the window: the target's process, and redis-server's */
   cpuMsPerMsg: { target: number; redis?: number; loadgen: number };
+  /** with --rounds: this target's msgs/s in every round (the figures above are its median round's) */
+  roundsMsgsPerSecond?: number[];
 }
 
 async function redisPid(url: string): Promise<number | undefined> {

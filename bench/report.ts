@@ -23,6 +23,7 @@ export interface Run {
   date: string;
   customers: number;
   seconds: number;
+  rounds: number;
   warmup: number;
   asShipped: boolean;
   loadBefore: number;
@@ -61,7 +62,7 @@ function rowOf(r: Measured): Row {
   const c = r.cpuMsPerMsg;
   return {
     label: TARGETS[r.id].label,
-    mps: f0(r.msgsPerSecond),
+    mps: `${f0(r.msgsPerSecond)}${r.roundsMsgsPerSecond && r.roundsMsgsPerSecond.length > 1 ? ` (${f0(Math.min(...r.roundsMsgsPerSecond))}–${f0(Math.max(...r.roundsMsgsPerSecond))})` : ""}`,
     p50: f1(r.p50Ms),
     p99: f1(r.p99Ms),
     max: f1(r.maxMs),
@@ -108,6 +109,9 @@ function checks(results: Measured[]): Check[] {
 function notes(run: Run): string[] {
   const out = [
     `${run.customers} customers at once, each playing a 4-message order conversation in a new chat and answering as soon as the reply arrives; ${run.seconds} s measured per target after a warm-up of ${run.warmup} s (and at least ${run.customers} conversations).`,
+    ...(run.rounds > 1
+      ? [`Each target was measured in ${run.rounds} rounds, in rotating order (this machine's speed drifts by tens of percent within minutes); a row is the target's median round, its msgs/s over all rounds in brackets, and the ratios compare those medians.`]
+      : []),
     "msgs/s: customer messages whose reply reached the fake Bot API in the window. Latency: reply arrival at the fake − start of the webhook POST.",
     "orders: conversations in the window that ended with an order number. CPU ms/msg: the target's CPU time (+ its redis-server's) in the window per message.",
     "peak RSS: the target process's VmHWM (+ its own redis-server's, which each Redis target gets fresh).",
@@ -152,10 +156,10 @@ export function formatRun(run: Run, extra: { redisDetail: boolean; timeline: boo
   const out: string[] = [""];
   if (run.results.length > 0) {
     out.push(
-      `${pad("target", 26)}${lpad("msgs/s", 8)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("max ms", 9)}${lpad("peak RSS MB", 14)}${lpad("orders", 8)}  ${pad("CPU ms/msg", 14)}${pad("Redis cmds/msg", 17)}errors`,
+      `${pad("target", 26)}${lpad("msgs/s (rounds)", 22)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("max ms", 9)}${lpad("peak RSS MB", 14)}${lpad("orders", 8)}  ${pad("CPU ms/msg", 14)}${pad("Redis cmds/msg", 17)}errors`,
     );
     for (const r of run.results.map(rowOf)) {
-      out.push(`${pad(r.label, 26)}${lpad(r.mps, 8)}${lpad(r.p50, 9)}${lpad(r.p99, 9)}${lpad(r.max, 9)}${lpad(r.rss, 14)}${lpad(r.orders, 8)}  ${pad(r.cpu, 14)}${pad(r.redis, 17)}${r.errors}`);
+      out.push(`${pad(r.label, 26)}${lpad(r.mps, 22)}${lpad(r.p50, 9)}${lpad(r.p99, 9)}${lpad(r.max, 9)}${lpad(r.rss, 14)}${lpad(r.orders, 8)}  ${pad(r.cpu, 14)}${pad(r.redis, 17)}${r.errors}`);
     }
     if (extra.redisDetail) {
       out.push("", "Redis commands per customer message:");
@@ -197,7 +201,7 @@ export function formatMarkdown(run: Run): string {
   const out: string[] = [
     "## Performance",
     "",
-    `Measured ${run.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node ${m.node}, redis-server ${m.redis}. To reproduce (redis-server on PATH; about 3 minutes):`,
+    `Measured ${run.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node ${m.node}, redis-server ${m.redis}. To reproduce (redis-server on PATH; about 5 minutes):`,
     "",
     "```sh",
     run.command,
@@ -208,7 +212,7 @@ export function formatMarkdown(run: Run): string {
     out.push(
       "End to end on the Telegram webhook; the bot's replies are counted at a local fake Bot API:",
       "",
-      "| target | msgs/s | p50 ms | p99 ms | peak RSS MB (+ Redis) | CPU ms/msg (+ Redis) | Redis cmds/msg |",
+      "| target | msgs/s (range over rounds) | p50 ms | p99 ms | peak RSS MB (+ Redis) | CPU ms/msg (+ Redis) | Redis cmds/msg |",
       "|---|--:|--:|--:|--:|--:|--:|",
     );
     for (const r of run.results.map(rowOf)) out.push(`| ${r.label} | ${r.mps} | ${r.p50} | ${r.p99} | ${r.rss} | ${r.cpu} | ${r.redis} |`);

@@ -27,8 +27,9 @@ function parseCli() {
     parsed = parseArgs({
       options: {
         customers: { type: "string", default: "64" },
-        seconds: { type: "string", default: "10" },
-        warmup: { type: "string", default: "5" },
+        seconds: { type: "string", default: "8" },
+        warmup: { type: "string", default: "4" },
+        rounds: { type: "string", default: "3" },
         only: { type: "string" },
         "skip-funnel": { type: "boolean", default: false },
         contacts: { type: "string", default: "100000" },
@@ -49,8 +50,9 @@ function parseCli() {
       [
         "npm run bench -- [options]",
         "  --customers N     scripted customers at once (64)",
-        "  --seconds S       measured seconds per target (10)",
-        "  --warmup S        warm-up before measuring: at least S seconds and N conversations (5)",
+        "  --seconds S       measured seconds per target and round (8)",
+        "  --warmup S        warm-up before measuring: at least S seconds and N conversations (4)",
+        "  --rounds R        measure every target R times, in rotating order; report each one's median round (3)",
         `  --only a,b        targets among ${TARGET_IDS.join(", ")} (all)`,
         "  --skip-funnel     skip the funnel report timing",
         "  --contacts N      contacts for the funnel, 10 touchpoints each (100000)",
@@ -81,6 +83,7 @@ function parseCli() {
   return {
     customers: positive("customers", values.customers),
     seconds: positive("seconds", values.seconds),
+    rounds: positive("rounds", values.rounds),
     warmup: nonNegative("warmup", values.warmup),
     only: only as TargetId[],
     skipFunnel: values["skip-funnel"] ?? false,
@@ -169,6 +172,12 @@ async function runFunnel(contacts: number): Promise<FunnelFigures> {
   }
 }
 
+/** the round with the median throughput, whole (its latency, CPU and RSS belong together), with every round's throughput */
+function medianRound(measured: Measured[]): Measured {
+  const sorted = [...measured].sort((a, b) => a.msgsPerSecond - b.msgsPerSecond);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, roundsMsgsPerSecond: measured.map((m) => m.msgsPerSecond) };
+}
+
 async function main(): Promise<void> {
   const cli = parseCli();
   const machine = describeMachine();
@@ -181,21 +190,28 @@ async function main(): Promise<void> {
     "",
   ].join("\n"));
 
-  const results: Measured[] = [];
+  // A shared virtual machine speeds up and slows down by tens of percent within
+  // minutes: targets measured once each, one after the other, would compare different
+  // machines. Rounds in rotating order spread the drift over every target.
+  const rounds = new Map<TargetId, Measured[]>(cli.only.map((id) => [id, []]));
   const fake = await startFakeTelegram({ record: false });
   try {
     let chatBase = 100_000_000;
-    for (const id of cli.only) {
-      process.stdout.write(`measuring ${TARGETS[id].label} …`);
-      const t0 = Date.now();
-      const r = await measure(id, cli, fake, chatBase);
-      chatBase += 10_000_000;
-      results.push(r);
-      process.stdout.write(` ${f0(r.msgsPerSecond)} msgs/s, p99 ${r.p99Ms.toFixed(1)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    for (let round = 0; round < cli.rounds; round++) {
+      const order = cli.only.map((_, i) => cli.only[(i + round) % cli.only.length]!);
+      for (const id of order) {
+        process.stdout.write(`${cli.rounds > 1 ? `round ${round + 1}/${cli.rounds}: ` : ""}measuring ${TARGETS[id].label} …`);
+        const t0 = Date.now();
+        const r = await measure(id, cli, fake, chatBase);
+        chatBase += 10_000_000;
+        rounds.get(id)!.push(r);
+        process.stdout.write(` ${f0(r.msgsPerSecond)} msgs/s, p99 ${r.p99Ms.toFixed(1)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      }
     }
   } finally {
     await fake.close();
   }
+  const results = cli.only.map((id) => medianRound(rounds.get(id)!));
   const funnel = cli.skipFunnel ? undefined : await runFunnel(cli.contacts);
 
   const run: Run = {
@@ -204,6 +220,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().slice(0, 10),
     customers: cli.customers,
     seconds: cli.seconds,
+    rounds: cli.rounds,
     warmup: cli.warmup,
     asShipped: cli.asShipped,
     loadBefore,
