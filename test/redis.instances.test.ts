@@ -24,12 +24,12 @@ interface Rig {
 /** what each test started, for teardown also when it failed half-way */
 const started: { redis?: RedisHandle; fake?: FakeTelegram; store?: RedisStore }[] = [];
 
-async function rig(): Promise<Rig> {
+async function rig(extraEnv: Record<string, string> = {}): Promise<Rig> {
   const parts: { redis?: RedisHandle; fake?: FakeTelegram; store?: RedisStore } = {};
   started.push(parts);
   parts.redis = await startRedis({ appendonly: true });
   parts.fake = await startFakeTelegram();
-  const env = telegramServiceEnv({ redisUrl: parts.redis.url, apiRoot: parts.fake.apiRoot, dataDir: tempDir(), secret: TG_SECRET, staffToken: STAFF_TOKEN });
+  const env = { ...telegramServiceEnv({ redisUrl: parts.redis.url, apiRoot: parts.fake.apiRoot, dataDir: tempDir(), secret: TG_SECRET, staffToken: STAFF_TOKEN }), ...extraEnv };
   // the two differ only in their bot token, so the fake can tell who sent what
   const [a, b] = await Promise.all([
     startService({ env: { ...env, TELEGRAM_BOT_TOKEN: "123:A" } }),
@@ -101,6 +101,28 @@ describe("two service processes on one Redis", () => {
     expect(contacts.filter((c) => c.identities.some((id) => id.userId === String(chat)))).toHaveLength(1);
     await expectNoDeadLetters(r);
   }, 120_000);
+
+  it("keeps Telegram's per-bot rate across both instances: 40 customers at once at 5 msg/s, no more than the one bot's budget in any 2 s", async () => {
+    const r = await rig({ TELEGRAM_RATE_PER_SECOND: "5" });
+    const chats = Array.from({ length: 40 }, (_, i) => 7_700_000 + i);
+    // every greeting at once, half through each instance
+    await Promise.all(chats.map((chat, i) => deliver(() => (i % 2 === 0 ? r.a : r.b).base, textUpdate(950_000 + i, chat, "/start"))));
+    await waitUntil(() => chats.every((c) => (repliesByChat(r.fake).get(String(c))?.length ?? 0) >= 1), 60_000, () => `${repliesByChat(r.fake).size} of 40 chats answered`);
+    const sends = r.fake.calls.filter((c) => c.method === "sendMessage" && c.status === 200).map((c) => c.at).sort((x, y) => x - y);
+    expect(sends).toHaveLength(40);
+    // GCRA at 5/s with a burst of 5: at most 5 + 5 × 2 = 15 sends in any 2 s window (2 of
+    // slack for network jitter); each instance limiting only itself would allow twice that
+    let most = 0;
+    for (let i = 0; i < sends.length; i++) {
+      let j = i;
+      while (j < sends.length && sends[j]! - sends[i]! < 2000) j++;
+      most = Math.max(most, j - i);
+    }
+    expect(most).toBeLessThanOrEqual(17);
+    // both instances sent: the budget was shared, not one instance doing all the work
+    expect(new Set(r.fake.calls.filter((c) => c.method === "sendMessage").map((c) => c.token)).size).toBe(2);
+    await expectNoDeadLetters(r);
+  }, 90_000);
 
   it("due follow-up timers fire once with both instances polling", async () => {
     const r = await rig();

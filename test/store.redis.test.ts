@@ -58,6 +58,32 @@ storeContract("RedisStore", () => open(), {
 });
 
 describe("RedisStore specifics", () => {
+  it("shares a channel's send budget between instances: one rate for all, bursts included, a pause for all", async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await Promise.all([open(prefix), open(prefix)]);
+    try {
+      const budgetA = a.sendBudget!;
+      const budgetB = b.sendBudget!;
+      const limit = { perSecond: 10, burst: 10 };
+      const t = T0;
+      // 15 sends asked for at once, alternating between the two instances
+      const waits: number[] = [];
+      for (let i = 0; i < 15; i++) waits.push(await (i % 2 === 0 ? budgetA : budgetB).reserve("telegram", limit, 2000, t));
+      expect(waits).toEqual([...Array(10).fill(0), 100, 200, 300, 400, 500]);
+      // a wait past the caller's patience is told, not booked
+      expect(await budgetA.reserve("telegram", limit, 100, t)).toBe(600);
+      expect(await budgetB.reserve("telegram", limit, 2000, t)).toBe(600);
+      // other channels have budgets of their own
+      expect(await budgetA.reserve("vk", { perSecond: 20, burst: 20 }, 2000, t)).toBe(0);
+      // a 429 seen by one instance holds the other back too
+      await budgetA.pause("telegram", t + 10_000);
+      expect(await budgetB.reserve("telegram", limit, 60_000, t + 1000)).toBe(9000);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+
   it("answers ping with an error at once while the server is down, and carries on when it is back", async () => {
     const own = await startRedis({ appendonly: true });
     const store = await RedisStore.connect(own.url, { prefix: uniquePrefix(), log: quiet });

@@ -7,7 +7,8 @@ import type { Channel } from "../model/channel.ts";
  * A wait longer than the caller will sit through is not booked: the item goes back to
  * the queue, and a booking nobody uses would push every later message further out
  * (with hundreds of chats at once the waits would only grow).
- * Limits are per process: with N instances each gets 1/N (see README, production).
+ * On a store several instances share (Redis), the channel-wide limit is booked in the
+ * store's SendBudget instead, so N instances together keep it; per-chat stays here.
  */
 class Bucket {
   private tokens: number;
@@ -35,6 +36,11 @@ class Bucket {
     this.tokens -= 1;
   }
 
+  /** give back a token booked for a send that did not happen */
+  giveBack(): void {
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
   idleSince(now: number): boolean {
     return this.tokens + (now - this.last) * this.ratePerMs >= this.burst;
   }
@@ -57,19 +63,27 @@ export class RateLimiter {
     this.pausedUntil.set(channel, Math.max(this.pausedUntil.get(channel) ?? 0, this.now() + ms));
   }
 
-  /** book a slot if it comes within maxWaitMs; answers the wait either way */
-  reserve(channel: Channel, chatId: string, maxWaitMs = Number.POSITIVE_INFINITY): number {
+  /** the channel's limit as configured (undefined: not limited) */
+  limitOf(channel: Channel): RateLimit | undefined {
+    return this.limits.get(channel);
+  }
+
+  /**
+   * Book a slot if it comes within maxWaitMs; answers the wait either way. With
+   * `chatOnly` the channel-wide limit is left to a budget shared by all instances
+   * (SendBudget), and only this chat's bucket is booked here.
+   */
+  reserve(channel: Channel, chatId: string, maxWaitMs = Number.POSITIVE_INFINITY, opts: { chatOnly?: boolean } = {}): number {
     const limit = this.limits.get(channel);
     if (!limit) return 0;
     const now = this.now();
-    const key = `${channel}:${chatId}`;
-    let chat = this.chatBuckets.get(key);
-    if (!chat) {
-      if (this.chatBuckets.size > 50_000) this.sweep(now);
-      chat = new Bucket(limit.perChatPerSecond / 1000, limit.perChatBurst, now);
-      this.chatBuckets.set(key, chat);
-    }
+    const chat = this.chatBucket(channel, chatId, limit, now);
     const paused = Math.max(0, (this.pausedUntil.get(channel) ?? 0) - now);
+    if (opts.chatOnly) {
+      const wait = Math.max(paused, chat.wait(now));
+      if (wait <= maxWaitMs) chat.take();
+      return wait;
+    }
     const all = this.channelBuckets.get(channel)!;
     const wait = Math.max(paused, all.wait(now), chat.wait(now));
     if (wait <= maxWaitMs) {
@@ -77,6 +91,22 @@ export class RateLimiter {
       chat.take();
     }
     return wait;
+  }
+
+  /** undo a chatOnly booking whose send will not happen now (the shared budget said wait) */
+  giveBackChat(channel: Channel, chatId: string): void {
+    this.chatBuckets.get(`${channel}:${chatId}`)?.giveBack();
+  }
+
+  private chatBucket(channel: Channel, chatId: string, limit: RateLimit, now: number): Bucket {
+    const key = `${channel}:${chatId}`;
+    let chat = this.chatBuckets.get(key);
+    if (!chat) {
+      if (this.chatBuckets.size > 50_000) this.sweep(now);
+      chat = new Bucket(limit.perChatPerSecond / 1000, limit.perChatBurst, now);
+      this.chatBuckets.set(key, chat);
+    }
+    return chat;
   }
 
   /** Forget chats whose bucket is full again (they would behave the same as new). */

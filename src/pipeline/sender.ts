@@ -33,6 +33,8 @@ export function backoffMs(attempts: number): number {
 
 export class Sender {
   private readonly limiter: RateLimiter;
+  /** until when the shared send budget is skipped after it failed (wall clock) */
+  private sharedDown = 0;
 
   constructor(private readonly deps: SenderDeps) {
     this.limiter = new RateLimiter(deps.now);
@@ -63,7 +65,7 @@ export class Sender {
       await store.markFailed(item.id, "held", `channel ${item.channel} is not configured`);
       return undefined;
     }
-    const wait = this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
+    const wait = await this.reserve(item);
     if (wait > MAX_INLINE_WAIT_MS) {
       // A long wait (a 429 pause) goes back to the store rather than holding the lease.
       await store.markRetry(item.id, now() + wait, "waiting for the rate limit", { countAttempt: false });
@@ -85,12 +87,44 @@ export class Sender {
     return undefined;
   }
 
+  /**
+   * A slot to send `item` in: this chat's bucket here, the channel's in the budget all
+   * instances share when the store has one (else here too). The wait, booked when it
+   * is within MAX_INLINE_WAIT_MS.
+   */
+  private async reserve(item: OutboxItem): Promise<number> {
+    const budget = this.deps.store.sendBudget;
+    const limit = this.limiter.limitOf(item.channel);
+    if (!budget || !limit || this.sharedDown > this.deps.now()) {
+      return this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
+    }
+    const chatWait = this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS, { chatOnly: true });
+    if (chatWait > MAX_INLINE_WAIT_MS) return chatWait;
+    let sharedWait: number;
+    try {
+      sharedWait = await budget.reserve(item.channel, { perSecond: limit.perSecond, burst: limit.perSecond }, MAX_INLINE_WAIT_MS, this.deps.now());
+    } catch (err) {
+      // the store is out of reach: keep to this instance's own share for a while
+      // rather than hold every send (its write after the send will wait for it anyway)
+      this.deps.log.warn({ err, channel: item.channel }, "shared send budget unavailable; limiting in-process for 5 s");
+      this.sharedDown = this.deps.now() + 5000;
+      this.limiter.giveBackChat(item.channel, item.chatId);
+      return this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
+    }
+    if (sharedWait > MAX_INLINE_WAIT_MS) this.limiter.giveBackChat(item.channel, item.chatId);
+    return Math.max(chatWait, sharedWait);
+  }
+
   private async recordFailure(item: OutboxItem, err: SendFailure, attempts: number): Promise<void> {
     const { store, now } = this.deps;
     switch (err.kind) {
       case "rate_limited":
-        // The platform said how long to wait; the whole channel backs off, not just this chat.
+        // The platform said how long to wait; the whole channel backs off, not just this
+        // chat — on every instance when they share a budget.
         this.limiter.pause(item.channel, err.retryAfterMs);
+        await this.deps.store.sendBudget?.pause(item.channel, now() + err.retryAfterMs).catch((e: unknown) => {
+          this.deps.log.warn({ err: e, channel: item.channel }, "could not share the rate-limit pause");
+        });
         await store.markRetry(item.id, now() + err.retryAfterMs, `rate limited: ${err.message}`, { countAttempt: false });
         return;
       case "transient":

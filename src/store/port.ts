@@ -69,6 +69,21 @@ export interface StageColumns {
   at: Record<StageKey, Float64Array>;
 }
 
+/**
+ * Sends per channel across all instances (GCRA: one timestamp per channel, a booking
+ * is one atomic step). The per-chat limit stays in each process: one conversation's
+ * replies go out one at a time, mostly from the instance that sent the one before.
+ */
+export interface SendBudget {
+  /**
+   * Book a send on `channel` at `perSecond` with bursts of `burst`: the ms to wait
+   * before sending (0: now). A wait over `maxWaitMs` is answered but not booked.
+   */
+  reserve(channel: Channel, limit: { perSecond: number; burst: number }, maxWaitMs: number, now: number): Promise<number>;
+  /** the platform said "too many requests": no instance sends on `channel` before `until` */
+  pause(channel: Channel, until: number): Promise<void>;
+}
+
 export interface ContactQuery {
   audience?: Audience;
   /** balance below this (at-risk customers) */
@@ -187,6 +202,11 @@ export interface Store {
   findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null>;
   setDeliveryStatus(id: string, status: string): Promise<void>;
   listOutbox(filter: { status?: OutboxStatus; conversationKey?: string; limit?: number }): Promise<OutboxItem[]>;
+  /**
+   * A channel's send budget shared by every instance on this store, where several can
+   * run (Redis); absent on a store only one process uses (SQLite keeps it in-process).
+   */
+  readonly sendBudget?: SendBudget;
 
   // ---- timers -----------------------------------------------------------------
   /** timers due at `now` that were not yet handed to the journal */

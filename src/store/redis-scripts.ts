@@ -879,6 +879,33 @@ end
 return n
 `;
 
+const SEND_BUDGET = String.raw`
+-- ARGV: P, op ('reserve' | 'pause'), channel, then for reserve: interval ms, burst,
+-- max wait ms, now; for pause: until. GCRA on rl:<channel> (tat: the theoretical time
+-- of the next send at the steady rate; pause: no send before it). Reserve answers the
+-- wait in ms, and books the send only when that wait is within max.
+local op = nx()
+local k = G('rl:' .. nx())
+if op == 'pause' then
+  local untilMs = tonumber(nx())
+  local cur = tonumber(redis.call('HGET', k, 'pause') or '0')
+  if untilMs > cur then redis.call('HSET', k, 'pause', tostring(untilMs)) end
+  return 0
+end
+local interval = tonumber(nx())
+local burst = tonumber(nx())
+local maxWait = tonumber(nx())
+local now = tonumber(nx())
+local f = redis.call('HMGET', k, 'tat', 'pause')
+local tat = math.max(tonumber(f[1] or '0'), now)
+local wait = math.max(0, tat - now - (burst - 1) * interval, tonumber(f[2] or '0') - now)
+if wait <= maxWait then
+  -- string.format keeps the fraction (tostring would round a large time to 14 digits)
+  redis.call('HSET', k, 'tat', string.format('%.3f', math.max(tat, now + wait) + interval))
+end
+return tostring(math.ceil(wait))
+`;
+
 const LOAD_TURN = String.raw`
 -- ARGV: P, conversationKey, identity, maxHops, ordersLimit (see loadTurn)
 return loadTurn(nx(), nx(), tonumber(nx()), tonumber(nx()))
@@ -922,6 +949,7 @@ export const LUA = {
   commit: PRELUDE + ITEM_FIELDS + COMMIT,
   loadTurn: PRELUDE + TURN + LOAD_TURN,
   pendingInbound: PRELUDE + PENDING_INBOUND,
+  sendBudget: PRELUDE + SEND_BUDGET,
   merge: PRELUDE + MERGE,
   claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
   outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,

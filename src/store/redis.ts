@@ -19,6 +19,7 @@ import type {
   JournalEntry,
   OutboxLease,
   RetryOptions,
+  SendBudget,
   StageColumns,
   StageEntry,
   StepCommit,
@@ -757,6 +758,24 @@ export class RedisStore implements Store {
     const index = filter.status !== undefined ? `ost:${filter.status}` : "oall";
     return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
   }
+
+  /** the channels' send budgets in Redis, shared by every instance (SEND_BUDGET in redis-scripts.ts) */
+  readonly sendBudget: SendBudget = {
+    reserve: async (channel, limit, maxWaitMs, now) =>
+      Number(
+        await this.run("sendBudget", [
+          "reserve",
+          channel,
+          String(1000 / limit.perSecond),
+          String(Math.max(1, limit.burst)),
+          String(maxWaitMs),
+          String(now),
+        ]),
+      ),
+    pause: async (channel, until) => {
+      await this.run("sendBudget", ["pause", channel, String(until)]);
+    },
+  };
 
   // ---- timers -----------------------------------------------------------------
 
