@@ -58,31 +58,40 @@ storeContract("RedisStore", () => open(), {
 });
 
 describe("RedisStore specifics", () => {
-  it("shares a channel's send budget between instances: one rate for all, bursts included, a pause for all", async () => {
+  it("books each leased reply's send in the channel's budget, shared by instances: one rate for all, bursts included, a 429 pause for all", async () => {
     const prefix = uniquePrefix();
     const [a, b] = await Promise.all([open(prefix), open(prefix)]);
     try {
-      const budgetA = a.sendBudget!;
-      const budgetB = b.sendBudget!;
-      const limit = { perSecond: 10, burst: 10 };
+      for (const s of [a, b]) (s as RedisStore).sendBudget.configure({ telegram: { perSecond: 10, burst: 10 } }, 2000);
       const t = T0;
-      // 15 sends asked for at once, alternating between the two instances
-      const waits: number[] = [];
-      for (let i = 0; i < 15; i++) waits.push(await (i % 2 === 0 ? budgetA : budgetB).reserve("telegram", limit, 2000, t));
-      expect(waits).toEqual([...Array(10).fill(0), 100, 200, 300, 400, 500]);
-      // a wait past the caller's patience is told, not booked
-      expect(await budgetA.reserve("telegram", limit, 100, t)).toBe(600);
-      expect(await budgetB.reserve("telegram", limit, 2000, t)).toBe(600);
-      // other channels have budgets of their own
-      expect(await budgetA.reserve("vk", { perSecond: 20, burst: 20 }, 2000, t)).toBe(0);
+      /** a step with one reply in a new chat, committed by `store` with an outbox lease taken at `now` */
+      const reply = async (store: Store, chat: string, now: number, channel: "telegram" | "vk" = "telegram") => {
+        const conversation = makeConversation({ channel, chatId: chat });
+        const item = makeOutboxItem({ channel, chatId: chat, conversationKey: conversation.key, contactId: conversation.contactId });
+        const { outbox } = await store.commitStep(makeCommit({ conversation, outbox: [item] }), { outbox: { leaseMs: 30_000, now } });
+        return outbox.length === 0 ? "not leased" : (outbox[0]!.sendAt ?? "no booking");
+      };
+      // 35 replies at once, alternating between the two instances
+      const got: (number | string)[] = [];
+      for (let i = 0; i < 35; i++) got.push(await reply(i % 2 === 0 ? a : b, `rl${i}`, t));
+      // the burst of 10 at once, then one every 100 ms up to the 2 s a sender waits
+      expect(got.slice(0, 10)).toEqual(Array(10).fill(t));
+      expect(got.slice(10, 30)).toEqual(Array.from({ length: 20 }, (_, i) => t + 100 * (i + 1)));
+      // the rest is left in the queue, booked nothing, and is handed out when its slot comes
+      expect(got.slice(30)).toEqual(Array(5).fill("not leased"));
+      expect(await b.claimOutbox(10, 30_000, t + 2000)).toEqual([]);
+      const later = await b.claimOutbox(10, 30_000, t + 2100);
+      expect(later.map((i) => i.sendAt)).toEqual([0, 100, 200, 300, 400].map((ms) => t + 2100 + ms));
+      // other channels have budgets of their own (or none)
+      expect(await reply(a, "vk1", t, "vk")).toBe("no booking");
       // a 429 seen by one instance holds the other back too
-      await budgetA.pause("telegram", t + 10_000);
-      expect(await budgetB.reserve("telegram", limit, 60_000, t + 1000)).toBe(9000);
+      await a.sendBudget!.pause("telegram", t + 10_000);
+      expect(await reply(b, "after429", t + 5000)).toBe("not leased");
+      expect((await b.claimOutbox(10, 30_000, t + 10_000)).map((i) => [i.chatId, i.sendAt])).toEqual([["after429", t + 10_000]]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
   });
-
 
   it("answers ping with an error at once while the server is down, and carries on when it is back", async () => {
     const own = await startRedis({ appendonly: true });

@@ -72,4 +72,9 @@ export interface OutboxItem {
   platformMessageIds?: string[];
   /** platform delivery status (WhatsApp): sent / delivered / read / failed */
   deliveryStatus?: string;
+  /**
+   * not stored: set on an item handed out by a lease that booked its send in the
+   * channel's shared budget (SendBudget), the wall time its slot comes
+   */
+  sendAt?: number;
 }

@@ -30,6 +30,8 @@ export class Pump<T> {
   private backlog = false;
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
+  /** leased to us on the way while every slot was busy: handled as slots free up */
+  private readonly waiting: T[] = [];
 
   constructor(private readonly opts: PumpOptions<T>) {}
 
@@ -40,11 +42,11 @@ export class Pump<T> {
     this.wake();
   }
 
-  /** Stop claiming; resolves when the items in hand are done. */
+  /** Stop claiming; resolves when the items in hand (running or waiting for a slot) are done. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.running === 0 && !this.claiming) return;
+    if (this.running === 0 && this.waiting.length === 0 && !this.claiming) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
@@ -55,12 +57,19 @@ export class Pump<T> {
 
   /** free slots, for a write that can lease work to us on the way */
   free(): number {
-    return this.stopped ? 0 : Math.max(0, this.opts.concurrency - this.running);
+    return this.stopped ? 0 : Math.max(0, this.opts.concurrency - this.running - this.waiting.length);
   }
 
-  /** take items that were leased to us elsewhere (an enqueue, a commit) */
+  /**
+   * take items that were leased to us elsewhere (an enqueue, a commit); beyond
+   * `concurrency` they wait for a slot, so no more than that are ever handled at once
+   * (for the sender: no more than that many sends in flight when a process dies)
+   */
   offer(items: readonly T[]): void {
-    for (const item of items) this.run(item);
+    for (const item of items) {
+      if (this.running < this.opts.concurrency) this.run(item);
+      else this.waiting.push(item);
+    }
   }
 
   wake(): void {
@@ -87,7 +96,7 @@ export class Pump<T> {
     try {
       do {
         this.again = false;
-        const free = this.opts.concurrency - this.running;
+        const free = this.opts.concurrency - this.running - this.waiting.length;
         if (free <= 0 || this.stopped) break;
         this.backlog = false;
         let items: T[] = [];
@@ -97,7 +106,8 @@ export class Pump<T> {
           this.opts.onError(err);
           break;
         }
-        for (const item of items) this.run(item);
+        // slots may have been taken by offers while the claim was on its way
+        this.offer(items);
         if (items.length === free) this.again = this.backlog = true;
       } while (this.again && !this.stopped);
     } finally {
@@ -119,6 +129,8 @@ export class Pump<T> {
       )
       .then((next) => {
         this.running--;
+        const queued = this.waiting.shift();
+        if (queued !== undefined) this.run(queued);
         if (next === undefined) this.wake();
         else {
           this.offer(next);
@@ -129,7 +141,7 @@ export class Pump<T> {
   }
 
   private settle(): void {
-    if (this.stopped && this.running === 0 && !this.claiming) {
+    if (this.stopped && this.running === 0 && this.waiting.length === 0 && !this.claiming) {
       for (const resolve of this.idle.splice(0)) resolve();
     }
   }

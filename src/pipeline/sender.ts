@@ -33,12 +33,15 @@ export function backoffMs(attempts: number): number {
 
 export class Sender {
   private readonly limiter: RateLimiter;
-  /** until when the shared send budget is skipped after it failed (wall clock) */
-  private sharedDown = 0;
 
   constructor(private readonly deps: SenderDeps) {
     this.limiter = new RateLimiter(deps.now);
     for (const [channel, adapter] of deps.adapters) this.limiter.configure(channel, adapter.rate);
+    // where instances share the store, they share each channel's budget too
+    deps.store.sendBudget?.configure(
+      Object.fromEntries([...deps.adapters].map(([channel, a]) => [channel, { perSecond: a.rate.perSecond, burst: a.rate.perSecond }])),
+      MAX_INLINE_WAIT_MS,
+    );
   }
 
   /** retry a store write until it lands (the store is back within the lease, or we give up with it) */
@@ -65,7 +68,7 @@ export class Sender {
       await store.markFailed(item.id, "held", `channel ${item.channel} is not configured`);
       return undefined;
     }
-    const wait = await this.reserve(item);
+    const wait = this.reserve(item);
     if (wait > MAX_INLINE_WAIT_MS) {
       // A long wait (a 429 pause) goes back to the store rather than holding the lease.
       await store.markRetry(item.id, now() + wait, "waiting for the rate limit", { countAttempt: false });
@@ -88,31 +91,14 @@ export class Sender {
   }
 
   /**
-   * A slot to send `item` in: this chat's bucket here, the channel's in the budget all
-   * instances share when the store has one (else here too). The wait, booked when it
-   * is within MAX_INLINE_WAIT_MS.
+   * A slot to send `item` in, booked when it is within MAX_INLINE_WAIT_MS: the
+   * channel's came with the item when the store books sends in a budget all instances
+   * share (sendAt); this chat's bucket, and otherwise the channel's too, are here.
    */
-  private async reserve(item: OutboxItem): Promise<number> {
-    const budget = this.deps.store.sendBudget;
-    const limit = this.limiter.limitOf(item.channel);
-    if (!budget || !limit || this.sharedDown > this.deps.now()) {
-      return this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
-    }
+  private reserve(item: OutboxItem): number {
+    if (item.sendAt === undefined) return this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
     const chatWait = this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS, { chatOnly: true });
-    if (chatWait > MAX_INLINE_WAIT_MS) return chatWait;
-    let sharedWait: number;
-    try {
-      sharedWait = await budget.reserve(item.channel, { perSecond: limit.perSecond, burst: limit.perSecond }, MAX_INLINE_WAIT_MS, this.deps.now());
-    } catch (err) {
-      // the store is out of reach: keep to this instance's own share for a while
-      // rather than hold every send (its write after the send will wait for it anyway)
-      this.deps.log.warn({ err, channel: item.channel }, "shared send budget unavailable; limiting in-process for 5 s");
-      this.sharedDown = this.deps.now() + 5000;
-      this.limiter.giveBackChat(item.channel, item.chatId);
-      return this.limiter.reserve(item.channel, item.chatId, MAX_INLINE_WAIT_MS);
-    }
-    if (sharedWait > MAX_INLINE_WAIT_MS) this.limiter.giveBackChat(item.channel, item.chatId);
-    return Math.max(chatWait, sharedWait);
+    return Math.max(chatWait, item.sendAt - this.deps.now());
   }
 
   private async recordFailure(item: OutboxItem, err: SendFailure, attempts: number): Promise<void> {

@@ -70,16 +70,16 @@ export interface StageColumns {
 }
 
 /**
- * Sends per channel across all instances (GCRA: one timestamp per channel, a booking
- * is one atomic step). The per-chat limit stays in each process: one conversation's
- * replies go out one at a time, mostly from the instance that sent the one before.
+ * Sends per channel across all instances (GCRA: one timestamp per channel). A store
+ * with a budget books each item's send when it leases the item out, in the same
+ * script, and hands it out with `sendAt`; an item whose slot is further away than
+ * `maxWaitMs` is not leased until then. The per-chat limit stays in each process: one
+ * conversation's replies go out one at a time, mostly from the instance that sent the
+ * one before.
  */
 export interface SendBudget {
-  /**
-   * Book a send on `channel` at `perSecond` with bursts of `burst`: the ms to wait
-   * before sending (0: now). A wait over `maxWaitMs` is answered but not booked.
-   */
-  reserve(channel: Channel, limit: { perSecond: number; burst: number }, maxWaitMs: number, now: number): Promise<number>;
+  /** the channels to book sends for, at `perSecond` with bursts of `burst` */
+  configure(limits: Partial<Record<Channel, { perSecond: number; burst: number }>>, maxWaitMs: number): void;
   /** the platform said "too many requests": no instance sends on `channel` before `until` */
   pause(channel: Channel, until: number): Promise<void>;
 }

@@ -429,7 +429,8 @@ return out
 
 const COMMIT = String.raw`
 -- ARGV: P, entryId ('' for none), inbound lease: worker ('' for none), lease end, now;
--- outbox lease: lease end ('' for none), now; then sections (see RedisStore.commitStep).
+-- outbox lease: lease end ('' for none), now, budgets (see setBudgets); then sections
+-- (see RedisStore.commitStep).
 -- Answers the number of journal entries leased (0 or 1), each as leaseJHead lays it
 -- out, then the outbox items leased, as pushItem does.
 local entryId = nx()
@@ -438,6 +439,7 @@ local inUntil = nx()
 local inNow = nx()
 local outUntil = nx()
 local outNow = nx()
+setBudgets(nx())
 
 -- read everything first
 local conv = nil
@@ -616,7 +618,7 @@ end
 local heads = {}
 local fresh = {}
 for _, it in ipairs(items) do
-  fresh[it.id] = it.nb
+  fresh[it.id] = { it.nb, it.ch }
   local rid = nextRid()
   local ik = kItem(it.ck, it.id)
   redis.call('HSET', ik, 'd', it.d, 'st', it.st, 'att', it.att, 'nb', it.nb, 'rid', rid, 'seq', it.seq, 'ch', it.ch)
@@ -717,9 +719,12 @@ for _, c in ipairs(referred) do upsertContact(c) end
 return 'OK'
 `;
 
-/** id, conversationKey, data, status, attempts, notBefore, error, platform ids, delivery status */
+/**
+ * id, conversationKey, data, status, attempts, notBefore, error, platform ids, delivery
+ * status, and the wait booked for its send in the channel's budget ('' when none)
+ */
 const ITEM_FIELDS = String.raw`
-local function pushItem(out, id)
+local function pushItem(out, id, wait)
   local ck = redis.call('HGET', G('oloc'), id)
   if not ck then return end
   local f = redis.call('HMGET', kItem(ck, id), 'd', 'st', 'att', 'nb', 'err', 'pids', 'ds')
@@ -727,12 +732,48 @@ local function pushItem(out, id)
   out[#out + 1] = id
   out[#out + 1] = ck
   for i = 1, 7 do out[#out + 1] = f[i] end
+  out[#out + 1] = wait and tostring(wait) or ''
 end
 
--- lease the conversation's lowest pending item if it is due and nobody holds it
--- (oheads may hold a stale score: repaired here); pushes it to out, as pushItem does,
--- or for an item the caller has just written (fresh[id], its notBefore) only its id and
--- conversation followed by empty fields: the caller has the rest
+-- The channels' send budgets, shared by every instance: a lease books its item's send
+-- (GCRA on rl:<channel>: tat, the theoretical time of the next send at the steady
+-- rate; pause, no send before it). Set per call from "<max wait>;<channel>:<interval
+-- ms>:<burst>;…" ('' for none).
+local BUDGETS = {}
+local MAX_WAIT = 0
+local function setBudgets(spec)
+  local first = true
+  for part in string.gmatch(spec, '[^;]+') do
+    if first then
+      MAX_WAIT = tonumber(part)
+      first = false
+    else
+      local ch, interval, burst = string.match(part, '^(.+):([^:]+):([^:]+)$')
+      BUDGETS[ch] = { tonumber(interval), tonumber(burst) }
+    end
+  end
+end
+-- the wait in ms for one more send on ch at now (nil: no budget); booked only when it
+-- is within MAX_WAIT
+local function bookSend(ch, now)
+  local b = BUDGETS[ch]
+  if not b then return nil end
+  local k = G('rl:' .. ch)
+  local f = redis.call('HMGET', k, 'tat', 'pause')
+  local tat = math.max(tonumber(f[1] or '0'), now)
+  local wait = math.ceil(math.max(0, tat - now - (b[2] - 1) * b[1], tonumber(f[2] or '0') - now))
+  if wait <= MAX_WAIT then
+    -- string.format keeps the fraction (tostring would round a large time to 14 digits)
+    redis.call('HSET', k, 'tat', string.format('%.3f', math.max(tat, now + wait) + b[1]))
+  end
+  return wait
+end
+
+-- lease the conversation's lowest pending item if it is due, nobody holds it and its
+-- channel's budget has a slot within MAX_WAIT (else it waits in oheads for that slot);
+-- oheads may hold a stale score: repaired here. Pushes it to out, as pushItem does,
+-- or for an item the caller has just written (fresh[id]: its notBefore and channel)
+-- only its id, conversation and booked wait around empty fields: the caller has the rest
 local function claimOHead(ck, untilMs, now, out, fresh)
   local h = redis.call('ZRANGE', kPend(ck), 0, 0)
   if not h[1] then
@@ -740,30 +781,38 @@ local function claimOHead(ck, untilMs, now, out, fresh)
     return
   end
   local ik = kItem(ck, h[1])
-  -- an item the caller has just written has its notBefore in fresh and no lease yet
-  local f = fresh and fresh[h[1]] and { fresh[h[1]], false } or redis.call('HMGET', ik, 'nb', 'until')
+  local known = fresh and fresh[h[1]]
+  -- an item the caller has just written has no lease yet
+  local f = known and { known[1], false, known[2] } or redis.call('HMGET', ik, 'nb', 'until', 'ch')
   local ready = maxStr(f[1], f[2])
   if tonumber(ready) > tonumber(now) then
     redis.call('ZADD', G('oheads'), ready, ck)
     return
   end
+  local wait = bookSend(f[3], tonumber(now))
+  if wait and wait > MAX_WAIT then
+    redis.call('ZADD', G('oheads'), string.format('%.0f', tonumber(now) + wait), ck)
+    return
+  end
   redis.call('HSET', ik, 'until', untilMs)
   redis.call('ZADD', G('oheads'), maxStr(f[1], untilMs), ck)
-  if fresh and fresh[h[1]] then
+  if known then
     out[#out + 1] = h[1]
     out[#out + 1] = ck
     for _ = 1, 7 do out[#out + 1] = '' end
+    out[#out + 1] = wait and tostring(wait) or ''
   else
-    pushItem(out, h[1])
+    pushItem(out, h[1], wait)
   end
 end
 `;
 
 const CLAIM_OUTBOX = String.raw`
--- ARGV: P, max, until, now
+-- ARGV: P, max, until, now, budgets (see setBudgets)
 local max = nx()
 local untilMs = nx()
 local now = nx()
+setBudgets(nx())
 local out = {}
 for _, ck in ipairs(redis.call('ZRANGEBYSCORE', G('oheads'), '-inf', now, 'LIMIT', 0, max)) do
   claimOHead(ck, untilMs, now, out)
@@ -794,7 +843,9 @@ if op == 'sent' then
   local untilMs = nx()
   local out = {}
   if untilMs ~= '' then
-    claimOHead(ck, untilMs, nx(), out)
+    local now = nx()
+    setBudgets(nx())
+    claimOHead(ck, untilMs, now, out)
   else
     refreshOHead(ck)
   end
@@ -879,31 +930,12 @@ end
 return n
 `;
 
-const SEND_BUDGET = String.raw`
--- ARGV: P, op ('reserve' | 'pause'), channel, then for reserve: interval ms, burst,
--- max wait ms, now; for pause: until. GCRA on rl:<channel> (tat: the theoretical time
--- of the next send at the steady rate; pause: no send before it). Reserve answers the
--- wait in ms, and books the send only when that wait is within max.
-local op = nx()
+const PAUSE_SENDS = String.raw`
+-- ARGV: P, channel, until: no lease books a send on channel before until (a 429)
 local k = G('rl:' .. nx())
-if op == 'pause' then
-  local untilMs = tonumber(nx())
-  local cur = tonumber(redis.call('HGET', k, 'pause') or '0')
-  if untilMs > cur then redis.call('HSET', k, 'pause', tostring(untilMs)) end
-  return 0
-end
-local interval = tonumber(nx())
-local burst = tonumber(nx())
-local maxWait = tonumber(nx())
-local now = tonumber(nx())
-local f = redis.call('HMGET', k, 'tat', 'pause')
-local tat = math.max(tonumber(f[1] or '0'), now)
-local wait = math.max(0, tat - now - (burst - 1) * interval, tonumber(f[2] or '0') - now)
-if wait <= maxWait then
-  -- string.format keeps the fraction (tostring would round a large time to 14 digits)
-  redis.call('HSET', k, 'tat', string.format('%.3f', math.max(tat, now + wait) + interval))
-end
-return tostring(math.ceil(wait))
+local untilMs = tonumber(nx())
+if untilMs > tonumber(redis.call('HGET', k, 'pause') or '0') then redis.call('HSET', k, 'pause', tostring(untilMs)) end
+return 0
 `;
 
 const LOAD_TURN = String.raw`
@@ -949,7 +981,7 @@ export const LUA = {
   commit: PRELUDE + ITEM_FIELDS + COMMIT,
   loadTurn: PRELUDE + TURN + LOAD_TURN,
   pendingInbound: PRELUDE + PENDING_INBOUND,
-  sendBudget: PRELUDE + SEND_BUDGET,
+  pauseSends: PRELUDE + PAUSE_SENDS,
   merge: PRELUDE + MERGE,
   claimOutbox: PRELUDE + ITEM_FIELDS + CLAIM_OUTBOX,
   outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,

@@ -256,31 +256,32 @@ function toEntries(r: string[], start: number, count = Number.POSITIVE_INFINITY)
 }
 
 /**
- * items as pushItem (redis-scripts.ts) lays them out from `start`: 9 values each; an
- * item given with empty fields is one of `written` (claimOHead's fresh items)
+ * items as pushItem (redis-scripts.ts) lays them out from `start`: 10 values each; an
+ * item given with empty fields is one of `written` (claimOHead's fresh items). A wait
+ * booked in the channel's budget by a lease taken at `leaseNow` becomes its sendAt.
  */
-function toOutboxItems(reply: unknown, start = 0, written?: readonly OutboxItem[]): OutboxItem[] {
+function toOutboxItems(reply: unknown, start = 0, written?: readonly OutboxItem[], leaseNow?: number): OutboxItem[] {
   const r = arr(reply);
   const out: OutboxItem[] = [];
-  for (let i = start; i + 8 < r.length; i += 9) {
+  for (let i = start; i + 9 < r.length; i += 10) {
     const local = r[i + 2] === "" ? written?.find((w) => w.id === str(r[i])) : undefined;
-    if (local) {
-      out.push({ ...local });
-      continue;
+    const item = local ? { ...local } : (JSON.parse(str(r[i + 2])) as OutboxItem);
+    if (!local) {
+      item.status = str(r[i + 3]) as OutboxStatus;
+      item.attempts = Number(str(r[i + 4]));
+      item.notBefore = Number(str(r[i + 5]));
+      const err = optStr(r[i + 6]);
+      if (err !== null) item.lastError = err;
+      else delete item.lastError;
+      const pids = optStr(r[i + 7]);
+      if (pids !== null) item.platformMessageIds = JSON.parse(pids) as string[];
+      else delete item.platformMessageIds;
+      const ds = optStr(r[i + 8]);
+      if (ds !== null) item.deliveryStatus = ds;
+      else delete item.deliveryStatus;
     }
-    const item = JSON.parse(str(r[i + 2])) as OutboxItem;
-    item.status = str(r[i + 3]) as OutboxStatus;
-    item.attempts = Number(str(r[i + 4]));
-    item.notBefore = Number(str(r[i + 5]));
-    const err = optStr(r[i + 6]);
-    if (err !== null) item.lastError = err;
-    else delete item.lastError;
-    const pids = optStr(r[i + 7]);
-    if (pids !== null) item.platformMessageIds = JSON.parse(pids) as string[];
-    else delete item.platformMessageIds;
-    const ds = optStr(r[i + 8]);
-    if (ds !== null) item.deliveryStatus = ds;
-    else delete item.deliveryStatus;
+    const wait = optStr(r[i + 9]);
+    if (wait && leaseNow !== undefined) item.sendAt = leaseNow + Number(wait);
     out.push(item);
   }
   return out;
@@ -622,6 +623,7 @@ export class RedisStore implements Store {
       inbound ? String(inbound.now) : "",
       outbox ? String(outbox.now + outbox.leaseMs) : "",
       outbox ? String(outbox.now) : "",
+      outbox ? this.budgets : "",
     ];
     args.push(...(c.conversation ? conversationArgs(c.conversation) : ["0"]));
     args.push(String(c.contacts.length), ...c.contacts.flatMap(contactArgs));
@@ -638,7 +640,7 @@ export class RedisStore implements Store {
       const reply = arr(await this.run("commit", args));
       const flat = reply.map((x) => (x === null ? null : str(x)));
       const { entries, end } = toEntries(flat as string[], 1, Number(flat[0]));
-      return { next: entries, outbox: toOutboxItems(reply, end, c.outbox) };
+      return { next: entries, outbox: toOutboxItems(reply, end, c.outbox, outbox?.now) };
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("STALE") && c.entryId !== undefined) {
         throw new StaleEntryError(c.entryId);
@@ -700,7 +702,7 @@ export class RedisStore implements Store {
 
   async claimOutbox(max: number, leaseMs: number, now: number): Promise<OutboxItem[]> {
     if (max <= 0) return [];
-    return toOutboxItems(await this.run("claimOutbox", [String(Math.floor(max)), String(now + leaseMs), String(now)]));
+    return toOutboxItems(await this.run("claimOutbox", [String(Math.floor(max)), String(now + leaseMs), String(now), this.budgets]), 0, undefined, now);
   }
 
   async markSent(id: string, platformMessageIds: string[], now: number, lease?: OutboxLease): Promise<OutboxItem[]> {
@@ -711,9 +713,9 @@ export class RedisStore implements Store {
       String(now),
       String(platformMessageIds.length),
       ...platformMessageIds,
-      ...(lease ? [String(lease.now + lease.leaseMs), String(lease.now)] : [""]),
+      ...(lease ? [String(lease.now + lease.leaseMs), String(lease.now), this.budgets] : [""]),
     ]);
-    return Array.isArray(reply) ? toOutboxItems(reply) : [];
+    return Array.isArray(reply) ? toOutboxItems(reply, 0, undefined, lease?.now) : [];
   }
 
   async markRetry(id: string, notBefore: number, error: string, opts?: RetryOptions): Promise<void> {
@@ -759,21 +761,19 @@ export class RedisStore implements Store {
     return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
   }
 
-  /** the channels' send budgets in Redis, shared by every instance (SEND_BUDGET in redis-scripts.ts) */
+  /** "<max wait>;<channel>:<interval ms>:<burst>;…", set by sendBudget.configure ('' for none) */
+  private budgets = "";
+
+  /** the channels' send budgets in Redis, booked by the scripts that lease items (claimOHead in redis-scripts.ts) */
   readonly sendBudget: SendBudget = {
-    reserve: async (channel, limit, maxWaitMs, now) =>
-      Number(
-        await this.run("sendBudget", [
-          "reserve",
-          channel,
-          String(1000 / limit.perSecond),
-          String(Math.max(1, limit.burst)),
-          String(maxWaitMs),
-          String(now),
-        ]),
-      ),
+    configure: (limits, maxWaitMs) => {
+      const parts = Object.entries(limits)
+        .filter((e): e is [string, { perSecond: number; burst: number }] => e[1] !== undefined && e[1].perSecond > 0)
+        .map(([channel, l]) => `${channel}:${1000 / l.perSecond}:${Math.max(1, l.burst)}`);
+      this.budgets = parts.length > 0 ? [String(maxWaitMs), ...parts].join(";") : "";
+    },
     pause: async (channel, until) => {
-      await this.run("sendBudget", ["pause", channel, String(until)]);
+      await this.run("pauseSends", [channel, String(until)]);
     },
   };
 
