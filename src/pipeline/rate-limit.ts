@@ -36,14 +36,14 @@ class Bucket {
     this.tokens -= 1;
   }
 
-  /** give back a token booked for a send that did not happen */
-  giveBack(): void {
-    this.tokens = Math.min(this.burst, this.tokens + 1);
-  }
-
   idleSince(now: number): boolean {
     return this.tokens + (now - this.last) * this.ratePerMs >= this.burst;
   }
+}
+
+/** a channel's burst: a second's worth of its rate (here and in a shared SendBudget) */
+export function channelBurst(limit: RateLimit): number {
+  return Math.max(1, limit.perSecond);
 }
 
 export class RateLimiter {
@@ -56,16 +56,11 @@ export class RateLimiter {
 
   configure(channel: Channel, limit: RateLimit): void {
     this.limits.set(channel, limit);
-    this.channelBuckets.set(channel, new Bucket(limit.perSecond / 1000, Math.max(1, limit.perSecond), this.now()));
+    this.channelBuckets.set(channel, new Bucket(limit.perSecond / 1000, channelBurst(limit), this.now()));
   }
 
   pause(channel: Channel, ms: number): void {
     this.pausedUntil.set(channel, Math.max(this.pausedUntil.get(channel) ?? 0, this.now() + ms));
-  }
-
-  /** the channel's limit as configured (undefined: not limited) */
-  limitOf(channel: Channel): RateLimit | undefined {
-    return this.limits.get(channel);
   }
 
   /**
@@ -91,11 +86,6 @@ export class RateLimiter {
       chat.take();
     }
     return wait;
-  }
-
-  /** undo a chatOnly booking whose send will not happen now (the shared budget said wait) */
-  giveBackChat(channel: Channel, chatId: string): void {
-    this.chatBuckets.get(`${channel}:${chatId}`)?.giveBack();
   }
 
   private chatBucket(channel: Channel, chatId: string, limit: RateLimit, now: number): Bucket {

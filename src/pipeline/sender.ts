@@ -4,7 +4,7 @@ import type { Channel } from "../model/channel.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
 import type { OutboxLease, Store } from "../store/port.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { channelBurst, RateLimiter } from "./rate-limit.ts";
 
 /**
  * Drains the outbox: one item per conversation at a time (so replies arrive in
@@ -39,7 +39,7 @@ export class Sender {
     for (const [channel, adapter] of deps.adapters) this.limiter.configure(channel, adapter.rate);
     // where instances share the store, they share each channel's budget too
     deps.store.sendBudget?.configure(
-      Object.fromEntries([...deps.adapters].map(([channel, a]) => [channel, { perSecond: a.rate.perSecond, burst: a.rate.perSecond }])),
+      Object.fromEntries([...deps.adapters].map(([channel, a]) => [channel, { perSecond: a.rate.perSecond, burst: channelBurst(a.rate) }])),
       MAX_INLINE_WAIT_MS,
     );
   }

@@ -952,9 +952,7 @@ export class RedisStore implements Store {
       if (row) row.count += n;
       else byStep.set(key, { flow, step, count: n });
     });
-    return [...byStep.values()].sort((a, b) =>
-      a.flow < b.flow ? -1 : a.flow > b.flow ? 1 : a.step < b.step ? -1 : a.step > b.step ? 1 : 0,
-    );
+    return [...byStep.values()].sort((a, b) => cmp(a.flow, b.flow) || cmp(a.step, b.step));
   }
 
   // ---- lifecycle ------------------------------------------------------------------
