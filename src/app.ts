@@ -17,6 +17,7 @@ import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
 import { Pump } from "./pipeline/pump.ts";
 import { fireDueTimers } from "./pipeline/scheduler.ts";
+import { pruneSentReplies } from "./pipeline/retention.ts";
 import { Sender } from "./pipeline/sender.ts";
 import { RECENT_ORDERS, Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
@@ -28,6 +29,10 @@ import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
  * timers) and the HTTP server. main.ts runs it; tests build it in-process with a
  * controllable clock and fake platform servers.
  */
+/** retention: a first sweep soon after start, then hourly */
+const RETENTION_FIRST_MS = 60_000;
+const RETENTION_EVERY_MS = 3_600_000;
+
 export interface AppOptions {
   /** the clock everything uses (tests move it forward to fire follow-ups) */
   now?: () => number;
@@ -47,6 +52,8 @@ export interface App {
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   /** run due timers now (tests; production polls every second) */
   tick(): Promise<void>;
+  /** delete sent replies past the retention period now (production: hourly); answers how many */
+  sweep(wallNow?: number): Promise<number>;
   /** resolves when nothing is queued or being sent (tests) */
   idle(timeoutMs?: number): Promise<void>;
   listen(): Promise<string>;
@@ -174,6 +181,26 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const timerLoop = setInterval(() => void tick(), 1000);
   timerLoop.unref();
 
+  // retention runs on the wall clock, as sends are stamped with it
+  let sweeping: Promise<number> | undefined;
+  const sweep = (wallNow = Date.now()): Promise<number> =>
+    (sweeping ??= pruneSentReplies(store, config.outboxRetentionDays, wallNow)
+      .then(
+        (deleted) => {
+          if (deleted > 0) log.info({ deleted, keepDays: config.outboxRetentionDays }, "retention: old sent replies deleted");
+          return deleted;
+        },
+        (err: unknown) => {
+          log.error({ err }, "retention");
+          return 0;
+        },
+      )
+      .finally(() => (sweeping = undefined)));
+  const retentionStart = setTimeout(() => void sweep(), RETENTION_FIRST_MS);
+  const retentionLoop = setInterval(() => void sweep(), RETENTION_EVERY_MS);
+  retentionStart.unref();
+  retentionLoop.unref();
+
   const ctx: AdapterContext = { ingest, log };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
@@ -196,6 +223,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     adapters,
     ingest,
     tick,
+    sweep,
     async idle(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -213,6 +241,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     async close() {
       clearInterval(timerLoop);
+      clearTimeout(retentionStart);
+      clearInterval(retentionLoop);
+      await sweeping;
       await http.close();
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();

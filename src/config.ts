@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   /** how long a claimed message / reply is reserved for one instance before another may take it */
   INBOUND_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),
   OUTBOX_LEASE_MS: num(z.number().int().min(1000).max(600_000), 30_000),
+  /** sent replies are deleted this many days after they went out; 0 keeps them forever */
+  OUTBOX_RETENTION_DAYS: num(z.number().int().min(0).max(3650), 90),
 
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_WEBHOOK_SECRET: optional.pipe(
@@ -124,6 +126,8 @@ export interface Config {
   workerConcurrency: number;
   inboundLeaseMs: number;
   outboxLeaseMs: number;
+  /** days a sent reply is kept (0: forever) */
+  outboxRetentionDays: number;
   telegram?: TelegramConfig;
   whatsapp?: WhatsAppConfig;
   vk?: VkConfig;
@@ -219,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: env.WORKER_CONCURRENCY,
     inboundLeaseMs: env.INBOUND_LEASE_MS,
     outboxLeaseMs: env.OUTBOX_LEASE_MS,
+    outboxRetentionDays: env.OUTBOX_RETENTION_DAYS,
     telegram,
     whatsapp,
     vk,

@@ -99,3 +99,38 @@ describe("processing rules", () => {
     expect(h.drivers.telegram.replies(user).length).toBe(before);
   });
 });
+
+describe("retention", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { OUTBOX_RETENTION_DAYS: "30" } });
+  });
+  afterAll(async () => h?.close());
+
+  it("deletes sent replies after OUTBOX_RETENTION_DAYS, keeps the customer's history and conversation, and the chat goes on", async () => {
+    const user = "5550101";
+    const key = `telegram:${user}`;
+    const first = await h.say("telegram", user, "/start");
+    expect(first.length).toBeGreaterThan(0);
+    const view = async () => (await h.staff("GET", `/api/conversations/${encodeURIComponent(key)}`)).json;
+    const sent = (await view()).outbox.length;
+    expect(sent).toBe(first.length);
+
+    // sends are stamped with the wall clock; retention cuts on it too
+    const DAY = 86_400_000;
+    expect(await h.app.sweep(Date.now() + 29 * DAY)).toBe(0);
+    expect((await view()).outbox).toHaveLength(sent);
+    expect(await h.app.sweep(Date.now() + 31 * DAY)).toBe(sent);
+    const after = await view();
+    expect(after.outbox).toEqual([]);
+    expect(after.conversation.key).toBe(key);
+    const contact = await h.store.findContactByIdentity("telegram", user);
+    const tps = await h.store.listTouchpoints(contact!.id, 100);
+    expect(tps.filter((t) => t.kind === "message_out").length).toBeGreaterThanOrEqual(sent);
+
+    // the chat carries on where it was: the next reply goes out and is listed
+    const next = await h.say("telegram", user, "меню");
+    expect(next.length).toBeGreaterThan(0);
+    expect((await view()).outbox.map((i: { status: string }) => i.status)).toEqual(next.map(() => "sent"));
+  });
+});

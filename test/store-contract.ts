@@ -711,6 +711,45 @@ export function storeContract(
         expect(await store.listOutbox({ status: "pending" })).toHaveLength(3);
         expect(await store.listOutbox({ conversationKey: "telegram:none" })).toEqual([]);
       });
+
+      it("retention deletes sent items sent before the cut, oldest first, and nothing else", async () => {
+        // a: sent early; b: sent late; c: created before b, sent last; d held, e dead, f pending
+        const [a, b, c] = [1, 2, 3].map((seq) => makeOutboxItem({ channel: "whatsapp", chatId: `s${seq}`, seq }));
+        const [d, e, f] = ["d", "e", "f"].map((chat) => makeOutboxItem({ chatId: chat, seq: 1 }));
+        await store.commitStep(makeCommit({ outbox: [a!, c!, b!, d!, e!, f!] }));
+        await store.markSent(a!.id, ["wamid.a"], NOW);
+        await store.markSent(b!.id, ["wamid.b1", "wamid.b2"], NOW + 100);
+        await store.markSent(c!.id, ["wamid.c"], NOW + 200);
+        await store.markFailed(d!.id, "held", "window closed");
+        await store.markFailed(e!.id, "dead", "400");
+        // sent items are listed in the order they went out
+        expect((await store.listOutbox({ status: "sent" })).map((i) => i.id)).toEqual([a!.id, b!.id, c!.id]);
+
+        expect(await store.pruneSent(NOW, 10)).toEqual({ deleted: 0, done: true });
+        expect(await store.pruneSent(NOW + 150, 1)).toEqual({ deleted: 1, done: false });
+        expect(await store.pruneSent(NOW + 150, 1)).toEqual({ deleted: 1, done: false });
+        expect(await store.pruneSent(NOW + 150, 1)).toEqual({ deleted: 0, done: true });
+
+        expect((await store.listOutbox({ status: "sent" })).map((i) => i.id)).toEqual([c!.id]);
+        expect(await store.listOutbox({ conversationKey: a!.conversationKey })).toEqual([]);
+        expect(await store.findOutboxByPlatformId("whatsapp", "wamid.a")).toBeNull();
+        expect(await store.findOutboxByPlatformId("whatsapp", "wamid.b2")).toBeNull();
+        expect((await store.findOutboxByPlatformId("whatsapp", "wamid.c"))?.id).toBe(c!.id);
+        // deleted ids are forgotten: the status change of a pruned item is a no-op
+        await store.setDeliveryStatus(a!.id, "read");
+        expect(await store.listOutbox({ conversationKey: a!.conversationKey })).toEqual([]);
+
+        // never: held, dead, pending, however old
+        expect(await store.pruneSent(NOW + 1e12, 10)).toEqual({ deleted: 1, done: true });
+        expect((await store.listOutbox({})).map((i) => [i.id, i.status]).sort()).toEqual(
+          [
+            [d!.id, "held"],
+            [e!.id, "dead"],
+            [f!.id, "pending"],
+          ].sort(),
+        );
+        expect((await store.claimOutbox(10, LEASE, NOW)).map((i) => i.id)).toEqual([f!.id]);
+      });
     });
 
     // ---- timers -------------------------------------------------------------------------

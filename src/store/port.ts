@@ -201,7 +201,17 @@ export interface Store {
   requeueOutbox(id: string, now: number): Promise<void>;
   findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null>;
   setDeliveryStatus(id: string, status: string): Promise<void>;
+  /**
+   * within a conversation in seq order; across conversations in insertion order, but
+   * sent items in the order they were sent
+   */
   listOutbox(filter: { status?: OutboxStatus; conversationKey?: string; limit?: number }): Promise<OutboxItem[]>;
+  /**
+   * Retention: delete sent items sent before `before`, oldest first, with their
+   * platform-id lookups; pending, held and dead items are never deleted. Looks at up to
+   * `max` candidates per call; `done` is false while more may be due.
+   */
+  pruneSent(before: number, max: number): Promise<{ deleted: number; done: boolean }>;
   /**
    * A channel's send budget shared by every instance on this store, where several can
    * run (Redis); absent on a store only one process uses (SQLite keeps it in-process).

@@ -836,7 +836,8 @@ if op == 'sent' then
   local now = nx()
   -- an empty lease end reads as none (maxStr), and saves an HDEL on every sent item
   redis.call('HSET', ik, 'st', 'sent', 'pids', pids, 'sent', now, 'until', '')
-  setStatusIndex(id, f[2], f[1], 'sent')
+  -- ost:sent is scored by the time sent (PRUNE_SENT walks it), the others by insertion
+  setStatusIndex(id, now, f[1], 'sent')
   redis.call('ZREM', kPend(ck), id)
   local n = tonumber(nx())
   for i = 1, n do redis.call('HSET', G('opid'), f[4] .. '\n' .. nx(), id) end
@@ -897,6 +898,43 @@ local out = {}
 local id = redis.call('HGET', G('opid'), nx())
 if id then pushItem(out, id) end
 return out
+`;
+
+const PRUNE_SENT = String.raw`
+-- ARGV: P, before, max. Deletes sent items sent before 'before', oldest first, with
+-- their keys and index entries; looks at most max entries of ost:sent. Answers the
+-- number deleted and the number looked at (max: there may be more).
+local before = tonumber(nx())
+local max = tonumber(nx())
+local gone = 0
+local seen = redis.call('ZRANGE', G('ost:sent'), '-inf', '(' .. before, 'BYSCORE', 'LIMIT', 0, max)
+for _, id in ipairs(seen) do
+  local ck = redis.call('HGET', G('oloc'), id)
+  local f = ck and redis.call('HMGET', kItem(ck, id), 'st', 'sent', 'pids', 'ch') or {}
+  local at = tonumber(f[2])
+  if f[1] == 'sent' and (not at or at >= before) then
+    -- listed by insertion (written before ost:sent was scored by time): put it in place
+    redis.call('ZADD', G('ost:sent'), at or '+inf', id)
+  elseif f[1] and f[1] ~= 'sent' then
+    redis.call('ZREM', G('ost:sent'), id) -- a stale entry; the item itself stays
+  else
+    redis.call('ZREM', G('ost:sent'), id)
+    redis.call('ZREM', G('oall'), id)
+    if ck then
+      redis.call('DEL', kItem(ck, id))
+      redis.call('HDEL', G('oloc'), id)
+      redis.call('ZREM', kItems(ck), id)
+    end
+    if f[3] and f[3] ~= '' then
+      for _, pid in ipairs(cjson.decode(f[3])) do
+        local pk = f[4] .. '\n' .. tostring(pid)
+        if redis.call('HGET', G('opid'), pk) == id then redis.call('HDEL', G('opid'), pk) end
+      end
+    end
+    gone = gone + 1
+  end
+end
+return { gone, #seen }
 `;
 
 const MARK_TIMER_FIRED = String.raw`
@@ -987,6 +1025,7 @@ export const LUA = {
   outboxUpdate: PRELUDE + ITEM_FIELDS + OUTBOX_UPDATE,
   fetchOutbox: PRELUDE + ITEM_FIELDS + FETCH_OUTBOX,
   findOutbox: PRELUDE + ITEM_FIELDS + FIND_OUTBOX,
+  pruneSent: PRELUDE + PRUNE_SENT,
   markTimerFired: PRELUDE + MARK_TIMER_FIRED,
 } as const;
 

@@ -51,7 +51,8 @@ import { openRedisLink, type RedisLink } from "./redis-link.ts";
  * and global indexes: P:dd:<journalKey> (dedupe, 7-day TTL), P:jready / P:jleased
  * (conversations with a journal head, by head seq / by lease end), P:jloc (entry id
  * -> conversation), P:jdead, P:oheads (conversations with a
- * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>,
+ * pending outbox head, by max(notBefore, lease end)), P:oloc, P:oall, P:ost:<status>
+ * (by insertion; ost:sent by time sent, which retention walks),
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
  * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
@@ -759,6 +760,12 @@ export class RedisStore implements Store {
     }
     const index = filter.status !== undefined ? `ost:${filter.status}` : "oall";
     return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
+  }
+
+  async pruneSent(before: number, max: number): Promise<{ deleted: number; done: boolean }> {
+    if (max <= 0) return { deleted: 0, done: true };
+    const [deleted, seen] = strs(await this.run("pruneSent", [String(before), String(Math.floor(max))])).map(Number);
+    return { deleted: deleted ?? 0, done: (seen ?? 0) < max };
   }
 
   /** "<max wait>;<channel>:<interval ms>:<burst>;…", set by sendBudget.configure ('' for none) */

@@ -155,6 +155,8 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(conversation_key, seq) WHERE
 CREATE INDEX IF NOT EXISTS outbox_ready ON outbox(ready_at) WHERE ready_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS outbox_held ON outbox(rid) WHERE status = 'held';
 CREATE INDEX IF NOT EXISTS outbox_dead ON outbox(rid) WHERE status = 'dead';
+-- sent items by the time sent: listing and retention (pruneSent) read it in that order
+CREATE INDEX IF NOT EXISTS outbox_sent ON outbox(sent_at, rid) WHERE status = 'sent';
 
 CREATE TABLE IF NOT EXISTS outbox_platform_ids (
   channel     TEXT NOT NULL,

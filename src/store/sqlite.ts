@@ -216,6 +216,12 @@ function prepareAll(db: Db) {
        WHERE id = ? AND status IN ('held', 'dead') RETURNING conversation_key`,
     ),
     outboxDelivery: p("UPDATE outbox SET delivery_status = ? WHERE id = ?"),
+    outboxSentBefore: p<{ rid: number; channel: string; platform_ids: string | null }>(
+      `SELECT rid, channel, platform_ids FROM outbox INDEXED BY outbox_sent
+       WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at, rid LIMIT ?`,
+    ),
+    outboxDelete: p("DELETE FROM outbox WHERE rid = ?"),
+    platformIdDelete: p("DELETE FROM outbox_platform_ids WHERE channel = ? AND platform_id = ? AND outbox_rid = ?"),
     outboxByPlatformId: p<OutboxRow>(
       `SELECT ${OUTBOX_COLS} FROM outbox WHERE rid =
          (SELECT outbox_rid FROM outbox_platform_ids WHERE channel = ? AND platform_id = ?)`,
@@ -928,11 +934,28 @@ export class SqliteStore implements Store {
     const byChat = filter.conversationKey !== undefined;
     // the staff's held/dead lists read the small partial index, not the whole outbox
     const parked = !byChat && (filter.status === "held" || filter.status === "dead");
-    const sql = `SELECT ${OUTBOX_COLS} FROM outbox ${parked ? `INDEXED BY outbox_${filter.status}` : ""}
-      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${byChat ? "seq" : "rid"} LIMIT ?`;
+    const sent = !byChat && filter.status === "sent";
+    const sql = `SELECT ${OUTBOX_COLS} FROM outbox ${parked || sent ? `INDEXED BY outbox_${filter.status}` : ""}
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${byChat ? "seq" : sent ? "sent_at, rid" : "rid"} LIMIT ?`;
     return this.stmt<OutboxRow>(sql)
       .all(...args, limitOf(filter.limit))
       .map(toOutbox);
+  }
+
+  private readonly pruneSentTx = this.write((before: number, max: number): { deleted: number; done: boolean } => {
+    const rows = this.s.outboxSentBefore.all(before, max);
+    for (const row of rows) {
+      for (const pid of row.platform_ids === null ? [] : (JSON.parse(row.platform_ids) as string[])) {
+        this.s.platformIdDelete.run(row.channel, pid, row.rid);
+      }
+      this.s.outboxDelete.run(row.rid);
+    }
+    return { deleted: rows.length, done: rows.length < max };
+  });
+
+  async pruneSent(before: number, max: number): Promise<{ deleted: number; done: boolean }> {
+    if (max <= 0) return { deleted: 0, done: true };
+    return this.pruneSentTx(before, Math.floor(max));
   }
 
   // ---- timers -----------------------------------------------------------------
