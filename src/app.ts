@@ -24,15 +24,15 @@ import { openStore } from "./store/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
+/** retention: a first sweep soon after start, then hourly */
+const RETENTION_FIRST_MS = 60_000;
+const RETENTION_EVERY_MS = 3_600_000;
+
 /**
  * Wires the service: store, flows, adapters, the three pumps (worker, sender,
  * timers) and the HTTP server. main.ts runs it; tests build it in-process with a
  * controllable clock and fake platform servers.
  */
-/** retention: a first sweep soon after start, then hourly */
-const RETENTION_FIRST_MS = 60_000;
-const RETENTION_EVERY_MS = 3_600_000;
-
 export interface AppOptions {
   /** the clock everything uses (tests move it forward to fire follow-ups) */
   now?: () => number;

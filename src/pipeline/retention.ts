@@ -1,6 +1,6 @@
 import type { Store } from "../store/port.ts";
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 
 /** a batch is one store write: small enough not to stall Redis for other instances */
 const BATCH = 200;
