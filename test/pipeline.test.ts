@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../src/model/inbound.ts";
+import type { CommitLeases, StepCommit } from "../src/store/port.ts";
+import { SqliteStore } from "../src/store/sqlite.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 
 /** Processing rules: one conversation's messages one at a time, in order; a redelivery answered once. */
@@ -132,5 +134,75 @@ describe("retention", () => {
     const next = await h.say("telegram", user, "меню");
     expect(next.length).toBeGreaterThan(0);
     expect((await view()).outbox.map((i: { status: string }) => i.status)).toEqual(next.map(() => "sent"));
+  });
+});
+
+describe("dead letters", () => {
+  // the real embedded store, with one fault switched on from the test: committing a
+  // step for the chats in `failing` throws, as an outage of something the step needs would
+  const failing = new Set<string>();
+  let h: Harness;
+  beforeAll(async () => {
+    const real = SqliteStore.open(":memory:");
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== "commitStep") return Reflect.get(target, prop, receiver);
+        return (commit: StepCommit, leases?: CommitLeases) => {
+          const key = commit.conversation?.key;
+          if (key && failing.has(key)) return Promise.reject(new Error(`simulated outage for ${key}`));
+          return target.commitStep(commit, leases);
+        };
+      },
+    });
+    h = await startHarness({ store });
+  });
+  afterAll(async () => h?.close());
+
+  const deadLetters = async () => (await h.staff("GET", "/api/dead-letters")).json.entries as { entry: { id: string; conversationKey: string; attempts: number }; error: string }[];
+  const waitForDead = async (key: string) => {
+    for (let i = 0; i < 200; i++) {
+      const found = (await deadLetters()).find((d) => d.entry.conversationKey === key);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no dead letter for ${key}`);
+  };
+
+  it("a message that failed every attempt waits for staff; retried once the cause is fixed, the customer gets the answer", async () => {
+    const user = "5550201";
+    const key = `telegram:${user}`;
+    failing.add(key);
+    expect(await h.drivers.telegram.send(user, { text: "/start" })).toBe(200);
+    const dead = await waitForDead(key);
+    expect(dead).toMatchObject({ entry: { attempts: 5 }, error: `simulated outage for ${key}` });
+    expect(h.drivers.telegram.replies(user)).toEqual([]);
+
+    expect((await h.staff("POST", "/api/dead-letters/not-an-id/retry")).status).toBe(400);
+    expect((await h.staff("POST", "/api/dead-letters/in_0000000000000000000000/retry")).status).toBe(404);
+
+    failing.delete(key);
+    const retried = await h.staff("POST", `/api/dead-letters/${dead.entry.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.json.entry).toMatchObject({ conversationKey: key, attempts: 0 });
+    await h.app.idle();
+    expect(h.drivers.telegram.replies(user).length).toBeGreaterThan(0);
+    expect(await deadLetters()).toEqual([]);
+    // the id it had is gone: a second retry finds nothing
+    expect((await h.staff("POST", `/api/dead-letters/${dead.entry.id}/retry`)).status).toBe(404);
+  });
+
+  it("a dismissed dead letter is gone for good: no reply, and a redelivery of it is still a duplicate", async () => {
+    const user = "5550202";
+    const key = `telegram:${user}`;
+    failing.add(key);
+    expect(await h.drivers.telegram.send(user, { text: "/start", deliveryId: "880001" })).toBe(200);
+    const dead = await waitForDead(key);
+    failing.delete(key);
+    expect((await h.staff("POST", `/api/dead-letters/${dead.entry.id}/discard`)).json).toEqual({ ok: true });
+    expect((await h.staff("POST", `/api/dead-letters/${dead.entry.id}/discard`)).status).toBe(404);
+    expect(await deadLetters()).toEqual([]);
+    expect(await h.drivers.telegram.send(user, { text: "/start", deliveryId: "880001" })).toBe(200);
+    await h.app.idle();
+    expect(h.drivers.telegram.replies(user)).toEqual([]);
   });
 });

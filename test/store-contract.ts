@@ -194,6 +194,58 @@ export function storeContract(
         expect(await store.claimInbound("w1", 10, LEASE, NOW + 10 * LEASE)).toEqual([]);
       });
 
+      it("puts a dead entry back at the back of its conversation on retry, or drops it on discard", async () => {
+        const [m1, m2, m3] = ["1", "2", "3"].map((text) => makeMessage({ chatId: "a", text }));
+        const other = makeMessage({ chatId: "b", text: "b1" });
+        await store.enqueue([m1!, m2!, other]);
+        const park = async (now: number) => {
+          const [e] = await store.claimInbound("w1", 1, LEASE, now);
+          await store.releaseInbound(e!.id, "boom", 1);
+          return e!;
+        };
+        const dead1 = await park(NOW); // "1" dies
+        expect((await store.deadInbound(10)).map((d) => d.entry.id)).toEqual([dead1.id]);
+        await store.enqueue([m3!]);
+
+        // retry: a new id, attempts 0, queued behind "2" and "3", which still wait
+        const back = await store.retryDeadInbound(dead1.id);
+        expect(back).toMatchObject({ conversationKey: dead1.conversationKey, event: m1, enqueuedAt: dead1.enqueuedAt, attempts: 0 });
+        expect(back!.id).not.toBe(dead1.id);
+        expect(await store.deadInbound(10)).toEqual([]);
+        expect(await store.pendingInbound()).toBe(4);
+        const texts: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          for (const e of await store.claimInbound("w1", 10, LEASE, NOW + i)) {
+            if (e.conversationKey === dead1.conversationKey) texts.push((e.event as InboundMessage).text ?? "");
+            await store.commitStep(makeCommit({ entryId: e.id }));
+          }
+        }
+        expect(texts).toEqual(["2", "3", "1"]);
+        // a retried entry is a live one: retrying it again (or the old id) does nothing
+        expect(await store.retryDeadInbound(dead1.id)).toBeNull();
+        expect(await store.retryDeadInbound(back!.id)).toBeNull();
+
+        // retry into an empty conversation: handed out as its head
+        await store.enqueue([makeMessage({ chatId: "c", text: "c1" })]);
+        const deadC = await park(NOW + 10);
+        expect(await store.claimInbound("w1", 10, LEASE, NOW + 11)).toEqual([]);
+        const backC = await store.retryDeadInbound(deadC.id);
+        expect((await store.claimInbound("w1", 10, LEASE, NOW + 12)).map((e) => e.id)).toEqual([backC!.id]);
+        await store.commitStep(makeCommit({ entryId: backC!.id }));
+
+        // discard: gone from the dead list and the queue; the dedupe key stays
+        const m4 = makeMessage({ chatId: "d", text: "d1" });
+        await store.enqueue([m4]);
+        const deadD = await park(NOW + 20);
+        expect(await store.discardDeadInbound(deadD.id)).toBe(true);
+        expect(await store.discardDeadInbound(deadD.id)).toBe(false);
+        expect(await store.deadInbound(10)).toEqual([]);
+        expect(await store.claimInbound("w1", 10, LEASE, NOW + 21 + LEASE)).toEqual([]);
+        expect(await store.enqueue([m4])).toEqual(["duplicate"]);
+        expect(await store.discardDeadInbound("in_missing")).toBe(false);
+        expect(await store.retryDeadInbound("in_missing")).toBeNull();
+      });
+
       it("ignores a release of an entry it does not have", async () => {
         await store.releaseInbound("in_missing", "boom", 1);
         expect(await store.deadInbound(10)).toEqual([]);

@@ -273,7 +273,7 @@ const arbConversation = fc.record({
 const arbOp = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant("enqueue" as const), events: fc.array(fc.record({ chat: small(3), d: small(12) }), { minLength: 1, maxLength: 3 }) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant("claim" as const), max: fc.integer({ min: 1, max: 3 }), dt: small(1500) }), weight: 3 },
-  { arbitrary: fc.record({ op: fc.constant("release" as const), k: small(2), maxAttempts: fc.integer({ min: 1, max: 3 }) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant("release" as const), k: small(2), maxAttempts: fc.integer({ min: 1, max: 3 }) }), weight: 2 },
   {
     arbitrary: fc.record({
       op: fc.constant("commit" as const),
@@ -298,6 +298,7 @@ const arbOp = fc.oneof(
     }),
     weight: 3,
   },
+  { arbitrary: fc.record({ op: fc.constant("dead" as const), k: small(1), retry: fc.boolean() }), weight: 2 },
   // retention, in whole batches: ties in the time sent may be taken in either order
   { arbitrary: fc.record({ op: fc.constant("prune" as const), back: small(1500) }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant("timers" as const) }), weight: 1 },
@@ -437,6 +438,14 @@ async function applyOp(side: Side, op: Op, now: number, n: number): Promise<unkn
       if (op.what === "held" || op.what === "dead") return store.markFailed(id, op.what, op.what);
       if (op.what === "requeue") return store.requeueOutbox(id, now);
       return store.setDeliveryStatus(id, "read");
+    }
+    case "dead": {
+      // staff acting on the k-th dead letter (newest first); ids differ by store
+      const id = (await store.deadInbound(10))[op.k]?.entry.id ?? "in_missing";
+      if (!op.retry) return store.discardDeadInbound(id);
+      const back = await store.retryDeadInbound(id);
+      if (back) claimed.push(back.id);
+      return back && entryView(back);
     }
     case "prune":
       return store.pruneSent(now + 1 - op.back, 1000);

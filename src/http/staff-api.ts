@@ -10,9 +10,9 @@ import type { EnqueueOutcome, Store } from "../store/port.ts";
 /**
  * The staff and owner HTTP API under /api (bearer STAFF_API_TOKEN): the inbox of
  * handed-off chats, replying, taking and handing back, order statuses, offline
- * touchpoints, held and dead messages, and the funnel. Anything that changes a
- * conversation goes through its queue as an event, so it is ordered with the
- * customer's own messages.
+ * touchpoints, held and dead messages (dead letters retried or dismissed), and the
+ * funnel. Anything that changes a conversation goes through its queue as an event, so
+ * it is ordered with the customer's own messages.
  */
 export interface StaffApiDeps {
   store: Store;
@@ -23,6 +23,7 @@ export interface StaffApiDeps {
 }
 
 const Key = z.string().regex(/^(telegram|whatsapp|vk|web):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like telegram:123");
+const EntryId = z.string().regex(/^in_[a-z0-9-]{1,64}$/, "a dead letter's id looks like in_0mx5g4a6h0001…");
 const Staff = z.string().min(1).max(80).default("staff");
 
 const ReplyBody = z.object({ text: z.string().min(1).max(4000), by: Staff, id: z.string().max(64).optional() }).strict();
@@ -208,6 +209,25 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
     });
 
     api.get("/api/dead-letters", async () => ({ entries: await store.deadInbound(100) }));
+
+    // a customer message that failed every attempt: process it again once the cause is
+    // fixed (it goes behind what the chat has waiting now), or dismiss it
+    api.post<{ Params: { id: string } }>("/api/dead-letters/:id/retry", async (req, reply) => {
+      const id = EntryId.safeParse(req.params.id);
+      if (!id.success) return bad(reply, id.error);
+      const entry = await store.retryDeadInbound(id.data);
+      if (!entry) return reply.code(404).send({ error: "not_found", message: `no dead letter ${id.data}` });
+      return reply.code(202).send({ ok: true, entry });
+    });
+
+    api.post<{ Params: { id: string } }>("/api/dead-letters/:id/discard", async (req, reply) => {
+      const id = EntryId.safeParse(req.params.id);
+      if (!id.success) return bad(reply, id.error);
+      if (!(await store.discardDeadInbound(id.data))) {
+        return reply.code(404).send({ error: "not_found", message: `no dead letter ${id.data}` });
+      }
+      return { ok: true };
+    });
 
     api.get<{ Querystring: Record<string, string> }>("/api/report/funnel", async (req, reply) => {
       const q = Period.safeParse(req.query);

@@ -160,6 +160,14 @@ export interface Store {
   /** pending + claimed entries (for readiness/drain checks and tests) */
   pendingInbound(): Promise<number>;
   deadInbound(limit: number): Promise<{ entry: JournalEntry; error: string }[]>;
+  /**
+   * staff "process again" (the cause is fixed): a dead entry goes back to its
+   * conversation's queue, behind what waits there now, with attempts reset and a new
+   * id; null when no dead entry has that id
+   */
+  retryDeadInbound(entryId: string): Promise<JournalEntry | null>;
+  /** staff "dismiss": a dead entry is dropped (its dedupe key stays); false when no dead entry has that id */
+  discardDeadInbound(entryId: string): Promise<boolean>;
 
   // ---- contacts and conversations -------------------------------------------
   getConversation(key: string): Promise<Conversation | null>;

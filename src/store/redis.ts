@@ -439,6 +439,18 @@ export class RedisStore implements Store {
     return out;
   }
 
+  async retryDeadInbound(entryId: string): Promise<JournalEntry | null> {
+    const id = newId("in");
+    const r = await this.run("deadInboundAction", [entryId, id]);
+    if (!Array.isArray(r)) return null;
+    const [conversationKey, event, at] = strs(r);
+    return { id, conversationKey: conversationKey!, event: JSON.parse(event!) as InboundEvent, enqueuedAt: Number(at), attempts: 0 };
+  }
+
+  async discardDeadInbound(entryId: string): Promise<boolean> {
+    return Array.isArray(await this.run("deadInboundAction", [entryId, ""]));
+  }
+
   // ---- contacts and conversations ---------------------------------------------------
 
   private async conversations(keys: string[]): Promise<Conversation[]> {

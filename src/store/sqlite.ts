@@ -664,6 +664,36 @@ export class SqliteStore implements Store {
     return this.s.journalDead.all(limitOf(limit)).map((row) => ({ entry: toEntry(row), error: row.error ?? "" }));
   }
 
+  /** the dead entry `entryId` leaves the journal; answers it, or undefined when there is none */
+  private takeDead(entryId: string): JournalRow | undefined {
+    const row = this.entryRow(entryId);
+    if (!row || row.status !== "dead") return undefined;
+    this.s.journalDelete.run(row.seq);
+    return row;
+  }
+
+  private readonly retryDeadTx = this.write((entryId: string): JournalEntry | null => {
+    const dead = this.takeDead(entryId);
+    if (!dead) return null;
+    const key = dead.conversation_key;
+    const hasHead = this.s.journalHasPending.get(key) !== undefined;
+    const seq = (this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
+    const id = `${newId("in")}-${seq.toString(36)}`;
+    this.s.journalInsert.run(seq, id, key, dead.enqueued_at, dead.event);
+    if (!hasHead) this.s.headInsert.run(seq, key, null);
+    return toEntry(this.s.journalGet.get(seq, id)!);
+  });
+
+  async retryDeadInbound(entryId: string): Promise<JournalEntry | null> {
+    return this.retryDeadTx(entryId);
+  }
+
+  private readonly discardDeadTx = this.write((entryId: string): boolean => this.takeDead(entryId) !== undefined);
+
+  async discardDeadInbound(entryId: string): Promise<boolean> {
+    return this.discardDeadTx(entryId);
+  }
+
   // ---- contacts and conversations -------------------------------------------
 
   async getConversation(key: string): Promise<Conversation | null> {
