@@ -8,9 +8,10 @@ import { describeMachine } from "./machine.ts";
 /**
  * Redis memory per customer, for sizing: customers play the benchmark's 4-message
  * order conversation (bench/flows) through the whole service on Telegram, each into a
- * fresh redis-server, once with Redis's default hash encoding and once with
- * `hash-max-listpack-value 1024` (the README's recommended setting). Prints bytes per
- * customer (used_memory grown over the run) and which keys hold them.
+ * fresh redis-server, once with Redis's default encodings and once with
+ * `hash-max-listpack-value 1024` and `zset-max-listpack-value 1024` (the README's
+ * recommended settings). Prints bytes per customer (used_memory grown over the run),
+ * which keys hold them, and Redis's CPU time per customer.
  *
  *   node --import tsx bench/redis-memory.ts [--customers 300]
  */
@@ -28,12 +29,14 @@ function kindOf(key: string): string {
     .replace(/^(\w+):or:(?!all$|st:).*/, "$1:or:<id>");
 }
 
-async function measure(listpackValue: number | undefined) {
+const RECOMMENDED = ["hash-max-listpack-value", "1024", "zset-max-listpack-value", "1024"];
+
+async function measure(config: string[]) {
   const server = await startRedis({ appendonly: false }); // its own server: nothing else in it
   const raw = createClient({ url: server.url });
   await raw.connect();
   try {
-    if (listpackValue !== undefined) await raw.sendCommand(["CONFIG", "SET", "hash-max-listpack-value", String(listpackValue)]);
+    if (config.length > 0) await raw.sendCommand(["CONFIG", "SET", ...config]);
     const store = await RedisStore.connect(server.url, { prefix: "fd" });
     const h = await startHarness({ store, env: { FLOWS_DIR: "bench/flows" } });
     try {
@@ -44,16 +47,20 @@ async function measure(listpackValue: number | undefined) {
         await h.say("telegram", user, { button: confirm[confirm.length - 1]!.choices[0]!.id });
       };
       const usedMemory = async () => Number(/used_memory:(\d+)/.exec(String(await raw.sendCommand(["INFO", "memory"])))![1]);
+      const cpuSeconds = async () =>
+        [...String(await raw.sendCommand(["INFO", "cpu"])).matchAll(/used_cpu_(?:sys|user):([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
       await order("7000000"); // scripts loaded, shared keys made
       const before = await usedMemory();
+      const cpuBefore = await cpuSeconds();
       for (let i = 1; i <= customers; i++) await order(String(7000000 + i));
+      const cpuMsPerCustomer = (((await cpuSeconds()) - cpuBefore) * 1000) / customers;
       const perCustomer = ((await usedMemory()) - before) / customers;
       const byKind = new Map<string, number>();
       for (const key of (await raw.sendCommand(["KEYS", "fd:*"])) as string[]) {
         const bytes = Number(await raw.sendCommand(["MEMORY", "USAGE", key, "SAMPLES", "0"]));
         byKind.set(kindOf(key), (byKind.get(kindOf(key)) ?? 0) + bytes);
       }
-      return { perCustomer, byKind };
+      return { perCustomer, cpuMsPerCustomer, byKind };
     } finally {
       await h.close();
     }
@@ -67,11 +74,14 @@ const m = describeMachine();
 console.log(`Redis memory per customer — redis-server ${m.redis}, node ${m.node}`);
 console.log(`${customers} customers, each one 4-message order conversation (bench/flows) on Telegram\n`);
 const runs = [
-  { label: "default (hash-max-listpack-value 64)", r: await measure(undefined) },
-  { label: "hash-max-listpack-value 1024", r: await measure(1024) },
+  { label: "Redis defaults (listpack values up to 64 bytes)", r: await measure([]) },
+  { label: RECOMMENDED.join(" "), r: await measure(RECOMMENDED) },
 ];
 for (const { label, r } of runs) {
-  console.log(`${label}: ${Math.round(r.perCustomer).toLocaleString("en-US")} bytes per customer`);
+  const cpu = `${r.cpuMsPerCustomer.toFixed(2)} ms of Redis CPU`;
+  console.log(`${label}: ${Math.round(r.perCustomer).toLocaleString("en-US")} bytes and ${cpu} per customer`);
   const top = [...r.byKind.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
   for (const [kind, bytes] of top) console.log(`  ${kind.padEnd(28)} ${Math.round(bytes / (customers + 1)).toLocaleString("en-US").padStart(7)}`);
 }
+console.log("\nbytes: used_memory grown per customer; by key kind: MEMORY USAGE per customer.");
+console.log("Redis CPU includes this harness's polling (every 50 ms): compare the two; size CPU from npm run bench.");
