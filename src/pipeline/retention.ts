@@ -3,7 +3,7 @@ import type { Store } from "../store/port.ts";
 const DAY_MS = 86_400_000;
 
 /** a batch is one store write: small enough not to stall Redis for other instances */
-const BATCH = 200;
+export const RETENTION_BATCH = 200;
 
 /**
  * Retention: sent replies older than the period are deleted, in batches, until none
@@ -16,7 +16,7 @@ export async function pruneSentReplies(store: Store, keepDays: number, wallNow: 
   const before = wallNow - keepDays * DAY_MS;
   let total = 0;
   for (;;) {
-    const { deleted, done } = await store.pruneSent(before, BATCH);
+    const { deleted, done } = await store.pruneSent(before, RETENTION_BATCH);
     total += deleted;
     if (done) return total;
   }
