@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../src/model/inbound.ts";
 import type { CommitLeases, StepCommit } from "../src/store/port.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
-import { startHarness, type Harness } from "./support/harness.ts";
+import { DAY, startHarness, type Harness } from "./support/harness.ts";
+import { waitUntil } from "./support/load.ts";
 
 /** Processing rules: one conversation's messages one at a time, in order; a redelivery answered once. */
 describe("processing rules", () => {
@@ -119,7 +120,6 @@ describe("retention", () => {
     expect(sent).toBe(first.length);
 
     // sends are stamped with the wall clock; retention cuts on it too
-    const DAY = 86_400_000;
     expect(await h.app.sweep(Date.now() + 29 * DAY)).toBe(0);
     expect((await view()).outbox).toHaveLength(sent);
     expect(await h.app.sweep(Date.now() + 31 * DAY)).toBe(sent);
@@ -160,12 +160,14 @@ describe("dead letters", () => {
 
   const deadLetters = async () => (await h.staff("GET", "/api/dead-letters")).json.entries as { entry: { id: string; conversationKey: string; attempts: number }; error: string }[];
   const waitForDead = async (key: string) => {
-    for (let i = 0; i < 200; i++) {
-      const found = (await deadLetters()).find((d) => d.entry.conversationKey === key);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`no dead letter for ${key}`);
+    let found: Awaited<ReturnType<typeof deadLetters>>[number] | undefined;
+    await waitUntil(
+      async () => (found = (await deadLetters()).find((d) => d.entry.conversationKey === key)) !== undefined,
+      5000,
+      () => `no dead letter for ${key}`,
+      25,
+    );
+    return found!;
   };
 
   it("a message that failed every attempt waits for staff; retried once the cause is fixed, the customer gets the answer", async () => {

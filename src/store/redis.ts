@@ -835,11 +835,6 @@ export class RedisStore implements Store {
   // ---- analytics ----------------------------------------------------------------
 
   /**
-   * Per stage one ZRANGE BYSCORE without scores: each member is
-   * "<at>\t<contactId>\t<audience|source>" and the list is already in (at, contactId)
-   * order, so no join and no general sort, only a merge of the sorted lists.
-   */
-  /**
    * The entries behind the funnel, read from its log like stageColumns, with the
    * contacts' ids from cnid (contact number -> id), in SQLite's order: by time, then
    * contact id, then stage name.

@@ -284,6 +284,10 @@ function toOutbox(row: OutboxRow): OutboxItem {
 }
 
 /** journal ids end in "-<seq base36>": the row is found by its primary key */
+function newEntryId(seq: number): string {
+  return `${newId("in")}-${seq.toString(36)}`;
+}
+
 function entrySeq(id: string): number | null {
   const dash = id.lastIndexOf("-");
   if (dash < 0) return null;
@@ -586,7 +590,7 @@ export class SqliteStore implements Store {
         const key = conversationKey(e);
         const hasHead = this.s.journalHasPending.get(key) !== undefined;
         seq = (seq ?? this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
-        this.s.journalInsert.run(seq, `${newId("in")}-${seq.toString(36)}`, key, e.at || now, JSON.stringify(e));
+        this.s.journalInsert.run(seq, newEntryId(seq), key, e.at || now, JSON.stringify(e));
         outcomes.push("queued");
         if (hasHead) continue;
         if (lease && claimed.length < lease.max) {
@@ -678,7 +682,7 @@ export class SqliteStore implements Store {
     const key = dead.conversation_key;
     const hasHead = this.s.journalHasPending.get(key) !== undefined;
     const seq = (this.s.journalMaxSeq.get()?.seq ?? 0) + 1;
-    const id = `${newId("in")}-${seq.toString(36)}`;
+    const id = newEntryId(seq);
     this.s.journalInsert.run(seq, id, key, dead.enqueued_at, dead.event);
     if (!hasHead) this.s.headInsert.run(seq, key, null);
     return toEntry(this.s.journalGet.get(seq, id)!);
