@@ -1,6 +1,6 @@
 /**
  * Channels and what each one can show. The numbers come from
- * ../shared/fixtures/limits.md (row ids in comments), so a renderer can degrade
+ * docs/limits.md (row ids in comments), so a renderer can degrade
  * a message to what the platform accepts instead of letting the API reject it.
  */
 export const CHANNELS = ["telegram", "whatsapp", "vk", "web"] as const;

@@ -20,7 +20,7 @@ const SECRET = "s3cret_Token-1";
 const TOKEN = "123456:TEST-token";
 const log = pino({ level: "silent" });
 const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), "utf8")) as Record<string, unknown>;
+  JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")) as Record<string, unknown>;
 
 let fake: FakeTelegram;
 beforeAll(async () => {

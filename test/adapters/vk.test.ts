@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
@@ -19,12 +19,9 @@ import {
   type FakeVk,
 } from "../fakes/vk-api.ts";
 
-/** The shared sample payloads (/work/shared/fixtures, beside the repo), or a copy in test/fixtures. */
+/** The platform's sample payloads, kept in test/fixtures. */
 function load(name: string): Record<string, unknown> {
-  const local = new URL(`../fixtures/${name}`, import.meta.url);
-  const shared = new URL(`../../../shared/fixtures/${name}`, import.meta.url);
-  const file = existsSync(local) ? local : shared;
-  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")) as Record<string, unknown>;
 }
 
 const USER = 712345678;

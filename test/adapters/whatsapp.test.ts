@@ -24,7 +24,7 @@ const VERIFY = "verify-me-please";
 const PHONE_ID = "109876543210987";
 const NOW = Date.UTC(2025, 10, 17, 12, 0, 0);
 const HOUR = 3_600_000;
-const fixture = (name: string) => readFileSync(new URL(`../../../shared/fixtures/whatsapp-webhook-${name}.json`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/whatsapp-webhook-${name}.json`, import.meta.url), "utf8");
 
 let fake: FakeWhatsApp;
 let app: FastifyInstance;

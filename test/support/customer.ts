@@ -336,7 +336,7 @@ export class Customer {
   }
 }
 
-/** Where a reply breaks the platform's documented limits (../shared/fixtures/limits.md). */
+/** Where a reply breaks the platform's documented limits (docs/limits.md). */
 export function formatProblems(r: PlatformReply): string[] {
   const p: string[] = [];
   const bad = (cond: boolean, what: string) => {
