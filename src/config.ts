@@ -65,7 +65,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
-  /** "webhook" (default when a secret is set) or "polling" for a shop without a public URL */
+  /** "webhook" (the default: needs TELEGRAM_WEBHOOK_SECRET) or "polling", asked for explicitly, for a shop without a public URL */
   TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
   /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
   TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
@@ -140,15 +140,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** A channel needs all of its variables or none of them. */
+/**
+ * A channel needs all of its variables or none of them. `related` are its optional
+ * ones: setting one of those alone (a secret without its token) is half-set too.
+ */
 function channel<T>(
   env: Env,
   name: string,
   required: (keyof Env)[],
   build: () => T,
   problems: string[],
+  related: (keyof Env)[] = [],
 ): T | undefined {
-  const set = required.filter((k) => env[k] !== undefined);
+  const set = [...required, ...related].filter((k) => env[k] !== undefined);
   if (set.length === 0) return undefined;
   const missing = required.filter((k) => env[k] === undefined);
   if (missing.length > 0) {
@@ -165,10 +169,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const problems: string[] = [];
+  // Webhook is the default: a lone token is half-set (as the README says), not a
+  // silent switch to long polling; polling is there when asked for by name.
   const telegram = channel(env, "Telegram", ["TELEGRAM_BOT_TOKEN"], () => {
-    const mode = env.TELEGRAM_MODE ?? (env.TELEGRAM_WEBHOOK_SECRET ? "webhook" : "polling");
+    const mode = env.TELEGRAM_MODE ?? "webhook";
     if (mode === "webhook" && !env.TELEGRAM_WEBHOOK_SECRET) {
-      problems.push("TELEGRAM_WEBHOOK_SECRET: required in webhook mode (or set TELEGRAM_MODE=polling)");
+      problems.push(
+        "Telegram is half configured: TELEGRAM_BOT_TOKEN set but TELEGRAM_WEBHOOK_SECRET missing " +
+          "(webhook mode is the default: `npx frontdesk init` writes one; or set TELEGRAM_MODE=polling to poll without a public URL)",
+      );
     }
     return {
       token: env.TELEGRAM_BOT_TOKEN!,
@@ -177,7 +186,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       mode,
       ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
     } satisfies TelegramConfig;
-  }, problems);
+  }, problems, ["TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MODE"]);
   const whatsapp = channel(
     env,
     "WhatsApp",
@@ -195,6 +204,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         ratePerSecond: env.WHATSAPP_RATE_PER_SECOND,
       }) satisfies WhatsAppConfig,
     problems,
+    ["WHATSAPP_TEMPLATE_NAME"],
   );
   const vk = channel(
     env,

@@ -1,6 +1,7 @@
 import { createApp, createLogger } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { BundleError } from "./engine/bundle.ts";
+import { describeEnvFile, EnvFileError, loadEnvFile, type EnvFileResult } from "./settings/env-file.ts";
 
 /**
  * `npm start`: read the environment, open the store, load the flows, serve.
@@ -9,16 +10,22 @@ import { BundleError } from "./engine/bundle.ts";
  */
 async function main(): Promise<void> {
   let config;
+  let envFile: EnvFileResult | undefined;
   try {
+    // .env first; variables already in the environment win over it
+    envFile = loadEnvFile();
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+    if (err instanceof ConfigError || err instanceof EnvFileError) {
+      const read = envFile ? `${describeEnvFile(envFile)}\n` : "";
+      process.stderr.write(`${err.message}\n${read}See .env.example for every variable, or run: npx frontdesk init\n`);
       process.exit(78);
     }
     throw err;
   }
   const log = createLogger(config.logLevel);
+  envFile = envFile!;
+  log.info({ envFile: envFile.path, fromFile: envFile.applied.length, overridden: envFile.overridden }, describeEnvFile(envFile));
   let app;
   try {
     app = await createApp(config, { logger: log });

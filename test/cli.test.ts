@@ -25,7 +25,7 @@ function frontdesk(args: string[], env: Record<string, string> = {}): Promise<Ru
     execFile(
       process.execPath,
       ["bin/frontdesk.js", ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ENV_FILE: "none", ...env }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== "number") return reject(err);
         resolve({ code: err ? Number(err.code) : 0, stdout, stderr });

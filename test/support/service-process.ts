@@ -65,6 +65,8 @@ function cleanEnv(): Record<string, string> {
     if (/^(VITEST|TEST$|NODE_ENV$)/.test(k)) continue;
     env[k] = v;
   }
+  // a developer's own .env in the checkout must not configure the service under test
+  env.ENV_FILE = "none";
   return env;
 }
 
