@@ -1,5 +1,7 @@
 import { Command } from "commander";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerFlowsCommands } from "./flows.ts";
+import { registerInitCommand } from "./init.ts";
 import { registerReportCommands } from "./report.ts";
 import { registerTelegramCommands } from "./telegram.ts";
 
@@ -9,6 +11,8 @@ import { registerTelegramCommands } from "./telegram.ts";
  */
 const program = new Command("frontdesk").description("front desk: set-up, flows, reports and platform checks").showHelpAfterError();
 
+registerInitCommand(program);
+registerDoctorCommand(program);
 registerFlowsCommands(program);
 registerReportCommands(program);
 registerTelegramCommands(program);

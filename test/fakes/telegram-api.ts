@@ -68,7 +68,7 @@ export interface FakeTelegram {
    * An empty body does nothing.
    */
   webhookReply(body: string, token?: string): Promise<void>;
-  /** forget calls, failures, queued updates and handlers */
+  /** forget calls, failures, queued updates, handlers and the webhook set */
   reset(): void;
   close(): Promise<void>;
 }
@@ -112,6 +112,9 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   let nextUpdateId = 1;
   let nextMessageId = 1;
   let nextTopicId = 1000;
+  /** what setWebhook registered, as getWebhookInfo reports it */
+  let webhook: { url: string; secret?: string } = { url: "" };
+  const botUser = () => ({ id: botInfo.id, is_bot: true, first_name: botInfo.first_name, username: botInfo.username });
   let callWaiters: (() => void)[] = [];
   let pollWaiters: (() => void)[] = [];
 
@@ -166,8 +169,23 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         return message(params, { text: params.text, message_id: params.message_id });
       case "createForumTopic":
         return { message_thread_id: nextTopicId++, name: params.name, icon_color: params.icon_color ?? 7322096 };
+      case "setWebhook":
+        webhook = { url: String(params.url ?? ""), secret: params.secret_token === undefined ? undefined : String(params.secret_token) };
+        return true;
+      case "deleteWebhook":
+        webhook = { url: "" };
+        return true;
       case "getWebhookInfo":
-        return { url: "", has_custom_certificate: false, pending_update_count: updates.length };
+        // the documented WebhookInfo: the URL set with setWebhook (empty: none) and updates waiting
+        return { url: webhook.url, has_custom_certificate: false, pending_update_count: updates.length, ...(webhook.url ? { max_connections: 40, allowed_updates: ["message", "callback_query", "my_chat_member"] } : {}) };
+      case "getChat":
+        // a staff group: a supergroup with topics (is_forum)
+        return { id: Number(params.chat_id), type: "supergroup", title: "Сотрудники", is_forum: true };
+      case "getChatMember":
+        // the bot itself is an administrator that may manage topics; anyone else a member
+        return Number(params.user_id) === botInfo.id
+          ? { status: "administrator", user: botUser(), can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true, can_manage_video_chats: false, can_restrict_members: true, can_promote_members: false, can_change_info: true, can_invite_users: true, can_post_stories: false, can_edit_stories: false, can_delete_stories: false, can_pin_messages: true, can_manage_topics: true }
+          : { status: "member", user: { id: Number(params.user_id), is_bot: false, first_name: "Сотрудник" } };
       default:
         // sendDocument, sendLocation, copyMessage…: a message; everything else (answerCallbackQuery,
         // setWebhook, deleteWebhook, setMyCommands…) answers true like the real API
@@ -310,6 +328,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       failures = [];
       handlers = new Map();
       updates = [];
+      webhook = { url: "" };
       notifyPolls();
     },
     async close() {

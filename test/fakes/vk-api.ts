@@ -34,6 +34,8 @@ export type FakeVkFailure =
   | { status: number; method?: string };
 
 export interface FakeVkOptions {
+  /** Callback API servers groups.getCallbackServers lists (default none) */
+  callbackServers?: FakeVkCallbackServer[];
   /** when set, access_token must equal it (else error 5) */
   token?: string;
   /** delay every answer (benchmarks) */
@@ -53,8 +55,16 @@ export interface FakeVk {
   waitForDelivered(n: number, timeoutMs?: number): Promise<FakeVkDelivered[]>;
   /** wait until some call to `method` has been recorded */
   waitForCall(method: string, timeoutMs?: number): Promise<FakeVkCall>;
+  /** what groups.getCallbackServers answers from now on */
+  setCallbackServers(servers: FakeVkCallbackServer[]): void;
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FakeVkCallbackServer {
+  url: string;
+  status: "unconfigured" | "failed" | "wait" | "ok";
+  secretKey?: string;
 }
 
 class VkError extends Error {
@@ -74,6 +84,7 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
   let seen = new Map<string, number>();
   let nextMessageId = 1000;
   let window: number[] = [];
+  let callbackServers: FakeVkCallbackServer[] = [...(options.callbackServers ?? [])];
 
   const takeFailure = (method: string): FakeVkFailure | undefined => {
     const f = failures.find((x) => x.left > 0 && (x.failure.method === undefined || x.failure.method === method));
@@ -108,6 +119,9 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
           groups: [{ id: FAKE_VK_GROUP_ID, name: "Fake shop", screen_name: "fake_shop", type: "group", is_closed: 0 }],
           profiles: [],
         };
+      case "groups.getCallbackServers":
+        // the community's Callback API servers as the console lists them (status: unconfigured, failed, wait, ok)
+        return { count: callbackServers.length, items: callbackServers.map((c, i) => ({ id: i + 1, title: "front desk", creator_id: 1, url: c.url, secret_key: c.secretKey ?? "", status: c.status })) };
       case "groups.getCallbackConfirmationCode":
         return { code: FAKE_VK_CONFIRMATION };
       case "users.get":
@@ -209,6 +223,9 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     waitForDelivered: (n, timeoutMs = 5000) =>
       waitFor(() => (delivered.length >= n ? [...delivered] : undefined), timeoutMs, `${n} delivered messages (have ${delivered.length})`),
     waitForCall: (method, timeoutMs = 5000) => waitFor(() => calls.find((c) => c.method === method), timeoutMs, `a ${method} call`),
+    setCallbackServers(servers) {
+      callbackServers = [...servers];
+    },
     reset() {
       calls = [];
       delivered = [];

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 
 /**
- * A local stand-in for the WhatsApp Cloud API (Graph) send endpoint:
+ * A local stand-in for the WhatsApp Cloud API (Graph) send endpoint (and GET of the phone number):
  * `POST /<version>/<phone_number_id>/messages` with `Authorization: Bearer <token>`,
  * answering the documented success shape (W13) or Graph errors on demand.
  * Point the adapter at it with WhatsAppConfig.apiBase = fake.apiBase.
@@ -53,6 +53,8 @@ export interface FakeWhatsApp {
 
 export interface FakeWhatsAppOptions {
   token?: string;
+  /** the business number's id; GET of any other answers Graph's "does not exist" (default: any id exists) */
+  phoneNumberId?: string;
 }
 
 export const FAKE_WHATSAPP_TOKEN = "fake-wa-token";
@@ -85,6 +87,32 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
   let seq = 0;
 
   const isRead = (c: FakeWhatsAppCall) => c.body.status === "read";
+  /** GET /<version>/<phone-number-id>: the business phone number, as Graph documents it */
+  const phoneNumber = (res: ServerResponse, req: IncomingMessage, id: string) => {
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      return graphError(res, 401, 190, "Invalid OAuth access token - Cannot parse access token", 463);
+    }
+    if (opts.phoneNumberId !== undefined && id !== opts.phoneNumberId) {
+      return graphError(
+        res,
+        400,
+        100,
+        `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        33,
+      );
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        verified_name: "ФитПерекус",
+        code_verification_status: "VERIFIED",
+        display_phone_number: "+7 916 000-00-00",
+        quality_rating: "GREEN",
+        platform_type: "CLOUD_API",
+        throughput: { level: "STANDARD" },
+        id,
+      }),
+    );
+  };
   const notify = () => {
     for (const w of [...waiters]) w();
   };
@@ -94,6 +122,8 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
       const text = await readBody(req);
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       const url = new URL(req.url ?? "/", "http://fake");
+      const phone = /^\/(v\d+\.\d+)\/(\d+)$/.exec(url.pathname);
+      if (req.method === "GET" && phone) return phoneNumber(res, req, phone[2]!);
       const m = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/.exec(url.pathname);
       if (req.method !== "POST" || !m) {
         return graphError(res, 404, 100, `Unknown path components: ${url.pathname}`, 33);
