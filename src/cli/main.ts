@@ -1,14 +1,18 @@
 import { Command } from "commander";
+import { envFileRead } from "./common.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerFlowsCommands } from "./flows.ts";
 import { registerInitCommand } from "./init.ts";
 import { registerReportCommands } from "./report.ts";
+import { registerStaffCommands } from "./staff.ts";
 import { registerTelegramCommands } from "./telegram.ts";
 
 /**
  * `npx frontdesk <command>`: the owner's and operator's tools. Each command group
  * lives in its own file under src/cli/ and is registered here with one line.
+ * `.env` is read first, for every command (the environment wins over it).
  */
+envFileRead();
 const program = new Command("frontdesk").description("front desk: set-up, flows, reports and platform checks").showHelpAfterError();
 
 registerInitCommand(program);
@@ -16,5 +20,6 @@ registerDoctorCommand(program);
 registerFlowsCommands(program);
 registerReportCommands(program);
 registerTelegramCommands(program);
+registerStaffCommands(program);
 
 await program.parseAsync(process.argv);
