@@ -6,7 +6,7 @@ import { EnvExistsError, readExample, renderEnv, writeEnvFile, type EnvValues } 
 import { nextSteps, type Lang, type SetupChannel } from "../setup/next-steps.ts";
 import { newPassword, newShopSecrets } from "../setup/secrets.ts";
 import { readShopName, writeShopName } from "../setup/shop-name.ts";
-import { createFirstOwner } from "../setup/first-owner.ts";
+import { createFirstOwner, ownerProblem } from "../setup/first-owner.ts";
 import { fail } from "./common.ts";
 
 /**
@@ -33,6 +33,7 @@ interface InitOptions {
   ownerLogin: string;
   ownerPassword?: string;
   dataDir: string;
+  redisUrl?: string;
   flowsDir: string;
   env: string;
   force?: boolean;
@@ -59,6 +60,7 @@ export function registerInitCommand(program: Command): void {
     .option("--owner-login <login>", "login of the first owner account", "owner")
     .option("--owner-password <password>", "their password (default: a generated one, printed once)")
     .option("--data-dir <dir>", "where the embedded store keeps its data (DATA_DIR)", "./data")
+    .option("--redis-url <url>", "keep the shop in Redis instead (REDIS_URL; default: the environment's)")
     .option("--flows-dir <dir>", "the shop's flows (FLOWS_DIR)", "./flows")
     .option("--env <file>", "the file to write", ".env")
     .option("--force", "replace an existing .env (its secrets change: webhooks must be registered again)")
@@ -105,6 +107,8 @@ async function runInit(opts: InitOptions): Promise<void> {
     }
     if (given.VK_GROUP_ID && !/^\d+$/.test(given.VK_GROUP_ID)) fail(`--vk-group-id must be digits, got ${given.VK_GROUP_ID}`, 2);
 
+    const redisUrl = opts.redisUrl ?? process.env.REDIS_URL;
+    if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail(`--redis-url must start with redis:// or rediss://, got ${redisUrl}`, 2);
     const secrets = newShopSecrets();
     const values: EnvValues = {
       PUBLIC_URL: url || "http://localhost:3000",
@@ -112,6 +116,7 @@ async function runInit(opts: InitOptions): Promise<void> {
       FLOWS_DIR: opts.flowsDir,
       TZ: tz,
       STAFF_API_TOKEN: secrets.STAFF_API_TOKEN,
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       ...given,
     };
     const required: Record<SetupChannel, string[]> = {
@@ -128,7 +133,8 @@ async function runInit(opts: InitOptions): Promise<void> {
     for (const k of missing) values[k] = "";
 
     const password = opts.ownerPassword ?? newPassword();
-    if (password.length < 10) fail("--owner-password: at least 10 characters", 2);
+    const bad = ownerProblem(opts.ownerLogin, password);
+    if (bad) fail(bad, 2);
     const example = readExample(join(process.cwd(), ".env.example"));
     const header = `written by npx frontdesk init on ${new Date().toISOString()} for «${name}». Keep it private (mode 0600, never commit it).\nEvery variable is documented in .env.example; the environment overrides this file.`;
     try {
@@ -139,7 +145,7 @@ async function runInit(opts: InitOptions): Promise<void> {
     }
     const renamed = existsSync(join(opts.flowsDir, "shop.yaml")) && writeShopName(opts.flowsDir, { ru: name, en: nameEn || name });
 
-    const owner = await createFirstOwner({ dataDir: opts.dataDir, redisUrl: process.env.REDIS_URL }, { login: opts.ownerLogin, password });
+    const owner = await createFirstOwner({ dataDir: opts.dataDir, redisUrl }, { login: opts.ownerLogin, password });
 
     const lang = opts.lang;
     const lines = [

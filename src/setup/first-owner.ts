@@ -1,48 +1,28 @@
 import type { Config } from "../config.ts";
-import type { KeyValuePort } from "../store/kv.ts";
+import { createStaffAccount, LoginSchema, MIN_PASSWORD } from "../staff/accounts.ts";
 import { openStore } from "../store/open.ts";
 
 /**
- * The first owner account `frontdesk init` creates, through the staff accounts'
- * own function (src/staff/accounts.ts, the staff branch's), in the store the new
- * .env points at. The one place init meets staff accounts.
+ * The first owner account `frontdesk init` creates, through the staff accounts' own
+ * function (src/staff/accounts.ts), in the store the new .env points at. The one
+ * place init meets staff accounts.
  */
-export type CreateStaffAccount = (
-  kv: KeyValuePort,
-  input: { login: string; role: "owner" | "operator" | "viewer"; password: string },
-) => Promise<void>;
+export type OwnerOutcome = { created: true; login: string } | { created: false; message: string };
 
-export type OwnerOutcome = { created: true } | { created: false; message: string };
-
-// resolved at run time, so this module builds before src/staff/accounts.ts is merged in
-const ACCOUNTS_MODULE = "../staff/accounts.ts";
-
-async function staffAccounts(): Promise<CreateStaffAccount | undefined> {
-  try {
-    const mod = (await import(ACCOUNTS_MODULE)) as { createStaffAccount?: unknown };
-    return typeof mod.createStaffAccount === "function" ? (mod.createStaffAccount as CreateStaffAccount) : undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return undefined;
-    throw err;
-  }
+/** a problem with the login or password before anything is written, or undefined */
+export function ownerProblem(login: string, password: string): string | undefined {
+  const parsed = LoginSchema.safeParse(login);
+  if (!parsed.success) return `--owner-login: ${parsed.error.issues[0]!.message}`;
+  if (password.length < MIN_PASSWORD) return `--owner-password: at least ${MIN_PASSWORD} characters`;
+  if (password.trim() !== password) return "--owner-password: no spaces at the start or end";
+  return undefined;
 }
 
-export async function createFirstOwner(
-  where: Pick<Config, "dataDir" | "redisUrl">,
-  owner: { login: string; password: string },
-  create?: CreateStaffAccount,
-): Promise<OwnerOutcome> {
-  const fn = create ?? (await staffAccounts());
-  if (!fn) {
-    return {
-      created: false,
-      message: `Owner account: staff accounts are not part of this build yet; add the owner later with: npx frontdesk staff add ${owner.login} --role owner`,
-    };
-  }
+export async function createFirstOwner(where: Pick<Config, "dataDir" | "redisUrl">, owner: { login: string; password: string }): Promise<OwnerOutcome> {
   const store = await openStore(where);
   try {
-    await fn(store, { login: owner.login, role: "owner", password: owner.password });
-    return { created: true };
+    await createStaffAccount(store, { login: owner.login, role: "owner", password: owner.password });
+    return { created: true, login: LoginSchema.parse(owner.login) };
   } catch (err) {
     return { created: false, message: `Owner account ${owner.login} not created: ${(err as Error).message}` };
   } finally {

@@ -40,6 +40,8 @@ export interface ServiceOptions {
   env: Record<string, string>;
   /** a free one when absent */
   port?: number;
+  /** the checkout to run it from (default: this repository) */
+  cwd?: string;
   /** how long /healthz and /readyz may take to answer 200 (default 30 s) */
   readyTimeoutMs?: number;
 }
@@ -86,7 +88,7 @@ export async function statusOf(url: string, timeoutMs = 2_000): Promise<number> 
 export async function startService(opts: ServiceOptions): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const env = { ...cleanEnv(), ...opts.env, PORT: String(port) };
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-200_000);
