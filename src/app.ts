@@ -45,6 +45,8 @@ export interface AppOptions {
   telegram?: Parameters<typeof createTelegramAdapter>[1];
   /** how often timers and other instances' work are polled */
   pollMs?: number;
+  /** adapters that replace the configured ones of their channel (`frontdesk chat`'s terminal) */
+  adapters?: ChannelAdapter[];
 }
 
 export interface App {
@@ -101,6 +103,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
   if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
+  for (const adapter of opts.adapters ?? []) adapters.set(adapter.channel, adapter);
 
   let botUsername: string | undefined;
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -25,7 +25,7 @@ function frontdesk(args: string[], env: Record<string, string> = {}): Promise<Ru
     execFile(
       process.execPath,
       ["bin/frontdesk.js", ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ENV_FILE: "none", ...env }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ENV_FILE: "none", ...env }, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== "number") return reject(err);
         resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
@@ -152,6 +152,23 @@ describe.concurrent("frontdesk report funnel", { timeout: 60_000 }, () => {
     const backwards = await frontdesk(["report", "funnel", "--from", "2026-03-01", "--to", "2026-02-01"], { DATA_DIR: dataDir });
     expect(backwards.code).toBe(2);
     expect(backwards.stderr).toContain("--from must be before --to");
+  });
+
+  it("says which store it read on stderr; --data-dir and friendly dates work", async ({ expect }) => {
+    const r = await frontdesk(["report", "funnel", "--data-dir", dataDir, "--from", "7d", "--to", "now"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^store: SQLite ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+ KB\\)\n$`));
+    expect(r.stdout).toMatch(/^Осознание\s+3\s+—/m);
+  });
+
+  it("a store that does not exist: a clear message and exit 66, and no empty ./data made", async ({ expect }) => {
+    const missing = join(dataDir, "nowhere");
+    const r = await frontdesk(["report", "funnel", "--from", "yesterday", "--to", "today"], { DATA_DIR: missing });
+    expect(r.code).toBe(66);
+    expect(r.stderr).toContain(`no shop data in ${missing}`);
+    expect(r.stderr).toContain("--data-dir");
+    expect(r.stdout).toBe("");
+    expect(existsSync(missing)).toBe(false);
   });
 
   it("a configuration error: exit 78 naming the variable", async ({ expect }) => {

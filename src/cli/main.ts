@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerChatCommand } from "./chat.ts";
 import { envFileRead } from "./common.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerFlowsCommands } from "./flows.ts";
@@ -17,6 +18,7 @@ const program = new Command("frontdesk").description("front desk: set-up, flows,
 
 registerInitCommand(program);
 registerDoctorCommand(program);
+registerChatCommand(program);
 registerFlowsCommands(program);
 registerReportCommands(program);
 registerTelegramCommands(program);
