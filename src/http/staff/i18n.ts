@@ -123,6 +123,18 @@ const ru = {
   "lang.switch": "English",
   "notify.new": "Новое обращение",
   "bad_moment": "плохой момент",
+  "audit.login": "вошёл",
+  "audit.login_failed": "неудачный вход",
+  "audit.logout": "вышел",
+  "audit.take": "взял чат",
+  "audit.reply": "ответил",
+  "audit.note": "заметка",
+  "audit.handback": "вернул боту",
+  "audit.resolve": "решил",
+  "audit.status": "статус заказа",
+  "audit.assign": "передал",
+  "audit.offline": "офлайн-касание",
+  "chat.channels": "Каналы",
 } as const;
 
 export type TextKey = keyof typeof ru;
@@ -243,6 +255,18 @@ const en: Record<TextKey, string> = {
   "lang.switch": "Русский",
   "notify.new": "New chat",
   "bad_moment": "bad moment",
+  "audit.login": "signed in",
+  "audit.login_failed": "failed sign-in",
+  "audit.logout": "signed out",
+  "audit.take": "took the chat",
+  "audit.reply": "replied",
+  "audit.note": "note",
+  "audit.handback": "handed back to the bot",
+  "audit.resolve": "resolved",
+  "audit.status": "order status",
+  "audit.assign": "assigned",
+  "audit.offline": "offline touchpoint",
+  "chat.channels": "Channels",
 };
 
 const TEXTS: Record<Lang, Record<TextKey, string>> = { ru, en };

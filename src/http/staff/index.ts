@@ -7,6 +7,7 @@ import { listStaffAccounts } from "../../staff/accounts.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
 import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
+import { registerChat } from "./chat.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerLogin } from "./login.ts";
 
@@ -35,6 +36,7 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
     await registerAssets(staff);
     await registerLogin(staff, deps.now);
     await registerInbox(staff, deps);
+    await registerChat(staff, { ...deps, ...(deps.config.whatsapp?.template ? { whatsappTemplate: deps.config.whatsapp.template.name } : {}) });
 
     // the team, for the owner (and scripts with the API token)
     staff.get("/api/staff", { preHandler: requireRole("owner") }, async () => ({
