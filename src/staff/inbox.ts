@@ -78,7 +78,8 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
     handoffSince: since,
     waitingSince: lastStaff ? (unanswered[0]?.at ?? null) : Math.min(since, unanswered[0]?.at ?? since),
     lastInAt: lastIn?.at ?? null,
-    last: lastMsg ? { text: lastMsg.summary, from: fromOf(lastMsg) } : null,
+    // the customer's own last words matter most; what was said to them otherwise
+    last: lastIn ? { text: lastIn.summary, from: "customer" } : lastMsg ? { text: lastMsg.summary, from: fromOf(lastMsg) } : null,
   };
 }
 

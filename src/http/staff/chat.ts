@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Bundle } from "../../engine/bundle.ts";
+import type { EventBus } from "../../events/bus.ts";
 import type { InboundSystem } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
 import { staffAction, type StaffActionDeps } from "../../staff/actions.ts";
@@ -40,6 +41,7 @@ type Action = keyof typeof Forms;
 
 export interface ChatDeps extends StaffActionDeps {
   bundle: () => Bundle;
+  events: Pick<EventBus, "head">;
   /** the WhatsApp template staff replies go out as when the window is closed */
   whatsappTemplate?: string;
 }
@@ -92,10 +94,11 @@ export async function registerChat(app: FastifyInstance, deps: ChatDeps): Promis
 
   app.get<{ Params: { key: string } }>("/staff/chats/:key", read, async (req, reply) => {
     const key = Key.safeParse(req.params.key);
+    const cursor = await deps.events.head();
     const data = key.success ? await chatData(req, deps, key.data) : null;
     if (!data) return notFound(req, reply);
     const lang = langOf(req);
-    return sendPage(req, reply, "chat", { title: data.name, active: "inbox", live: true }, {
+    return sendPage(req, reply, "chat", { title: data.name, active: "inbox", live: true, cursor }, {
       ...data,
       liveHtml: renderView("chat-live", lang, { ...data, me: req.staffCaller!.login, csrf: req.staffCaller!.session?.csrf ?? "" }),
     });

@@ -2,6 +2,7 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config.ts";
 import type { Bundle } from "../../engine/bundle.ts";
+import type { EventBus } from "../../events/bus.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
@@ -9,6 +10,7 @@ import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
 import { registerChat } from "./chat.ts";
 import { registerInbox } from "./inbox.ts";
+import { registerLive } from "./live.ts";
 import { registerLogin } from "./login.ts";
 
 /**
@@ -20,6 +22,7 @@ export interface StaffWebDeps {
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   bundle: () => Bundle;
   now: () => number;
+  events: EventBus;
   config: Pick<Config, "staffApiToken" | "publicUrl" | "staff" | "whatsapp">;
 }
 
@@ -36,6 +39,9 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
     await registerAssets(staff);
     await registerLogin(staff, deps.now);
     await registerInbox(staff, deps);
+    const live = await registerLive(staff, { events: deps.events, kv: deps.store, store: deps.store });
+    // open event streams would keep the server from closing
+    staff.addHook("preClose", async () => live.closeAll());
     await registerChat(staff, { ...deps, ...(deps.config.whatsapp?.template ? { whatsappTemplate: deps.config.whatsapp.template.name } : {}) });
 
     // the team, for the owner (and scripts with the API token)
