@@ -18,7 +18,90 @@ export interface HistoryItem {
   good: boolean;
 }
 
-export function historyOf(touchpoints: Touchpoint[], locale: Locale): HistoryItem[] {
+const EVENT_TEXT = {
+  ru: {
+    handoff: "Передан сотрудникам ({queue}): {reason}",
+    taken: "{by} взял(а) чат",
+    back: "{by} вернул(а) чат боту",
+    resolved: "{by} отметил(а) вопрос решённым",
+    assigned: "{by} передал(а) чат: {to}",
+    status: "Заказ №{number}: {from} → {to}",
+    order: "Заказ №{number} оформлен",
+    feedback: "Оценка {scale}: {score}",
+    open: "Отзыв: {text}",
+    offline: "Офлайн ({via}): {summary}",
+    stalled: "Бот не понял ответ несколько раз",
+  },
+  en: {
+    handoff: "Handed to staff ({queue}): {reason}",
+    taken: "{by} took the chat",
+    back: "{by} handed the chat back to the bot",
+    resolved: "{by} marked it resolved",
+    assigned: "{by} assigned the chat to {to}",
+    status: "Order #{number}: {from} → {to}",
+    order: "Order #{number} placed",
+    feedback: "{scale} score: {score}",
+    open: "Feedback: {text}",
+    offline: "Offline ({via}): {summary}",
+    stalled: "The bot did not understand several times",
+  },
+} as const;
+
+const STATUS = {
+  ru: { placed: "оформлен", confirmed: "подтверждён", shipped: "отправлен", delivered: "доставлен", cancelled: "отменён" },
+  en: { placed: "placed", confirmed: "confirmed", shipped: "shipped", delivered: "delivered", cancelled: "cancelled" },
+} as const;
+const VIA = {
+  ru: { store_visit: "визит в магазин", call: "звонок", courier: "курьер", email: "почта", other: "другое" },
+  en: { store_visit: "store visit", call: "call", courier: "courier", email: "email", other: "other" },
+} as const;
+
+const REASONS: Record<Locale, Record<string, string>> = {
+  ru: { "asked for a person": "просит человека", advice: "нужен совет", "staff wrote": "написал сотрудник", "staff took over": "сотрудник взял чат" },
+  en: {},
+};
+
+function fillIn(template: string, vars: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (_m, k: string) => String(vars[k] ?? ""));
+}
+
+/** a journey event in the staff member's language (the engine logs them in English) */
+export function eventText(tp: Touchpoint, locale: Locale, bundle?: Bundle): string {
+  const T = EVENT_TEXT[locale];
+  const d = tp.data ?? {};
+  const str = (v: unknown) => (typeof v === "string" ? v : "");
+  switch (tp.kind) {
+    case "handoff": {
+      if (d.resolved === true) return fillIn(T.resolved, d);
+      if (d.assignee !== undefined) return fillIn(T.assigned, { by: d.by, to: d.assignee });
+      if (d.back === true) return fillIn(T.back, d);
+      if (d.queue === undefined) return d.by ? fillIn(T.taken, d) : tp.summary;
+      const queue = bundle?.shop.queues[str(d.queue)]?.[locale] ?? str(d.queue);
+      const reason = str(d.reason);
+      const score = /^low (\w+) (\d+)/.exec(reason);
+      const said = score ? fillIn(T.feedback, { scale: score[1]!.toUpperCase(), score: score[2] }) : (REASONS[locale][reason] ?? reason);
+      return fillIn(T.handoff, { queue, reason: said });
+    }
+    case "order_status": {
+      const statuses = STATUS[locale] as Record<string, string>;
+      const number = /order (\S+):/.exec(tp.summary)?.[1] ?? "";
+      return fillIn(T.status, { number, from: statuses[str(d.from)] ?? d.from, to: statuses[str(d.to)] ?? d.to });
+    }
+    case "order":
+      return fillIn(T.order, { number: /^order (\S+?):/.exec(tp.summary)?.[1] ?? "" });
+    case "feedback":
+      if (d.scale === "open") return fillIn(T.open, { text: d.text });
+      return fillIn(T.feedback, { scale: str(d.scale).toUpperCase(), score: d.score });
+    case "offline":
+      return fillIn(T.offline, { via: (VIA[locale] as Record<string, string>)[str(d.via)] ?? d.via, summary: tp.summary });
+    case "note":
+      return d.stalled !== undefined ? T.stalled : tp.summary;
+    default:
+      return tp.summary;
+  }
+}
+
+export function historyOf(touchpoints: Touchpoint[], locale: Locale, bundle?: Bundle): HistoryItem[] {
   const out: HistoryItem[] = [];
   for (const tp of touchpoints) {
     const base = { at: tp.at, channel: tp.channel, bad: tp.moment === "bad", good: tp.moment === "good" };
@@ -33,7 +116,7 @@ export function historyOf(touchpoints: Touchpoint[], locale: Locale): HistoryIte
         break;
       case "note":
         if (tp.data?.internal === true) out.push({ ...base, kind: "note", text: tp.summary, ...(by ? { by } : {}) });
-        else if (tp.data?.stalled !== undefined || tp.moment) out.push({ ...base, kind: "event", text: tp.summary });
+        else if (tp.data?.stalled !== undefined || tp.moment) out.push({ ...base, kind: "event", text: eventText(tp, locale, bundle) });
         break;
       case "stage":
         if (tp.stage) out.push({ ...base, kind: "event", text: `${locale === "ru" ? "Этап" : "Stage"}: ${STAGE_TITLES[tp.stage][locale]}` });
@@ -42,7 +125,7 @@ export function historyOf(touchpoints: Touchpoint[], locale: Locale): HistoryIte
       case "optin":
         break;
       default:
-        out.push({ ...base, kind: "event", text: tp.summary, ...(by ? { by } : {}) });
+        out.push({ ...base, kind: "event", text: eventText(tp, locale, bundle), ...(by ? { by } : {}) });
     }
   }
   return out;

@@ -28,6 +28,8 @@ export interface InboxRow {
   /** the customer's latest message, for "unread" in the browser */
   lastInAt: number | null;
   last: { text: string; from: "customer" | "staff" | "bot" | "note" } | null;
+  /** the bad score behind a low_score chat: scale and value */
+  score: { scale: string; value: number } | null;
 }
 
 const RECENT = 60;
@@ -66,6 +68,7 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
   const unanswered = recent.filter((tp) => (tp.kind === "message_in" || tp.kind === "button") && tp.at >= (lastStaff?.at ?? since));
   const lastIn = [...recent].reverse().find((tp) => tp.kind === "message_in" || tp.kind === "button");
   const lastMsg = messages.at(-1);
+  const badScore = [...recent].reverse().find((tp) => tp.kind === "feedback" && tp.moment === "bad" && typeof tp.data?.score === "number");
   return {
     key: conv.key,
     contactId: conv.contactId,
@@ -79,6 +82,7 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
     waitingSince: lastStaff ? (unanswered[0]?.at ?? null) : Math.min(since, unanswered[0]?.at ?? since),
     lastInAt: lastIn?.at ?? null,
     // the customer's own last words matter most; what was said to them otherwise
+    score: badScore ? { scale: String(badScore.data!.scale).toUpperCase(), value: badScore.data!.score as number } : null,
     last: lastIn ? { text: lastIn.summary, from: "customer" } : lastMsg ? { text: lastMsg.summary, from: fromOf(lastMsg) } : null,
   };
 }

@@ -66,7 +66,7 @@ async function chatData(req: FastifyRequest, deps: ChatDeps, key: string) {
     conv,
     contact,
     name: displayName(contact, conv),
-    history: historyOf(touchpoints, lang),
+    history: historyOf(touchpoints, lang, bundle),
     orders,
     audit,
     colleagues: team.filter((a) => a.role !== "viewer" && a.login !== me).map((a) => a.login),

@@ -135,6 +135,8 @@ const ru = {
   "audit.assign": "передал",
   "audit.offline": "офлайн-касание",
   "chat.channels": "Каналы",
+  "chat.vars": "{name} — имя клиента, {order} — номер последнего заказа",
+  "inbox.score": "Оценка {scale}: {score}",
 } as const;
 
 export type TextKey = keyof typeof ru;
@@ -267,6 +269,8 @@ const en: Record<TextKey, string> = {
   "audit.assign": "assigned",
   "audit.offline": "offline touchpoint",
   "chat.channels": "Channels",
+  "chat.vars": "{name} is the customer's name, {order} their latest order number",
+  "inbox.score": "{scale} score: {score}",
 };
 
 const TEXTS: Record<Lang, Record<TextKey, string>> = { ru, en };

@@ -103,7 +103,10 @@
     if (h) h.scrollTop = h.scrollHeight;
   }
   if (history) scrollDown();
-  document.addEventListener("htmx:afterSwap", scrollDown);
+  document.addEventListener("htmx:afterSettle", function () {
+    requestAnimationFrame(scrollDown);
+  });
+  window.addEventListener("load", scrollDown);
 
   if (!body.hasAttribute("data-live") || !("EventSource" in window)) return;
   var state = document.getElementById("live-state");
