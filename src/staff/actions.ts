@@ -58,6 +58,10 @@ export async function staffAction(
   const [outcome] = await deps.ingest([
     { type: "system", channel: conv.channel, chatId: conv.chatId, userId: conv.chatId, dedupeKey: `staff:${requestId}`, at, event },
   ]);
+  // who served the customer is their manager next time (routing offers them first)
+  if (outcome === "queued" && (event.kind === "handoff_take" || event.kind === "assign")) {
+    await deps.store.kvSet("staff.managers", conv.contactId, event.kind === "assign" ? event.to : by);
+  }
   const action = AUDIT_OF[event.kind];
   if (action && outcome === "queued") {
     const detail = detailOf(event);

@@ -1,6 +1,7 @@
 import type { Audience, Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import type { Channel } from "../model/channel.ts";
 import type { Store } from "../store/port.ts";
+import { currentOffer } from "./routing.ts";
 
 /**
  * The inbox's rows: every chat handed to a person, what it needs first and how long
@@ -22,6 +23,8 @@ export interface InboxRow {
   badMoment: boolean;
   /** who has the chat now (null: nobody took it) */
   assignee: string | null;
+  /** who routing offered it to, while nobody took it */
+  offeredTo: string | null;
   handoffSince: number;
   /** the first customer message nobody answered yet (null: staff answered last) */
   waitingSince: number | null;
@@ -78,6 +81,7 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
     priority: priorityOf(conv, recent),
     badMoment: recent.some((tp) => tp.moment === "bad"),
     assignee: conv.handoff?.assignee ?? null,
+    offeredTo: null,
     handoffSince: since,
     waitingSince: lastStaff ? (unanswered[0]?.at ?? null) : Math.min(since, unanswered[0]?.at ?? since),
     lastInAt: lastIn?.at ?? null,
@@ -97,7 +101,10 @@ export async function inboxRows(store: Store, limit = 200): Promise<InboxRow[]> 
   const rows = await Promise.all(
     conversations.map(async (conv) => {
       const [contact, touchpoints] = await Promise.all([store.getContact(conv.contactId), store.listTouchpoints(conv.contactId, 200)]);
-      return rowOf(conv, contact, touchpoints);
+      const row = rowOf(conv, contact, touchpoints);
+      const offer = row.assignee ? null : await currentOffer(store, conv.key);
+      if (offer && offer.since === conv.handoff?.since) row.offeredTo = offer.to;
+      return row;
     }),
   );
   return sortRows(rows);

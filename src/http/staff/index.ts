@@ -5,6 +5,7 @@ import type { Bundle } from "../../engine/bundle.ts";
 import type { EventBus } from "../../events/bus.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
+import { createRouter } from "../../staff/routing.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
 import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
@@ -26,7 +27,9 @@ export interface StaffWebDeps {
   config: Pick<Config, "staffApiToken" | "publicUrl" | "staff" | "whatsapp">;
 }
 
-export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps): Promise<void> {
+const ROUTING_EVERY_MS = 15_000;
+
+export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps): Promise<{ route: () => Promise<number> }> {
   decorateStaffAuth(app, {
     kv: deps.store,
     trustProxy: deps.config.staff.trustProxy,
@@ -49,4 +52,27 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
       staff: (await listStaffAccounts(deps.store)).map((a) => ({ login: a.login, role: a.role, createdAt: a.createdAt })),
     }));
   });
+
+  const router = createRouter(deps, { maxOpenChats: deps.config.staff.maxOpenChats, offerAfterMs: deps.config.staff.offerAfterMinutes * 60_000 });
+  let routing: Promise<number> | undefined;
+  const route = () =>
+    (routing ??= router
+      .run()
+      .catch((err: unknown) => {
+        app.log.error({ err }, "staff routing");
+        return 0;
+      })
+      .finally(() => (routing = undefined)));
+  const loop = setInterval(() => void route(), ROUTING_EVERY_MS);
+  loop.unref();
+  // a new handoff is offered at once rather than at the next pass
+  const unsubscribe = deps.events.subscribe((e) => {
+    if (e.kind === "handoff" && e.touchpoint?.data?.queue !== undefined) void route();
+  });
+  app.addHook("onClose", async () => {
+    clearInterval(loop);
+    unsubscribe();
+    await routing;
+  });
+  return { route };
 }
