@@ -99,6 +99,11 @@ describe("the gate in front of staff routes", () => {
       expect(res.json().message).toMatch(/недоступно для роли/);
     }
     expect((await get("/api/staff", "", { authorization: `Bearer ${STAFF_TOKEN}` })).statusCode).toBe(200);
+    // the team page too: the owner sees the audit of sign-ins, an operator is refused
+    const page = await get("/staff/team", owner.cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<strong>olga<\/strong><\/td><td>вошёл/);
+    expect((await get("/staff/team", (await signIn(h.app.http, "anna")).cookie)).statusCode).toBe(403);
     expect((await get("/api/staff", "", { authorization: "Bearer wrong" })).statusCode).toBe(401);
   });
 

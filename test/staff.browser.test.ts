@@ -68,15 +68,20 @@ afterAll(async () => {
 });
 
 const tgReplies = () => h.drivers.telegram.replies(CUSTOMER).map((r) => r.text);
+/** with STAFF_SHOTS_DIR set: the page at desktop and phone width, for a person to look at */
 const shot = async (name: string) => {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  if (!SHOTS) return;
+  await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
 };
 
 describe("the staff inbox in Chromium", () => {
   it("sends a visitor to the login page, and lets the CLI-made operator in", async () => {
     await page.goto(`${base}/staff/`);
     await page.waitForURL(/\/staff\/login/);
-    await shot("login-desktop");
+    await shot("login");
     await page.getByLabel("Логин").fill("anna");
     await page.getByLabel("Пароль").fill(PASSWORD);
     await page.getByRole("button", { name: "Войти" }).click();
@@ -116,7 +121,7 @@ describe("the staff inbox in Chromium", () => {
     await page.locator("#history .msg.in", { hasText: "Батончик пришёл мятый" }).waitFor();
     await h.app.idle();
     expect(tgReplies().length).toBe(before);
-    await shot("chat-desktop");
+    await shot("chat");
   });
 
   it("hands back to the bot: the flow answers again", async () => {
@@ -149,7 +154,7 @@ describe("the staff inbox in Chromium", () => {
     await expect.poll(() => first.textContent()).toMatch(/плохая оценка/);
     expect(await first.locator(".tag.bad", { hasText: "плохой момент" }).count()).toBe(1);
     expect(await page.locator(".rows > li").count()).toBeGreaterThanOrEqual(2);
-    await shot("inbox-desktop");
+    await shot("inbox");
   });
 
   it("shows a customer's HTML as text, never as markup", async () => {

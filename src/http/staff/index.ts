@@ -13,6 +13,7 @@ import { registerChat } from "./chat.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerLive } from "./live.ts";
 import { registerLogin } from "./login.ts";
+import { registerTeam } from "./team.ts";
 
 /**
  * The staff side on the web: sign-in, the inbox and chat pages under /staff, their
@@ -42,6 +43,7 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
     await registerAssets(staff);
     await registerLogin(staff, deps.now);
     await registerInbox(staff, deps);
+    await registerTeam(staff, deps);
     const live = await registerLive(staff, { events: deps.events, kv: deps.store, store: deps.store });
     // open event streams would keep the server from closing
     staff.addHook("preClose", async () => live.closeAll());
