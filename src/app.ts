@@ -215,7 +215,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
-  await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, config });
+  await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, events, config });
 
   workerPump.start();
   senderPump.start();

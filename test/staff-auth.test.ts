@@ -99,6 +99,11 @@ describe("the gate in front of staff routes", () => {
       expect(res.json().message).toMatch(/недоступно для роли/);
     }
     expect((await get("/api/staff", "", { authorization: `Bearer ${STAFF_TOKEN}` })).statusCode).toBe(200);
+    // the team page too: the owner sees the audit of sign-ins, an operator is refused
+    const page = await get("/staff/team", owner.cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<strong>olga<\/strong><\/td><td>вошёл/);
+    expect((await get("/staff/team", (await signIn(h.app.http, "anna")).cookie)).statusCode).toBe(403);
     expect((await get("/api/staff", "", { authorization: "Bearer wrong" })).statusCode).toBe(401);
   });
 
@@ -138,3 +143,46 @@ function cookiesOfRaw(setCookie: string | string[] | undefined): string {
 }
 
 export { ORIGIN };
+
+describe("staff writes to a chat", () => {
+  it("refuses a reply without the CSRF token, from another origin, or by a viewer: nothing reaches the customer", async () => {
+    await h.say("telegram", "9301", "оператор");
+    const key = encodeURIComponent("telegram:9301");
+    const sentBefore = h.drivers.telegram.replies("9301").length;
+    const anna = await signIn(h.app.http, "anna");
+    const vera = await signIn(h.app.http, "vera");
+    const noToken = await staffPost(h.app.http, anna, `/staff/chats/${key}/reply`, { text: "без токена" }, { csrf: null });
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.body).toContain("нет защитного токена");
+    const wrongToken = await staffPost(h.app.http, anna, `/staff/chats/${key}/reply`, { text: "чужой токен" }, { csrf: vera.csrf });
+    expect(wrongToken.statusCode).toBe(403);
+    const foreign = await staffPost(h.app.http, anna, `/staff/chats/${key}/reply`, { text: "с чужого сайта" }, { origin: "https://evil.example" });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.body).toContain("не со страницы магазина");
+    const viewer = await staffPost(h.app.http, vera, `/staff/chats/${key}/reply`, { text: "наблюдатель" });
+    expect(viewer.statusCode).toBe(403);
+    await h.app.idle();
+    expect(h.drivers.telegram.replies("9301").length).toBe(sentBefore);
+    const outbox = await h.store.listOutbox({ conversationKey: "telegram:9301", limit: 100 });
+    expect(outbox.some((o) => /токен|сайта|наблюдатель/.test(JSON.stringify(o.part)))).toBe(false);
+
+    // the same reply, properly sent, does arrive
+    const ok = await staffPost(h.app.http, anna, `/staff/chats/${key}/reply`, { text: "Добрый день, {name}!" });
+    expect(ok.statusCode).toBe(303);
+    await h.app.idle();
+    expect(h.drivers.telegram.replies("9301").at(-1)!.text).toBe("Добрый день, Аристарх!");
+  }, 60_000);
+
+  it("records who did what in the chat's audit, shown on its page", async () => {
+    const anna = await signIn(h.app.http, "anna");
+    const key = encodeURIComponent("telegram:9301");
+    expect((await staffPost(h.app.http, anna, `/staff/chats/${key}/note`, { text: "Клиент постоянный, дать скидку" })).statusCode).toBe(303);
+    await h.app.idle();
+    const page = await get(`/staff/chats/${key}`, anna.cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<strong>anna<\/strong> заметка: Клиент постоянный, дать скидку/);
+    expect(page.body).toMatch(/<strong>anna<\/strong> ответил: Добрый день, Аристарх!/);
+    // an internal note never goes to the customer
+    expect(h.drivers.telegram.replies("9301").some((r) => r.text.includes("скидку"))).toBe(false);
+  }, 60_000);
+});

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { funnelReport } from "../analytics/funnel.ts";
 import type { Bundle } from "../engine/bundle.ts";
-import { AUDIENCES, MOMENT_WEIGHT, type Touchpoint } from "../model/domain.ts";
+import { AUDIENCES } from "../model/domain.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../store/port.ts";
 
@@ -161,25 +161,23 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
       };
     });
 
+    // An offline touchpoint (or note) goes through the contact's latest conversation's
+    // queue like any staff write: committing it here would race a worker's step on the
+    // same contact and lose the balance change (#11).
     api.post<{ Params: { id: string } }>("/api/contacts/:id/touchpoints", async (req, reply) => {
       const body = TouchpointBody.safeParse(req.body);
       if (!body.success) return bad(reply, body.error);
       const contact = await store.getContact(req.params.id);
       if (!contact) return reply.code(404).send({ error: "not_found", message: `no contact ${req.params.id}` });
+      const [conv] = await store.listConversations({ contactId: contact.id, limit: 1 });
+      if (!conv) return reply.code(409).send({ error: "no_conversation", message: `contact ${contact.id} has no conversation to log it in` });
       const b = body.data;
-      const tp: Touchpoint = {
-        id: `tp_staff_${randomUUID()}`,
-        at: b.at ?? deps.now(),
-        contactId: contact.id,
-        channel: "offline",
-        kind: b.kind,
-        summary: b.summary,
-        ...(b.moment ? { moment: b.moment } : {}),
-        data: { via: b.via, by: b.by },
-      };
-      const updated = b.moment ? { ...contact, balance: contact.balance + MOMENT_WEIGHT[b.moment], updatedAt: deps.now() } : contact;
-      await store.commitStep({ contacts: b.moment ? [updated] : [], touchpoints: [tp], orders: [], outbox: [] });
-      return reply.code(201).send({ touchpoint: tp, balance: updated.balance });
+      const event =
+        b.kind === "note"
+          ? ({ kind: "staff_note", by: b.by, text: b.summary } as const)
+          : ({ kind: "offline", by: b.by, summary: b.summary, via: b.via, ...(b.moment ? { moment: b.moment } : {}), ...(b.at ? { at: b.at } : {}) } as const);
+      const outcome = await toConversation(conv.key, event);
+      return reply.code(202).send({ ok: true, conversationKey: conv.key, duplicate: outcome === "duplicate" });
     });
 
     api.get<{ Querystring: Record<string, string> }>("/api/orders", async (req, reply) => {

@@ -1,6 +1,7 @@
 import type { Audience, Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import type { Channel } from "../model/channel.ts";
 import type { Store } from "../store/port.ts";
+import { currentOffer } from "./routing.ts";
 
 /**
  * The inbox's rows: every chat handed to a person, what it needs first and how long
@@ -22,12 +23,16 @@ export interface InboxRow {
   badMoment: boolean;
   /** who has the chat now (null: nobody took it) */
   assignee: string | null;
+  /** who routing offered it to, while nobody took it */
+  offeredTo: string | null;
   handoffSince: number;
   /** the first customer message nobody answered yet (null: staff answered last) */
   waitingSince: number | null;
   /** the customer's latest message, for "unread" in the browser */
   lastInAt: number | null;
   last: { text: string; from: "customer" | "staff" | "bot" | "note" } | null;
+  /** the bad score behind a low_score chat: scale and value */
+  score: { scale: string; value: number } | null;
 }
 
 const RECENT = 60;
@@ -66,6 +71,7 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
   const unanswered = recent.filter((tp) => (tp.kind === "message_in" || tp.kind === "button") && tp.at >= (lastStaff?.at ?? since));
   const lastIn = [...recent].reverse().find((tp) => tp.kind === "message_in" || tp.kind === "button");
   const lastMsg = messages.at(-1);
+  const badScore = [...recent].reverse().find((tp) => tp.kind === "feedback" && tp.moment === "bad" && typeof tp.data?.score === "number");
   return {
     key: conv.key,
     contactId: conv.contactId,
@@ -75,10 +81,13 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
     priority: priorityOf(conv, recent),
     badMoment: recent.some((tp) => tp.moment === "bad"),
     assignee: conv.handoff?.assignee ?? null,
+    offeredTo: null,
     handoffSince: since,
     waitingSince: lastStaff ? (unanswered[0]?.at ?? null) : Math.min(since, unanswered[0]?.at ?? since),
     lastInAt: lastIn?.at ?? null,
-    last: lastMsg ? { text: lastMsg.summary, from: fromOf(lastMsg) } : null,
+    // the customer's own last words matter most; what was said to them otherwise
+    score: badScore ? { scale: String(badScore.data!.scale).toUpperCase(), value: badScore.data!.score as number } : null,
+    last: lastIn ? { text: lastIn.summary, from: "customer" } : lastMsg ? { text: lastMsg.summary, from: fromOf(lastMsg) } : null,
   };
 }
 
@@ -92,7 +101,10 @@ export async function inboxRows(store: Store, limit = 200): Promise<InboxRow[]> 
   const rows = await Promise.all(
     conversations.map(async (conv) => {
       const [contact, touchpoints] = await Promise.all([store.getContact(conv.contactId), store.listTouchpoints(conv.contactId, 200)]);
-      return rowOf(conv, contact, touchpoints);
+      const row = rowOf(conv, contact, touchpoints);
+      const offer = row.assignee ? null : await currentOffer(store, conv.key);
+      if (offer && offer.since === conv.handoff?.since) row.offeredTo = offer.to;
+      return row;
     }),
   );
   return sortRows(rows);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { StaffRole } from "../../staff/accounts.ts";
+import { markOnline } from "../../staff/presence.ts";
 import { findSession, type StaffSession } from "../../staff/sessions.ts";
 import type { KeyValuePort } from "../../store/kv.ts";
 import { langOf, t, type Lang } from "./i18n.ts";
@@ -174,5 +175,15 @@ export function requireRole(...roles: StaffRole[]): preHandlerAsyncHookHandler {
       if (problem) return refuse(req, reply, 403, t(lang, problem === "origin" ? "auth.bad_origin" : "auth.bad_csrf"));
     }
     req.staffCaller = { login: session.account.login, role: session.account.role, session };
+    stillHere(opts.kv, session.account.login);
   };
+}
+
+/** recent activity counts as online for routing (written at most every 30 s per person) */
+const lastSeen = new Map<string, number>();
+function stillHere(kv: KeyValuePort, login: string): void {
+  const now = Date.now();
+  if (now - (lastSeen.get(login) ?? 0) < 30_000) return;
+  lastSeen.set(login, now);
+  void markOnline(kv, login, now).catch(() => lastSeen.delete(login));
 }

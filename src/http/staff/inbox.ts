@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AUDIENCES, type Audience } from "../../model/domain.ts";
 import { inboxRows, type InboxRow } from "../../staff/inbox.ts";
+import type { EventBus } from "../../events/bus.ts";
 import type { Store } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 import { langOf, t } from "./i18n.ts";
@@ -17,6 +18,7 @@ const Query = z.object({ q: z.enum(AUDIENCES).optional() });
 export interface InboxDeps {
   store: Store;
   now: () => number;
+  events: Pick<EventBus, "head">;
 }
 
 function rowsView(rows: InboxRow[], audience: Audience | undefined, now: number, me: string | undefined) {
@@ -31,8 +33,9 @@ export async function registerInbox(app: FastifyInstance, deps: InboxDeps): Prom
   app.get<{ Querystring: Record<string, string> }>("/staff/", gate, async (req, reply) => {
     const q = Query.safeParse(req.query);
     const audience = q.success ? q.data.q : undefined;
+    const cursor = await deps.events.head();
     const data = rowsView(await inboxRows(deps.store), audience, deps.now(), req.staffCaller?.login);
-    return sendPage(req, reply, "inbox", { title: t(langOf(req), "inbox.title"), active: "inbox", live: true }, {
+    return sendPage(req, reply, "inbox", { title: t(langOf(req), "inbox.title"), active: "inbox", live: true, cursor }, {
       ...data,
       rowsHtml: renderView("inbox-rows", langOf(req), data),
     });

@@ -2,13 +2,18 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config.ts";
 import type { Bundle } from "../../engine/bundle.ts";
+import type { EventBus } from "../../events/bus.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
+import { createRouter } from "../../staff/routing.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
 import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
+import { registerChat } from "./chat.ts";
 import { registerInbox } from "./inbox.ts";
+import { registerLive } from "./live.ts";
 import { registerLogin } from "./login.ts";
+import { registerTeam } from "./team.ts";
 
 /**
  * The staff side on the web: sign-in, the inbox and chat pages under /staff, their
@@ -19,10 +24,13 @@ export interface StaffWebDeps {
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   bundle: () => Bundle;
   now: () => number;
+  events: EventBus;
   config: Pick<Config, "staffApiToken" | "publicUrl" | "staff" | "whatsapp">;
 }
 
-export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps): Promise<void> {
+const ROUTING_EVERY_MS = 15_000;
+
+export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps): Promise<{ route: () => Promise<number> }> {
   decorateStaffAuth(app, {
     kv: deps.store,
     trustProxy: deps.config.staff.trustProxy,
@@ -35,10 +43,38 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
     await registerAssets(staff);
     await registerLogin(staff, deps.now);
     await registerInbox(staff, deps);
+    await registerTeam(staff, deps);
+    const live = await registerLive(staff, { events: deps.events, kv: deps.store, store: deps.store });
+    // open event streams would keep the server from closing
+    staff.addHook("preClose", async () => live.closeAll());
+    await registerChat(staff, { ...deps, ...(deps.config.whatsapp?.template ? { whatsappTemplate: deps.config.whatsapp.template.name } : {}) });
 
     // the team, for the owner (and scripts with the API token)
     staff.get("/api/staff", { preHandler: requireRole("owner") }, async () => ({
       staff: (await listStaffAccounts(deps.store)).map((a) => ({ login: a.login, role: a.role, createdAt: a.createdAt })),
     }));
   });
+
+  const router = createRouter(deps, { maxOpenChats: deps.config.staff.maxOpenChats, offerAfterMs: deps.config.staff.offerAfterMinutes * 60_000 });
+  let routing: Promise<number> | undefined;
+  const route = () =>
+    (routing ??= router
+      .run()
+      .catch((err: unknown) => {
+        app.log.error({ err }, "staff routing");
+        return 0;
+      })
+      .finally(() => (routing = undefined)));
+  const loop = setInterval(() => void route(), ROUTING_EVERY_MS);
+  loop.unref();
+  // a new handoff is offered at once rather than at the next pass
+  const unsubscribe = deps.events.subscribe((e) => {
+    if (e.kind === "handoff" && e.touchpoint?.data?.queue !== undefined) void route();
+  });
+  app.addHook("onClose", async () => {
+    clearInterval(loop);
+    unsubscribe();
+    await routing;
+  });
+  return { route };
 }

@@ -19,6 +19,8 @@ export interface PageContext {
   active?: string;
   /** the page wants the live connection (inbox, chat) */
   live?: boolean;
+  /** the event bus's head when the page's data was read: the live connection starts there */
+  cursor?: string;
 }
 
 /** what every template sees besides its own data */
@@ -45,6 +47,7 @@ export function layout(ctx: PageContext, body: string): string {
     title: ctx.title,
     active: ctx.active ?? "",
     live: ctx.live === true,
+    cursor: ctx.cursor ?? "",
     login: caller?.login,
     role: caller?.role,
     csrf: caller?.session?.csrf ?? "",

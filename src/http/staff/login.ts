@@ -23,7 +23,7 @@ const LoginBody = z.object({
 });
 
 /** only our own pages: never another host (`//evil`, `/\evil`) */
-function safeNext(next: string | undefined): string {
+export function safeNext(next: string | undefined): string {
   return next && /^\/staff(\/[^\\]*)?$/.test(next) && !next.startsWith("//") ? next : "/staff/";
 }
 
