@@ -24,6 +24,7 @@ import { openStore } from "./store/open.ts";
 import type { EventBus } from "./events/bus.ts";
 import { openEventBus } from "./events/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
+import { startStaffSide, type StaffSide } from "./staff/start.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
 /** retention: a first sweep soon after start, then hourly */
@@ -51,6 +52,8 @@ export interface App {
   store: Store;
   /** live events: every committed touchpoint, every reply sent, staff alerts */
   events: EventBus;
+  /** SLA watch and the Telegram staff group (src/staff/start.ts) */
+  staff: StaffSide;
   bundle: () => Bundle;
   adapters: Map<Channel, ChannelAdapter>;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
@@ -211,6 +214,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+  const staff = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
 
   workerPump.start();
   senderPump.start();
@@ -226,6 +230,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     http,
     store,
     events,
+    staff,
     bundle: () => bundle,
     adapters,
     ingest,
@@ -255,6 +260,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();
       await senderPump.stop();
+      await staff.close();
       await events.close();
       await store.close();
     },

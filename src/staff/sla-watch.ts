@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Bundle } from "../engine/bundle.ts";
 import type { Store } from "../store/port.ts";
-import type { EventBus } from "./bus-contract.ts";
+import type { EventBus } from "../events/bus.ts";
 import { workingMsBetween } from "./hours.ts";
 import { handoffEpisodes, markSlaBreach } from "./sla.ts";
 
@@ -60,7 +60,7 @@ export class SlaWatch {
         continue;
       }
       breaches++;
-      await this.d.events?.publish([
+      this.d.events?.publish([
         {
           at: now,
           kind: "alert",

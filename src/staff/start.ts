@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../store/port.ts";
-import type { EventBus } from "./bus-contract.ts";
+import type { EventBus } from "../events/bus.ts";
 import { SlaWatch } from "./sla-watch.ts";
 import { StaffGroupDesk } from "./telegram-group/desk.ts";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Bundle } from "../../engine/bundle.ts";
-import type { DeskEvent, EventBus } from "../bus-contract.ts";
+import type { DeskEvent, EventBus } from "../../events/bus.ts";
 import type { Contact, Touchpoint } from "../../model/domain.ts";
 import type { InboundEvent, InboundSystem } from "../../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
