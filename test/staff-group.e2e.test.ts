@@ -80,6 +80,7 @@ beforeAll(async () => {
   h.clock.t = msk(2026, 11, 2, 12, 0); // Monday noon: open
 });
 afterAll(async () => {
+  if (process.env.SHOW_GROUP) for (const p of groupPosts()) console.log(`[${p.threadId ?? "general"}] ${p.text}\n`);
   await h.close();
 });
 
@@ -211,5 +212,54 @@ describe("Telegram staff group", () => {
     await h.app.staff.sla.check();
     await groupIdle();
     expect(inGeneral().split("Вера · WhatsApp").length - 1).toBe(2); // the handoff alert and the breach
+  });
+
+  it("out of hours the SLA clock stops: a Sunday-night handoff is not late at 8:00, but is at 9:06", async () => {
+    h.clock.t = msk(2026, 11, 8, 23, 0); // Sunday night
+    const user = "79161230006";
+    const told = await waSays(user, "оператор", "Ночной");
+    expect(told.map((r) => r.text).join("\n")).toContain("когда откроемся: завтра в 9:00 (по московскому времени)");
+    const conv = (await h.store.getConversation(`whatsapp:${user}`))!;
+    h.clock.t = msk(2026, 11, 9, 8, 0);
+    await h.app.staff.sla.check();
+    expect(await slaBreachOf(h.store, conv.key, conv.handoff!.since)).toBeNull();
+    h.clock.t = msk(2026, 11, 9, 9, 6);
+    await expect.poll(() => slaBreachOf(h.store, conv.key, conv.handoff!.since), { timeout: 10_000 }).not.toBeNull();
+    await expect.poll(inGeneral).toContain("⏰ Нет ответа уже 5 мин рабочего времени: Ночной · WhatsApp · покупатель");
+  });
+
+  it("a Telegram customer's photo is mirrored as a photo with its caption", async () => {
+    h.clock.t = msk(2026, 11, 10, 12, 0);
+    const user = "5012399";
+    await h.say("telegram", user, "/start");
+    await h.say("telegram", user, "оператор");
+    await expect.poll(() => h.telegram.topics(STAFF_CHAT).find((t) => t.name.startsWith("Аристарх · Telegram"))).toBeDefined();
+    const topic = h.telegram.topics(STAFF_CHAT).find((t) => t.name.startsWith("Аристарх · Telegram"))!;
+    const update = {
+      update_id: ++updateId,
+      message: {
+        message_id: updateId,
+        date: Math.floor(h.clock.now() / 1000),
+        from: { id: Number(user), is_bot: false, first_name: "Аристарх" },
+        chat: { id: Number(user), type: "private" },
+        photo: [
+          { file_id: "small-file", file_unique_id: "s", width: 90, height: 90 },
+          { file_id: "big-file", file_unique_id: "b", width: 1280, height: 960 },
+        ],
+        caption: "Вот такая упаковка пришла мятой",
+      },
+    };
+    const res = await h.app.http.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      payload: JSON.stringify(update),
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TG_SECRET },
+    });
+    expect(res.statusCode).toBe(200);
+    await expect.poll(() => h.telegram.callsOf("sendPhoto").find((c) => String(c.params.chat_id) === STAFF_CHAT)?.params).toMatchObject({
+      photo: "big-file",
+      message_thread_id: topic.threadId,
+      caption: "👤 Вот такая упаковка пришла мятой",
+    });
   });
 });

@@ -23,7 +23,13 @@ import { Topics } from "./topics.ts";
 export const FROM_GROUP = " · Telegram";
 const SEEN_NS = "sg.seen";
 const CURSOR_NS = "sg.cursor";
+const LEADER_NS = "sg.leader";
 const SEEN_TTL_MS = 24 * 3_600_000;
+/** one instance posts at a time (the group's pace and a customer's order are per process); others take over within this */
+const LEADER_TTL_MS = 30_000;
+const LEADER_RENEW_MS = 10_000;
+/** a bot's line in a topic header is a reminder, not the whole text */
+const HEADER_LINE_MAX = 160;
 const RECENT_IN_HEADER = 5;
 
 const TpData = z
@@ -60,6 +66,9 @@ export class StaffGroupDesk {
   private readonly chains = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
   private inFlight = new Set<Promise<void>>();
+  private readonly instance = `${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  private leader = false;
+  private leaderTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: StaffGroupDeskDeps) {
     this.topics = new Topics(d.store, d.api);
@@ -72,13 +81,44 @@ export class StaffGroupDesk {
   }
 
   async start(): Promise<void> {
-    const after = (await this.d.store.kvGet(CURSOR_NS, this.d.api.chatId)) ?? undefined;
-    this.unsubscribe = this.d.events.subscribe((e) => this.onEvent(e), after ? { after } : {});
+    await this.lead();
+    this.leaderTimer = setInterval(() => void this.lead().catch((err: unknown) => this.d.log.warn({ err: String(err) }, "staff group: leader lease")), LEADER_RENEW_MS);
+    this.leaderTimer.unref();
+  }
+
+  /**
+   * Takes or renews the lease of the instance that posts. Whoever gains it reads the
+   * bus from the last event handled, so what happened while the previous one died is
+   * posted (each event once: the seen-claim).
+   */
+  private async lead(): Promise<void> {
+    const { store } = this.d;
+    const key = this.d.api.chatId;
+    const holder = await store.kvGet(LEADER_NS, key);
+    const mine = holder === this.instance
+      ? await store.kvSet(LEADER_NS, key, this.instance, { ttlMs: LEADER_TTL_MS })
+      : await store.kvSet(LEADER_NS, key, this.instance, { ttlMs: LEADER_TTL_MS, ifAbsent: true });
+    if (mine && !this.leader) {
+      this.leader = true;
+      const after = (await store.kvGet(CURSOR_NS, key)) ?? undefined;
+      this.unsubscribe?.();
+      this.unsubscribe = this.d.events.subscribe((e) => this.onEvent(e), after ? { after } : {});
+    } else if (!mine && this.leader) {
+      this.leader = false;
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.leaderTimer);
     this.unsubscribe?.();
+    if (this.leader) await this.d.store.kvDelete(LEADER_NS, this.d.api.chatId).catch(() => false);
     await Promise.allSettled([...this.inFlight]);
+    // posts in hand get a moment to leave (a 429 pause may outlast it: those are dropped, logged)
+    const grace = new Promise<void>((r) => setTimeout(r, 2_000).unref());
+    await Promise.race([this.outbox.idle(), grace]);
+    if (this.outbox.pending > 0) this.d.log.warn({ pending: this.outbox.pending }, "staff group: posts dropped on shutdown");
     await this.outbox.close();
   }
 
@@ -146,7 +186,7 @@ export class StaffGroupDesk {
     const recent = (await this.d.store.listTouchpoints(tp.contactId, 50))
       .filter((t) => (t.kind === "message_in" || t.kind === "message_out") && t.at <= tp.at)
       .slice(-RECENT_IN_HEADER)
-      .map((t) => (t.kind === "message_in" ? texts.customer(t.summary) : texts.bot(t.summary)));
+      .map((t) => (t.kind === "message_in" ? texts.customer(t.summary) : texts.bot(shorten(t.summary))));
     this.outbox.push({ threadId: topic.threadId, contactId: tp.contactId, text: texts.topicHeader(title, queue, reason, channelName(tp.channel), recent) });
     this.outbox.push({ text: texts.handoffAlert(title, queue, reason, this.link(topic.threadId)) });
   }
@@ -229,4 +269,9 @@ export class StaffGroupDesk {
       if (m.media) this.outbox.push({ threadId: m.threadId, contactId: topic.contactId, text: texts.mediaNotForwarded });
     }
   }
+}
+
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > HEADER_LINE_MAX ? `${line.slice(0, HEADER_LINE_MAX - 1)}…` : line;
 }
