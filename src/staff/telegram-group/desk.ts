@@ -100,6 +100,7 @@ export class StaffGroupDesk {
       : await store.kvSet(LEADER_NS, key, this.instance, { ttlMs: LEADER_TTL_MS, ifAbsent: true });
     if (mine && !this.leader) {
       this.leader = true;
+      this.topics.forget();
       const after = (await store.kvGet(CURSOR_NS, key)) ?? undefined;
       this.unsubscribe?.();
       this.unsubscribe = this.d.events.subscribe((e) => this.onEvent(e), after ? { after } : {});
@@ -134,12 +135,18 @@ export class StaffGroupDesk {
     return e.kind === "handoff" || e.kind === "message_in" || e.kind === "button" || e.kind === "feedback" || e.kind === "message_out";
   }
 
+  private isMirror(e: DeskEvent): boolean {
+    return e.kind === "message_in" || e.kind === "button" || e.kind === "message_out";
+  }
+
   /** Per contact in order; each event handled by one instance (claimed in the key-value port). */
   private onEvent(e: DeskEvent): void {
     if (!this.relevant(e)) return;
     const lane = e.contactId ?? "alerts";
     const run = (this.chains.get(lane) ?? Promise.resolve())
       .then(async () => {
+        // most customer messages have no topic to go to: no claim, no write for them
+        if (this.isMirror(e) && !(await this.topics.get(e.contactId!))?.active) return;
         if (!(await this.d.store.kvSet(SEEN_NS, e.cursor, "1", { ifAbsent: true, ttlMs: SEEN_TTL_MS }))) return;
         await this.handle(e);
         await this.d.store.kvSet(CURSOR_NS, this.d.api.chatId, e.cursor);
@@ -179,6 +186,9 @@ export class StaffGroupDesk {
   }
 
   private async onHandoff(tp: Touchpoint, data: TpData): Promise<void> {
+    if (data.queue === undefined) return;
+    // staff started it (wrote first, took the chat): a topic to write in, no "needs a person" alert
+    const byStaff = data.reason === "staff wrote" || data.reason === "staff took over";
     const { title } = await this.who(tp.contactId, tp.channel);
     const { topic } = await this.topics.open(tp.contactId, title, tp.conversationKey ?? "");
     const queue = this.queueName(data.queue ?? "");
@@ -188,7 +198,7 @@ export class StaffGroupDesk {
       .slice(-RECENT_IN_HEADER)
       .map((t) => (t.kind === "message_in" ? texts.customer(t.summary) : texts.bot(shorten(t.summary))));
     this.outbox.push({ threadId: topic.threadId, contactId: tp.contactId, text: texts.topicHeader(title, queue, reason, channelName(tp.channel), recent) });
-    this.outbox.push({ text: texts.handoffAlert(title, queue, reason, this.link(topic.threadId)) });
+    if (!byStaff) this.outbox.push({ text: texts.handoffAlert(title, queue, reason, this.link(topic.threadId)) });
   }
 
   private async onLowScore(tp: Touchpoint, data: TpData): Promise<void> {

@@ -24,13 +24,29 @@ const TopicRecord = z.object({
 export type TopicRecord = z.infer<typeof TopicRecord>;
 
 export class Topics {
+  /**
+   * What was read or written, by contact: every customer message asks "is there an
+   * active topic?", and only the posting instance writes these records, so while it
+   * holds the lease its own memory is the truth (cleared when it gains the lease).
+   */
+  private readonly cache = new Map<string, TopicRecord | null>();
+
   constructor(
     private readonly kv: KeyValuePort,
     private readonly api: StaffGroupApi,
   ) {}
 
+  forget(): void {
+    this.cache.clear();
+  }
+
   async get(contactId: string): Promise<TopicRecord | null> {
-    return parse(await this.kv.kvGet(TOPIC_NS, contactId));
+    const known = this.cache.get(contactId);
+    if (known !== undefined) return known;
+    const rec = parse(await this.kv.kvGet(TOPIC_NS, contactId));
+    if (this.cache.size > 20_000) this.cache.clear();
+    this.cache.set(contactId, rec);
+    return rec;
   }
 
   async byThread(threadId: number): Promise<(TopicRecord & { contactId: string }) | null> {
@@ -41,7 +57,9 @@ export class Topics {
   }
 
   private async save(contactId: string, rec: TopicRecord): Promise<void> {
+    this.cache.delete(contactId);
     await this.kv.kvSet(TOPIC_NS, contactId, JSON.stringify(rec));
+    this.cache.set(contactId, rec);
     await this.kv.kvSet(THREAD_NS, String(rec.threadId), contactId);
   }
 
