@@ -53,7 +53,7 @@ export interface App {
   /** live events: every committed touchpoint, every reply sent, staff alerts */
   events: EventBus;
   /** SLA watch and the Telegram staff group (src/staff/start.ts) */
-  staff: StaffSide;
+  staffSide: StaffSide;
   bundle: () => Bundle;
   adapters: Map<Channel, ChannelAdapter>;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
@@ -214,7 +214,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
-  const staff = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
+  const staffSide = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
 
   workerPump.start();
   senderPump.start();
@@ -230,7 +230,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     http,
     store,
     events,
-    staff,
+    staffSide,
     bundle: () => bundle,
     adapters,
     ingest,
@@ -260,7 +260,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();
       await senderPump.stop();
-      await staff.close();
+      await staffSide.close();
       await events.close();
       await store.close();
     },

@@ -72,7 +72,7 @@ async function waSays(user: string, text: string, name = "Людмила") {
 
 const groupIdle = async () => {
   await h.app.idle();
-  await h.app.staff.group!.idle();
+  await h.app.staffSide.group!.idle();
 };
 
 beforeAll(async () => {
@@ -153,6 +153,12 @@ describe("Telegram staff group", () => {
     expect(tps.map((t) => t.summary).join("\n")).not.toMatch(/чужой группы|кто возьмёт/);
     // and the other group's message was never treated as a customer (no reply to that chat)
     expect(h.telegram.calls.filter((x) => String(x.params.chat_id) === OTHER_GROUP)).toEqual([]);
+
+    // taken and answered in the web inbox (staff API here): the topic shows who and what
+    await h.staff("POST", `/api/conversations/whatsapp:${user}/take`, { by: "Игорь" });
+    await h.staff("POST", `/api/conversations/whatsapp:${user}/reply`, { by: "Игорь", text: "Пётр, добрый день!" });
+    await expect.poll(() => inTopic(topic.threadId)).toContain("👋 Игорь взял(а) чат.");
+    await expect.poll(() => inTopic(topic.threadId)).toContain("💬 Игорь: Пётр, добрый день!");
   });
 
   it("a deleted topic is recreated when the customer writes again", async () => {
@@ -209,7 +215,7 @@ describe("Telegram staff group", () => {
     expect(mark).toMatchObject({ conversationKey: conv.key, minutes: 5, queue: "sales" });
     expect((await listSlaBreaches(h.store)).map((b) => b.conversationKey)).toContain(conv.key);
     // alerted once, however often the watch runs
-    await h.app.staff.sla.check();
+    await h.app.staffSide.sla.check();
     await groupIdle();
     expect(inGeneral().split("Вера · WhatsApp").length - 1).toBe(2); // the handoff alert and the breach
   });
@@ -221,7 +227,7 @@ describe("Telegram staff group", () => {
     expect(told.map((r) => r.text).join("\n")).toContain("когда откроемся: завтра в 9:00 (по московскому времени)");
     const conv = (await h.store.getConversation(`whatsapp:${user}`))!;
     h.clock.t = msk(2026, 11, 9, 8, 0);
-    await h.app.staff.sla.check();
+    await h.app.staffSide.sla.check();
     expect(await slaBreachOf(h.store, conv.key, conv.handoff!.since)).toBeNull();
     h.clock.t = msk(2026, 11, 9, 9, 6);
     await expect.poll(() => slaBreachOf(h.store, conv.key, conv.handoff!.since), { timeout: 10_000 }).not.toBeNull();

@@ -167,6 +167,7 @@ export class StaffGroupDesk {
     const data: TpData = parsed.success ? parsed.data : {};
     if (tp.kind === "handoff" && data.back) return this.onHandback(tp, data);
     if (tp.kind === "handoff" && data.queue !== undefined) return this.onHandoff(tp, data);
+    if (tp.kind === "handoff" && data.by && !data.by.endsWith(FROM_GROUP)) return this.onTaken(tp, data.by);
     if (tp.kind === "feedback" && tp.moment === "bad") return this.onLowScore(tp, data);
     if (tp.kind === "message_in" || tp.kind === "button") return this.mirrorIn(tp, data);
     if (tp.kind === "message_out" && data.staff && !data.by?.endsWith(FROM_GROUP)) return this.mirrorStaff(tp, data);
@@ -249,6 +250,12 @@ export class StaffGroupDesk {
     this.outbox.push({ threadId: topic.threadId, contactId: tp.contactId, text: texts.staffElsewhere(data.by ?? "сотрудник", tp.summary) });
   }
 
+  /** taken in the web inbox: the group sees who has it */
+  private async onTaken(tp: Touchpoint, by: string): Promise<void> {
+    const topic = await this.topics.get(tp.contactId);
+    if (topic?.active) this.outbox.push({ threadId: topic.threadId, contactId: tp.contactId, text: texts.taken(by) });
+  }
+
   private async onHandback(tp: Touchpoint, data: TpData): Promise<void> {
     const topic = await this.topics.get(tp.contactId);
     if (!topic) return;
@@ -262,13 +269,18 @@ export class StaffGroupDesk {
   async onGroupMessage(m: StaffGroupMessage): Promise<void> {
     if (m.from.isBot || m.threadId === undefined) return; // the general topic is for alerts and talk
     const topic = await this.topics.byThread(m.threadId);
-    if (!topic) return void this.outbox.push({ threadId: m.threadId, text: texts.unknownTopic });
+    // a topic of the team's own (not a customer's): only a command there gets an answer
+    if (!topic) return void (m.command ? this.outbox.push({ threadId: m.threadId, text: texts.unknownTopic }) : undefined);
     const conv = await this.d.store.getConversation(topic.conversationKey);
     if (!conv) return;
     const by = `${m.from.name}${FROM_GROUP}`;
     const system = (event: InboundSystem["event"]) =>
       this.d.ingest([{ type: "system", channel: conv.channel, chatId: conv.chatId, userId: conv.chatId, dedupeKey: `tgstaff:${m.updateId}`, at: this.d.now(), event }]);
     if (m.command) {
+      if (!conv.handoff && m.command === "close") {
+        await this.topics.setActive(topic.contactId, false, true);
+        return void this.outbox.push({ threadId: m.threadId, contactId: topic.contactId, close: true });
+      }
       if (!conv.handoff) return void this.outbox.push({ threadId: m.threadId, contactId: topic.contactId, text: texts.notInHandoff });
       await system({ kind: "handback", by, ...(m.command === "close" ? { resolved: true } : {}) });
       return;

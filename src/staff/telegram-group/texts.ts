@@ -72,6 +72,7 @@ export const texts = {
   bot: (text: string) => `🤖 ${text}`,
   attachment: (kind: string) => `📎 ${kind === "photo" ? "фото" : kind === "document" ? "файл" : kind === "audio" ? "аудио" : kind === "video" ? "видео" : "вложение"} — откройте чат в инбоксе`,
   staffElsewhere: (by: string, text: string) => `💬 ${by}: ${text}`,
+  taken: (by: string) => `👋 ${by} взял(а) чат.`,
   handedBack: (by: string) => `↩️ ${by} вернул(а) чат боту.`,
   resolved: (by: string) => `✅ ${by}: вопрос решён, тема закрыта.`,
   notInHandoff: "Чат уже у бота. Если клиент снова позовёт человека, он появится здесь.",
