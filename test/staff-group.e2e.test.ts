@@ -268,4 +268,12 @@ describe("Telegram staff group", () => {
       caption: "👤 Вот такая упаковка пришла мятой",
     });
   });
+
+  it("when Telegram will not make a topic (not a forum, no admin right), the alert still comes, saying what to fix", async () => {
+    h.clock.t = msk(2026, 11, 10, 13, 0);
+    h.telegram.failNext(1, { status: 400, method: "createForumTopic", description: "Bad Request: the chat is not a forum" });
+    await waSays("79161230009", "оператор", "Зоя");
+    await expect.poll(inGeneral).toContain("🔔 Нужен человек: Зоя · WhatsApp · покупатель");
+    expect(inGeneral()).toContain("включите в группе темы");
+  });
 });

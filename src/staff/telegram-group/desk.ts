@@ -191,9 +191,17 @@ export class StaffGroupDesk {
     // staff started it (wrote first, took the chat): a topic to write in, no "needs a person" alert
     const byStaff = data.reason === "staff wrote" || data.reason === "staff took over";
     const { title } = await this.who(tp.contactId, tp.channel);
-    const { topic } = await this.topics.open(tp.contactId, title, tp.conversationKey ?? "");
     const queue = this.queueName(data.queue ?? "");
     const reason = reasonText(data.reason ?? "");
+    let topic;
+    try {
+      ({ topic } = await this.topics.open(tp.contactId, title, tp.conversationKey ?? ""));
+    } catch (err) {
+      // not a forum, or the bot may not manage topics: the team still hears of it
+      this.d.log.error({ err: String(err) }, "staff group: could not open a topic");
+      if (!byStaff) this.outbox.push({ text: `${texts.handoffAlert(title, queue, reason)}\n${texts.noTopic}` });
+      return;
+    }
     const recent = (await this.d.store.listTouchpoints(tp.contactId, 50))
       .filter((t) => (t.kind === "message_in" || t.kind === "message_out") && t.at <= tp.at)
       .slice(-RECENT_IN_HEADER)
