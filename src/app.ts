@@ -25,6 +25,7 @@ import { openStore } from "./store/open.ts";
 import type { EventBus } from "./events/bus.ts";
 import { openEventBus } from "./events/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
+import { startStaffSide, type StaffSide } from "./staff/start.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
 /** retention: a first sweep soon after start, then hourly */
@@ -54,6 +55,8 @@ export interface App {
   store: Store;
   /** live events: every committed touchpoint, every reply sent, staff alerts */
   events: EventBus;
+  /** SLA watch and the Telegram staff group (src/staff/start.ts) */
+  staffSide: StaffSide;
   bundle: () => Bundle;
   adapters: Map<Channel, ChannelAdapter>;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
@@ -216,6 +219,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
   await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, events, config });
+  const staffSide = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
 
   workerPump.start();
   senderPump.start();
@@ -231,6 +235,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     http,
     store,
     events,
+    staffSide,
     bundle: () => bundle,
     adapters,
     ingest,
@@ -260,6 +265,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();
       await senderPump.stop();
+      await staffSide.close();
       await events.close();
       await store.close();
     },

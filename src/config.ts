@@ -76,6 +76,10 @@ const EnvSchema = z.object({
   TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
   /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
   TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
+  /** the staff group: a forum supergroup (-100…) where the bot is an admin that manages topics */
+  TELEGRAM_STAFF_CHAT_ID: optional.pipe(z.string().regex(/^-100\d{5,20}$/, "must be a supergroup id such as -1001234567890").optional()),
+  /** messages a minute into the staff group (Telegram: about 20 a minute per group) */
+  TELEGRAM_STAFF_RATE_PER_MINUTE: num(z.number().positive().max(6000), 20),
 
   WHATSAPP_ACCESS_TOKEN: optional,
   WHATSAPP_PHONE_NUMBER_ID: optional,
@@ -103,6 +107,10 @@ export interface TelegramConfig {
   mode: "webhook" | "polling";
   /** overall sends per second; default 30 (Telegram's documented limit) */
   ratePerSecond?: number;
+  /** TELEGRAM_STAFF_CHAT_ID: the staff group (topic per customer, alerts) */
+  staffChatId?: string;
+  /** sends a minute into the staff group */
+  staffRatePerMinute?: number;
 }
 export interface WhatsAppConfig {
   accessToken: string;
@@ -194,6 +202,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiRoot: env.TELEGRAM_API_ROOT,
       mode,
       ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
+      ...(env.TELEGRAM_STAFF_CHAT_ID ? { staffChatId: env.TELEGRAM_STAFF_CHAT_ID, staffRatePerMinute: env.TELEGRAM_STAFF_RATE_PER_MINUTE } : {}),
     } satisfies TelegramConfig;
   }, problems, ["TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MODE"]);
   const whatsapp = channel(
@@ -229,6 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       }) satisfies VkConfig,
     problems,
   );
+  if (env.TELEGRAM_STAFF_CHAT_ID && !telegram) problems.push("TELEGRAM_STAFF_CHAT_ID: the staff group needs the bot (set TELEGRAM_BOT_TOKEN)");
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: env.PORT,

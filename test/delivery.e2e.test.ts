@@ -416,8 +416,9 @@ describe.concurrent("a person steps in", () => {
       expect(chats.map((x) => x.key)).toEqual([c.key]);
       expect(chats[0]!.handoff?.queue).toBe("sales");
 
-      // while a person has the chat, the bot stays quiet
-      expect(await c.type("подскажите, что взять после тренировки?")).toEqual([]);
+      // while a person has the chat, the bot acknowledges once (in working hours), then stays quiet
+      expect((await c.type("подскажите, что взять после тренировки?")).map((r) => r.text)).toEqual(["Ваше сообщение у нас — человек ответит здесь же, как только освободится."]);
+      expect(await c.type("и ещё: что с доставкой в офис?")).toEqual([]);
 
       const reply = await h.staff("POST", `/api/conversations/${c.key}/reply`, { text: "Здравствуйте! Это Марина. Советую коктейль с ванилью.", by: "Марина" });
       expect(reply.status).toBe(202);

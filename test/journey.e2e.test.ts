@@ -149,8 +149,10 @@ describe("web chat: hello → order → feedback", () => {
     const low = (await h.store.getContact(c.id))!;
     expect(low.balance).toBeLessThan(0);
 
-    // while a person has the chat, the bot stays quiet; staff answer and hand back
-    const quiet = await h.say("web", u2, "Курьер опоздал на два часа");
+    // while a person has the chat, the bot acknowledges once, then stays quiet; staff answer and hand back
+    const ack = await h.say("web", u2, "Курьер опоздал на два часа");
+    expect(ack.map((r) => r.text)).toEqual([expect.stringContaining("человек ответит")]);
+    const quiet = await h.say("web", u2, "И батончики помялись");
     expect(quiet).toHaveLength(0);
     await h.staff("POST", `/api/conversations/web:${u2}/reply`, { text: "Людмила, простите! Вернём доставку и добавим бонусы.", by: "Ольга" });
     expect(h.drivers.web.replies(u2).at(-1)!.text).toContain("Вернём доставку");

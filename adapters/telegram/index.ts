@@ -10,6 +10,8 @@ import { undiciFetch } from "./http.ts";
 import { Poller } from "./polling.ts";
 import { toTelegramRequest } from "./render.ts";
 import { registerTelegramWebhook } from "./webhook.ts";
+import { createStaffGroupApi, type StaffGroupRoute } from "./staff-group.ts";
+import type { StaffGroupApi, StaffGroupHandler } from "../../src/staff/telegram-group/port.ts";
 
 export { parseTelegramUpdate, TelegramUpdateError } from "./parse.ts";
 export { setTelegramWebhook, ALLOWED_UPDATES } from "./setup.ts";
@@ -30,6 +32,8 @@ export interface TelegramAdapterOptions {
 export interface TelegramAdapter extends ChannelAdapter {
   /** the bot's own account (getMe once, retried on the next call after a failure) */
   getBotInfo(): Promise<UserFromGetMe>;
+  /** TELEGRAM_STAFF_CHAT_ID: its updates go to `handler` (the staff desk), never to ingest; answers the group's API */
+  staffGroup(handler: StaffGroupHandler): StaffGroupApi | undefined;
 }
 
 export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdapterOptions = {}): TelegramAdapter {
@@ -59,6 +63,7 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
 
   const answerCallback = (id: string) => bot.api.answerCallbackQuery(id);
   let poller: Poller | undefined;
+  const staff: StaffGroupRoute | undefined = config.staffChatId ? { chatId: Number(config.staffChatId) } : undefined;
 
   return {
     channel: "telegram",
@@ -66,10 +71,17 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
     rate: { ...TELEGRAM_RATE, perSecond: config.ratePerSecond ?? TELEGRAM_RATE.perSecond },
     getBotInfo,
 
+    staffGroup(handler) {
+      if (!staff || !config.staffChatId) return undefined;
+      staff.handler = handler;
+      return createStaffGroupApi(config, config.staffChatId, { timeoutSeconds });
+    },
+
     async register(app, ctx) {
       await registerTelegramWebhook(app, {
         secret: config.webhookSecret,
         ingest: ctx.ingest,
+        ...(staff ? { staff } : {}),
         log: childLog(ctx.log),
       });
     },
@@ -98,7 +110,7 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
         (info) => log.info({ username: info.username }, "telegram: bot identified"),
         (err: unknown) => log.warn({ err: describeError(err) }, "telegram: getMe failed (token wrong or API unreachable?)"),
       );
-      poller = new Poller({ api: bot.api, ingest: ctx.ingest, answerCallback, log, timeoutSeconds: pollTimeoutSeconds });
+      poller = new Poller({ api: bot.api, ingest: ctx.ingest, ...(staff ? { staff } : {}), answerCallback, log, timeoutSeconds: pollTimeoutSeconds });
       poller.start();
     },
 

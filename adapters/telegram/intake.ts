@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Ingest } from "../types.ts";
 import { describeError } from "./errors.ts";
 import { parseUpdate } from "./parse.ts";
+import { chatOfUpdate, parseStaffGroupUpdate, type StaffGroupRoute } from "./staff-group.ts";
 
 export type AnswerCallback = (callbackQueryId: string) => Promise<unknown>;
 
@@ -13,7 +14,13 @@ export type AnswerCallback = (callbackQueryId: string) => Promise<unknown>;
  * by the caller once the event is queued (the webhook in its response, polling by
  * a call: answerCallbackApi).
  */
-export async function intakeUpdate(update: unknown, ingest: Ingest): Promise<string | undefined> {
+export async function intakeUpdate(update: unknown, ingest: Ingest, staff?: StaffGroupRoute): Promise<string | undefined> {
+  // the shop's staff group is not a customer: its messages go to the staff desk, never to ingest
+  if (staff && chatOfUpdate(update) === staff.chatId) {
+    const message = parseStaffGroupUpdate(update);
+    if (message && staff.handler) await staff.handler(message);
+    return undefined;
+  }
   const parsed = parseUpdate(update);
   if (parsed.events.length > 0) await ingest(parsed.events);
   return parsed.callbackQueryId;

@@ -5,11 +5,14 @@ import type { Ingest } from "../types.ts";
 import { describeError } from "./errors.ts";
 import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";
+import type { StaffGroupRoute } from "./staff-group.ts";
 import { ALLOWED_UPDATES } from "./setup.ts";
 
 export interface PollerOptions {
   api: Api;
   ingest: Ingest;
+  /** the staff group's updates go to the staff desk instead of ingest */
+  staff?: StaffGroupRoute;
   answerCallback: AnswerCallback;
   log: Logger;
   /** long-poll wait; keep below the client's timeoutSeconds */
@@ -95,7 +98,7 @@ export class Poller {
       for (const update of updates) {
         if (this.stopped) return;
         try {
-          const callbackQueryId = await intakeUpdate(update, this.o.ingest);
+          const callbackQueryId = await intakeUpdate(update, this.o.ingest, this.o.staff);
           if (callbackQueryId !== undefined) answerCallbackApi(this.o.answerCallback, callbackQueryId, log);
         } catch (err) {
           if (!(err instanceof TelegramUpdateError)) {

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from "pino";
 import type { Ingest } from "../types.ts";
 import { intakeUpdate } from "./intake.ts";
+import type { StaffGroupRoute } from "./staff-group.ts";
 import { TelegramUpdateError } from "./parse.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
@@ -15,6 +16,8 @@ export interface WebhookDeps {
   secret: string | undefined;
   ingest: Ingest;
   log: Logger;
+  /** the staff group's updates go here instead of ingest */
+  staff?: StaffGroupRoute;
 }
 
 const sha256 = (s: string): Buffer => createHash("sha256").update(s).digest();
@@ -60,7 +63,7 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
 
     scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       try {
-        const callbackQueryId = await intakeUpdate(req.body, deps.ingest);
+        const callbackQueryId = await intakeUpdate(req.body, deps.ingest, deps.staff);
         if (callbackQueryId !== undefined) {
           return reply.code(200).send({ method: "answerCallbackQuery", callback_query_id: callbackQueryId });
         }

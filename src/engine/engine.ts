@@ -7,6 +7,7 @@ import { isStaleLifecycleTimer } from "./lifecycle.ts";
 import { answer, MENU_ID, PERSON_ID, retry, runFrom, startHandoff } from "./run.ts";
 import { onStaffEvent } from "./staff-events.ts";
 import { durationMs } from "./text.ts";
+import { acknowledgeWhileWaiting } from "./waiting.ts";
 import { Turn, type EngineInput, type EngineResult } from "./turn.ts";
 
 export type { EngineInput, EngineResult, LinkBuilder, ReferralReward } from "./turn.ts";
@@ -95,9 +96,9 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
   if (link) return onDeepLink(turn, link, firstContact);
 
   if (conv.handoff) {
-    // A person has the chat: the message waits for them in the inbox.
+    // A person has the chat: the message waits for them in the inbox (acknowledged once).
     if (isCommand(msg.text, shop.words.stop)) return runFrom(turn, shop.stop);
-    return;
+    return acknowledgeWhileWaiting(turn);
   }
   if (msg.buttonId === PERSON_ID || isCommand(msg.text, shop.words.person)) {
     return runFrom(turn, shop.audiences[contact.audience]?.person ?? shop.person);
@@ -229,7 +230,9 @@ function onSystem(turn: Turn, e: InboundSystem): void {
     case "handback": {
       if (!conv.handoff) return;
       const resume = ev.step ?? conv.handoff.resumeStep ?? bundle.shop.events.handback;
-      turn.touch("handoff", `handed back to the bot by ${ev.by}`, { data: { by: ev.by, back: true } });
+      turn.touch("handoff", `${ev.resolved ? "resolved" : "handed back to the bot"} by ${ev.by}`, {
+        data: { by: ev.by, back: true, ...(ev.resolved ? { resolved: true } : {}) },
+      });
       conv.handoff = null;
       const { flow, step } = resolveStepRef(resume, conv.flow);
       runFrom(turn, `${flow}.${step}`);

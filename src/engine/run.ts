@@ -9,6 +9,7 @@ import type { Step } from "./schema.ts";
 import { durationMs, fill, money } from "./text.ts";
 import type { Turn } from "./turn.ts";
 import { localeViews, productById } from "./views.ts";
+import { waitingNotice } from "./waiting.ts";
 
 /**
  * Where the flow decides: run steps from `ref` until one waits for the customer
@@ -186,7 +187,7 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
       return placeOrder(turn, def);
     case "handoff":
       startHandoff(turn, def.queue, def.reason, def.resume ? resolveRef(turn, def.resume) : undefined);
-      turn.say({ text: turn.t(def.text, { queue: turn.bundle.shop.queues[def.queue]?.[turn.locale] ?? def.queue }) });
+      turn.say({ text: withWaitingNotice(turn, turn.t(def.text, { queue: turn.bundle.shop.queues[def.queue]?.[turn.locale] ?? def.queue }), def.eta === "always") });
       return undefined;
     case "wait": {
       const token = turn.input.newId("tm");
@@ -221,6 +222,11 @@ function repriced(turn: Turn, lines: CartLine[]): CartLine[] {
     out.push({ productId: p.id, title: p.title[turn.locale], qty: line.qty, price: Math.round(p.price * 100) });
   }
   return out;
+}
+
+function withWaitingNotice(turn: Turn, text: string, inHoursToo: boolean): string {
+  const notice = waitingNotice(turn, { inHoursToo });
+  return notice ? `${text}\n\n${notice}` : text;
 }
 
 export function startHandoff(turn: Turn, queue: string, reason: string, resumeStep?: string): void {
@@ -360,7 +366,7 @@ function feedback(turn: Turn, def: Extract<Step, { kind: "feedback" }>, value: s
     data: { scale: def.scale, ...(def.scale === "open" ? { text: value } : { score }) },
   });
   if (low) {
-    if (def.lowText) turn.say({ text: turn.t(def.lowText) });
+    if (def.lowText) turn.say({ text: withWaitingNotice(turn, turn.t(def.lowText), true) });
     startHandoff(turn, def.lowQueue, `low ${def.scale} ${score}`);
     return;
   }

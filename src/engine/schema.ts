@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AUDIENCES, STAGES } from "../model/domain.ts";
+import { HoursSchema } from "../staff/hours.ts";
+import { DEFAULT_SLA, SlaSettingsSchema } from "../staff/sla-settings.ts";
 
 /**
  * The one schema for the shop's data in flows/: flows, catalogue, texts and shop
@@ -140,6 +142,8 @@ const Handoff = z
     reason: z.string().default("request"),
     /** where the bot resumes when staff hand the chat back; default: the shop's menu */
     resume: StepId.optional(),
+    /** what is added about when a person answers: "always" (minutes in working hours, the opening out of hours) or "closed" (only out of hours: the text promises its own time frame) */
+    eta: z.enum(["always", "closed"]).default("always"),
     ...Common,
   })
   .strict();
@@ -306,6 +310,10 @@ export const ShopSchema = z
     queues: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })),
     /** shop facts available to texts as {{shop.<key>}} */
     facts: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })).default({}),
+    /** working hours and holidays (time zone, split shifts); absent: open around the clock */
+    hours: HoursSchema.optional(),
+    /** staff response targets, counted in working hours */
+    sla: SlaSettingsSchema.default(DEFAULT_SLA),
   })
   .strict();
 export type Shop = z.infer<typeof ShopSchema>;

@@ -135,6 +135,8 @@ export interface Handoff {
   assignee?: string;
   /** step to resume at when handed back */
   resumeStep?: string;
+  /** the customer's messages while waiting were acknowledged (once per handoff) */
+  acknowledged?: boolean;
 }
 
 export interface Conversation {

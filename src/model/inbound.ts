@@ -76,7 +76,8 @@ export interface InboundSystem extends EventBase {
   /** e.g. order status changed by staff, handoff returned to the bot */
   event:
     | { kind: "order_status"; orderId: string; status: OrderStatusName }
-    | { kind: "handback"; by: string; step?: string }
+    /** resolved: staff closed the case (SLA resolution), not just returned the chat */
+    | { kind: "handback"; by: string; step?: string; resolved?: boolean }
     | { kind: "staff_reply"; by: string; text: string }
     | { kind: "handoff_take"; by: string }
     /** staff pages (src/engine/staff-events.ts): never sent to the customer */

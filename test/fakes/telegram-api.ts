@@ -47,6 +47,15 @@ export interface FakeTelegramOptions {
 /** what getMe answers; grammY's own type, so it can be passed as `botInfo` */
 export type FakeBotInfo = UserFromGetMe;
 
+/** a forum topic as the fake keeps it (createForumTopic … deleteForumTopic) */
+export interface FakeTopic {
+  chatId: string;
+  threadId: number;
+  name: string;
+  closed: boolean;
+  deleted: boolean;
+}
+
 export type FakeHandler = (params: Record<string, unknown>, call: FakeTelegramCall) => unknown;
 
 export interface FakeTelegram {
@@ -68,6 +77,10 @@ export interface FakeTelegram {
    * An empty body does nothing.
    */
   webhookReply(body: string, token?: string): Promise<void>;
+  /** forum topics created so far (deleted ones too, marked) */
+  topics(chatId?: string): FakeTopic[];
+  /** an admin deletes a topic in the client: later sends into it fail as Telegram's do */
+  deleteTopic(chatId: string, threadId: number): void;
   /** forget calls, failures, queued updates, handlers and the webhook set */
   reset(): void;
   close(): Promise<void>;
@@ -116,6 +129,24 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   let webhook: { url: string; secret?: string } = { url: "" };
   const botUser = () => ({ id: botInfo.id, is_bot: true, first_name: botInfo.first_name, username: botInfo.username });
   let callWaiters: (() => void)[] = [];
+  let topics: FakeTopic[] = [];
+  const topicOf = (params: Record<string, unknown>) =>
+    topics.find((t) => t.chatId === String(params.chat_id) && t.threadId === Number(params.message_thread_id));
+  /** Bot API answers for topic misuse (documented error texts) */
+  const topicError = (method: string, params: Record<string, unknown>): string | undefined => {
+    const forum = /^(createForumTopic|editForumTopic|closeForumTopic|reopenForumTopic|deleteForumTopic)$/.test(method);
+    if (params.message_thread_id === undefined || method === "createForumTopic") return undefined;
+    const topic = topicOf(params);
+    if (!topic || topic.deleted) return forum ? "Bad Request: TOPIC_ID_INVALID" : "Bad Request: message thread not found";
+    if (forum) {
+      if (method === "closeForumTopic" && topic.closed) return "Bad Request: TOPIC_NOT_MODIFIED";
+      if (method === "reopenForumTopic" && !topic.closed) return "Bad Request: TOPIC_NOT_MODIFIED";
+      if (method === "editForumTopic" && params.name === topic.name) return "Bad Request: TOPIC_NOT_MODIFIED";
+      return undefined;
+    }
+    if (topic.closed) return "Bad Request: TOPIC_CLOSED";
+    return undefined;
+  };
   let pollWaiters: (() => void)[] = [];
 
   const notifyCalls = () => {
@@ -167,13 +198,28 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         });
       case "editMessageText":
         return message(params, { text: params.text, message_id: params.message_id });
-      case "createForumTopic":
-        return { message_thread_id: nextTopicId++, name: params.name, icon_color: params.icon_color ?? 7322096 };
       case "setWebhook":
         webhook = { url: String(params.url ?? ""), secret: params.secret_token === undefined ? undefined : String(params.secret_token) };
         return true;
       case "deleteWebhook":
         webhook = { url: "" };
+        return true;
+      case "createForumTopic": {
+        const topic = { chatId: String(params.chat_id), threadId: nextTopicId++, name: String(params.name ?? ""), closed: false, deleted: false };
+        topics.push(topic);
+        return { message_thread_id: topic.threadId, name: topic.name, icon_color: params.icon_color ?? 7322096 };
+      }
+      case "editForumTopic":
+        if (params.name !== undefined) topicOf(params)!.name = String(params.name);
+        return true;
+      case "closeForumTopic":
+        topicOf(params)!.closed = true;
+        return true;
+      case "reopenForumTopic":
+        topicOf(params)!.closed = false;
+        return true;
+      case "deleteForumTopic":
+        topicOf(params)!.deleted = true;
         return true;
       case "getWebhookInfo":
         // the documented WebhookInfo: the URL set with setWebhook (empty: none) and updates waiting
@@ -233,9 +279,10 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     const call: FakeTelegramCall = { method, token, params, status: 200, at: Date.now() };
 
     if (opts.latencyMs) await sleep(opts.latencyMs);
+    const misuse = topicError(method, params);
     const failure = opts.token !== undefined && token !== opts.token
       ? { status: 401, description: "Unauthorized" }
-      : takeFailure(method);
+      : (takeFailure(method) ?? (misuse ? { status: 400, description: misuse } : undefined));
     if (failure) {
       call.status = failure.status;
       remember(call);
@@ -323,7 +370,15 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       remember(call);
       await handlers.get(method)?.(params, call);
     },
+    topics(chatId) {
+      return topics.filter((t) => chatId === undefined || t.chatId === chatId).map((t) => ({ ...t }));
+    },
+    deleteTopic(chatId, threadId) {
+      const topic = topics.find((t) => t.chatId === chatId && t.threadId === threadId);
+      if (topic) topic.deleted = true;
+    },
     reset() {
+      topics = [];
       calls.length = 0;
       failures = [];
       handlers = new Map();
