@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import pino from "pino";
 import { RESP_TYPES } from "redis";
 import type { Logger } from "pino";
@@ -28,7 +27,26 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
-import { LUA, type ScriptName } from "./redis-scripts.ts";
+import { SCRIPTS, type ScriptName } from "./redis-scripts.ts";
+import { LOG_RECORD, PAD } from "./redis-records.ts";
+import {
+  arr,
+  bound,
+  contactArgs,
+  conversationArgs,
+  identityKey,
+  limitOf,
+  optStr,
+  orderArgs,
+  outboxArgs,
+  stopOf,
+  str,
+  strs,
+  toEntries,
+  toOutboxItems,
+  toTurn,
+  touchpointArgs,
+} from "./redis-codec.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
 
 /*
@@ -91,10 +109,7 @@ import { openRedisLink, type RedisLink } from "./redis-link.ts";
  * node; a cluster gives it failover, and shops (prefixes) spread over the nodes.
  */
 
-const PAD = 13; // "<12-digit counter>|" in front of ids in listing members
 const DAY_MS = 86_400_000;
-/** a funnel log record: contact number u32, stage u8, at f64 (logStage in redis-scripts.ts) */
-const LOG_RECORD = 13;
 
 export interface RedisStoreOptions {
   /** key prefix; lets tests share a server (default "fd") */
@@ -105,187 +120,12 @@ export interface RedisStoreOptions {
 }
 
 
-// ---- reply helpers -------------------------------------------------------------
-
-function arr(x: unknown): unknown[] {
-  if (!Array.isArray(x)) throw new Error(`redis: expected an array reply, got ${typeof x}`);
-  return x;
-}
-
-function str(x: unknown): string {
-  if (typeof x === "string") return x;
-  if (typeof x === "number") return String(x);
-  if (Buffer.isBuffer(x)) return x.toString("utf8");
-  throw new Error(`redis: expected a string reply, got ${x === null ? "null" : typeof x}`);
-}
-
-function optStr(x: unknown): string | null {
-  return x === null || x === undefined ? null : str(x);
-}
-
-function strs(x: unknown): string[] {
-  return arr(x).map(str);
-}
-
-function limitOf(limit: number | undefined): number {
-  return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
-}
-
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** the ZRANGE stop index for the first `lim` (all when negative) */
-function stopOf(lim: number): string {
-  return lim < 0 ? "-1" : String(lim - 1);
-}
-
-/** a ZRANGE BYSCORE bound */
-function bound(x: number, exclusive: boolean): string {
-  if (x === Number.POSITIVE_INFINITY) return "+inf";
-  if (x === Number.NEGATIVE_INFINITY) return "-inf";
-  return exclusive ? `(${x}` : String(x);
-}
-
-/** `[present, value]`: Lua cannot tell an absent value from "" */
-function opt(x: string | undefined): [string, string] {
-  return x === undefined ? ["0", ""] : ["1", x];
-}
-
-function identityKey(channel: string, userId: string): string {
-  return `${channel}\n${userId}`;
-}
-
-// ---- encoders (argument lists read by readContact etc. in redis-scripts.ts) -----
-
-function contactArgs(c: Contact): string[] {
-  const idents = c.identities.map((i) => identityKey(i.channel, i.userId));
-  const stages =
-    c.mergedInto === undefined
-      ? Object.entries(c.stagesReached).filter((e): e is [string, number] => typeof e[1] === "number")
-      : [];
-  return [
-    c.id,
-    JSON.stringify(c),
-    c.phone ?? "",
-    c.referralCode,
-    c.referredBy ?? "",
-    c.audience,
-    c.source === undefined ? c.audience : `${c.audience}|${c.source}`,
-    String(c.balance),
-    c.mergedInto ?? "",
-    String(c.createdAt),
-    String(c.updatedAt),
-    String(idents.length),
-    ...idents,
-    String(stages.length),
-    ...stages.flatMap(([stage, at]) => [stage, String(at)]),
-  ];
-}
-
-function conversationArgs(c: Conversation): string[] {
-  const timers = Object.entries(c.timers);
-  return [
-    "1",
-    c.key,
-    JSON.stringify(c),
-    c.contactId,
-    c.flow,
-    c.step === null ? "0" : "1",
-    c.step ?? "",
-    c.handoff ? "1" : "0",
-    String(c.updatedAt),
-    c.channel,
-    c.chatId,
-    String(timers.length),
-    ...timers.flatMap(([name, t]) => [name, String(t.at), t.token]),
-  ];
-}
-
-function outboxArgs(i: OutboxItem): string[] {
-  return [
-    i.id,
-    i.conversationKey,
-    String(i.seq),
-    i.channel,
-    i.status,
-    String(i.attempts),
-    String(i.notBefore),
-    ...opt(i.lastError),
-    ...opt(i.platformMessageIds ? JSON.stringify(i.platformMessageIds) : undefined),
-    ...opt(i.deliveryStatus),
-    JSON.stringify(i),
-  ];
-}
-
-/** loadTurn's answer (redis-scripts.ts): conversation JSON and contact id, contact JSON, then order JSON + contact id pairs */
-function toTurn(reply: unknown[]): TurnContext {
-  const r = reply.map((x) => (x === null ? "" : str(x)));
-  let conversation: Conversation | null = null;
-  if (r[0]) {
-    conversation = JSON.parse(r[0]) as Conversation;
-    if (r[1]) conversation.contactId = r[1];
-  }
-  const contact = r[2] ? (JSON.parse(r[2]) as Contact) : null;
-  const orders: Order[] = [];
-  for (let i = 3; i + 1 < r.length; i += 2) {
-    const order = JSON.parse(r[i]!) as Order;
-    if (r[i + 1]) order.contactId = r[i + 1]!;
-    orders.push(order);
-  }
-  return { conversation, contact, orders };
-}
-
-/** `count` journal entries (all when undefined) as leaseJHead lays them out from `start`: 5 values each */
-function toEntries(r: string[], start: number, count = Number.POSITIVE_INFINITY): { entries: JournalEntry[]; end: number } {
-  const entries: JournalEntry[] = [];
-  let i = start;
-  for (; i + 4 < r.length && entries.length < count; i += 5) {
-    entries.push({
-      id: r[i]!,
-      conversationKey: r[i + 1]!,
-      event: JSON.parse(r[i + 2]!) as InboundEvent,
-      enqueuedAt: Number(r[i + 3]),
-      attempts: Number(r[i + 4]),
-    });
-  }
-  return { entries, end: i };
-}
-
-/**
- * items as pushItem (redis-scripts.ts) lays them out from `start`: 10 values each; an
- * item given with empty fields is one of `written` (claimOHead's fresh items). A wait
- * booked in the channel's budget by a lease taken at `leaseNow` becomes its sendAt.
- */
-function toOutboxItems(reply: unknown, start = 0, written?: readonly OutboxItem[], leaseNow?: number): OutboxItem[] {
-  const r = arr(reply);
-  const out: OutboxItem[] = [];
-  for (let i = start; i + 9 < r.length; i += 10) {
-    const local = r[i + 2] === "" ? written?.find((w) => w.id === str(r[i])) : undefined;
-    const item = local ? { ...local } : (JSON.parse(str(r[i + 2])) as OutboxItem);
-    if (!local) {
-      item.status = str(r[i + 3]) as OutboxStatus;
-      item.attempts = Number(str(r[i + 4]));
-      item.notBefore = Number(str(r[i + 5]));
-      const err = optStr(r[i + 6]);
-      if (err !== null) item.lastError = err;
-      else delete item.lastError;
-      const pids = optStr(r[i + 7]);
-      if (pids !== null) item.platformMessageIds = JSON.parse(pids) as string[];
-      else delete item.platformMessageIds;
-      const ds = optStr(r[i + 8]);
-      if (ds !== null) item.deliveryStatus = ds;
-      else delete item.deliveryStatus;
-    }
-    const wait = optStr(r[i + 9]);
-    if (wait && leaseNow !== undefined) item.sendAt = leaseNow + Number(wait);
-    out.push(item);
-  }
-  return out;
 }
 
 // ---- merge helpers (as in sqlite.ts) ----------------------------------------------
@@ -303,7 +143,6 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
-  private readonly shas: Record<ScriptName, string>;
   /** key prefix: `{prefix}` on a cluster, so that all keys share its slot */
   private readonly p: string;
   private closed = false;
@@ -313,9 +152,6 @@ export class RedisStore implements Store {
     private readonly clock: () => number,
   ) {
     this.p = link.prefix;
-    this.shas = Object.fromEntries(
-      Object.entries(LUA).map(([name, src]) => [name, createHash("sha1").update(src).digest("hex")]),
-    ) as Record<ScriptName, string>;
   }
 
   /** a standalone server or a Redis Cluster (see redis-link.ts), whichever REDIS_URL points at */
@@ -324,7 +160,7 @@ export class RedisStore implements Store {
     const link = await openRedisLink(url, opts.prefix ?? "fd", log);
     const store = new RedisStore(link, opts.clock ?? Date.now);
     // warm the script cache; a restarted server (or a promoted replica) is refilled on NOSCRIPT
-    await Promise.all(Object.values(LUA).map((src) => link.send(["SCRIPT", "LOAD", src])));
+    await Promise.all(Object.values(SCRIPTS).map((s) => link.send(["SCRIPT", "LOAD", s.source])));
     return store;
   }
 
@@ -344,11 +180,18 @@ export class RedisStore implements Store {
    * declared as their one key, so a cluster runs them on the node of the shop's slot.
    */
   private async run(name: ScriptName, args: string[]): Promise<unknown> {
+    const script = SCRIPTS[name];
     try {
-      return await this.link.send(["EVALSHA", this.shas[name], "1", this.p, this.p, ...args]);
+      try {
+        return await this.link.send(["EVALSHA", script.sha, "1", this.p, this.p, ...args]);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+        return await this.link.send(["EVAL", script.source, "1", this.p, this.p, ...args]);
+      }
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return this.link.send(["EVAL", LUA[name], "1", this.p, this.p, ...args]);
+      // a Lua error's line, as the file and line it is on (see redis-scripts.ts)
+      if (err instanceof Error && err.message.includes("user_script:")) err.message = script.describe(err.message);
+      throw err;
     }
   }
 
@@ -638,21 +481,14 @@ export class RedisStore implements Store {
       outbox ? String(outbox.now) : "",
       outbox ? this.budgets : "",
     ];
-    args.push(...(c.conversation ? conversationArgs(c.conversation) : ["0"]));
+    args.push(...conversationArgs(c.conversation));
     args.push(String(c.contacts.length), ...c.contacts.flatMap(contactArgs));
-    args.push(
-      String(c.touchpoints.length),
-      ...c.touchpoints.flatMap((t) => [t.id, t.contactId, String(t.at), JSON.stringify(t)]),
-    );
-    args.push(
-      String(c.orders.length),
-      ...c.orders.flatMap((o) => [o.id, o.contactId, o.status, String(o.createdAt), JSON.stringify(o)]),
-    );
+    args.push(String(c.touchpoints.length), ...c.touchpoints.flatMap(touchpointArgs));
+    args.push(String(c.orders.length), ...c.orders.flatMap(orderArgs));
     args.push(String(c.outbox.length), ...c.outbox.flatMap(outboxArgs));
     try {
       const reply = arr(await this.run("commit", args));
-      const flat = reply.map((x) => (x === null ? null : str(x)));
-      const { entries, end } = toEntries(flat as string[], 1, Number(flat[0]));
+      const { entries, end } = toEntries(reply, 1, Number(str(reply[0])));
       return { next: entries, outbox: toOutboxItems(reply, end, c.outbox, outbox?.now) };
     } catch (err) {
       if (err instanceof Error && err.message.startsWith("STALE") && c.entryId !== undefined) {
