@@ -55,11 +55,11 @@ describe("Redis scripts as .lua files", () => {
     });
     const conversation = makeConversation({
       contactId: contact.id,
-      timers: { remind: { at: T0 + 60_000, token: "tok1" }, feedback: { at: T0 + 120_000, token: "tok2" } },
+      timers: { remind: { at: T0 + 60_000, token: "tok1", target: "x" }, feedback: { at: T0 + 120_000, token: "tok2", target: "x" } },
       updatedAt: T0 + 7,
     });
     const tp = makeTouchpoint({ contactId: contact.id, at: T0 + 3 });
-    const order = makeOrder({ contactId: contact.id, status: "paid", createdAt: T0 + 4 });
+    const order = makeOrder({ contactId: contact.id, status: "confirmed", createdAt: T0 + 4 });
     const plain = makeOutboxItem({ seq: 3, attempts: 2, notBefore: T0 + 11 });
     const failed = makeOutboxItem({ seq: 4, lastError: "429: Too Many Requests", platformMessageIds: ["m1", "m2"], deliveryStatus: "read" });
     const reply = (await evalScript(echo.source, [
@@ -109,7 +109,7 @@ describe("Redis scripts as .lua files", () => {
       ],
     });
     expect(read.tps).toEqual([{ id: tp.id, cid: contact.id, at: String(T0 + 3), d: JSON.stringify(tp) }]);
-    expect(read.orders).toEqual([{ id: order.id, cid: contact.id, st: "paid", ca: String(T0 + 4), d: JSON.stringify(order) }]);
+    expect(read.orders).toEqual([{ id: order.id, cid: contact.id, st: "confirmed", ca: String(T0 + 4), d: JSON.stringify(order) }]);
     // what the Lua read of an item, laid out as pushItem answers, decodes to the item itself
     expect(toOutboxItems(reply, 1)).toEqual([plain, failed]);
   });

@@ -18,6 +18,7 @@ import {
   storeContract,
 } from "./store-contract.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
+import { contactByIdentity, stageRows } from "./support/store.ts";
 
 const quiet = pino({ level: "silent" });
 
@@ -208,7 +209,7 @@ describe("RedisStore specifics", () => {
         "telegram:b",
       ]);
       expect(await store.getContact(contact.id)).toEqual(contact);
-      expect(await store.findContactByIdentity("whatsapp", "79990001122")).toEqual(contact);
+      expect(await contactByIdentity(store, "whatsapp", "79990001122")).toEqual(contact);
       expect(await store.findContactByPhone("79990001122")).toEqual(contact);
       expect(await store.getConversation(conv.key)).toEqual(conv);
       expect(await store.listTouchpoints(contact.id)).toEqual([tp]);
@@ -473,7 +474,7 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
       ),
     ),
     contacts,
-    byIdentity: await Promise.all(IDENTITIES.map((i) => store.findContactByIdentity(i.channel, i.userId).then((c) => c?.id ?? null))),
+    byIdentity: await Promise.all(IDENTITIES.map((i) => contactByIdentity(store, i.channel, i.userId).then((c) => c?.id ?? null))),
     byPhone: await Promise.all(["7900", "7901"].map((p) => store.findContactByPhone(p).then((c) => c?.id ?? null))),
     byCode: await Promise.all(["r_shared", ...CONTACTS.map((id) => `r_${id}`)].map((p) => store.findContactByReferralCode(p).then((c) => c?.id ?? null))),
     listed: (await store.listContacts({})).map((c) => c.id),
@@ -499,8 +500,8 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
       CHATS.flatMap((c) => [0, 1, 2, 3].map((i) => store.findOutboxByPlatformId(c.channel, `p${i}`).then((x) => x?.id ?? null))),
     ),
     timers: sortTimers(await store.dueTimers(now + 10_000, 10)),
-    stages: await store.stageEntries(T0, T0 + 25),
-    stagesPartner: await store.stageEntries(T0 + 3, T0 + 40, "partner"),
+    stages: await stageRows(store, T0, T0 + 25),
+    stagesPartner: await stageRows(store, T0 + 3, T0 + 40, "partner"),
     // the funnel's columns (Redis: its own log) tell the same story as the entries
     funnel: computeFunnel(await store.stageColumns(T0, T0 + 25)),
     funnelPartner: computeFunnel(await store.stageColumns(T0 + 3, T0 + 40, "partner")),

@@ -48,6 +48,8 @@ export function bound(x: number, exclusive: boolean): string {
   return exclusive ? `(${x}` : String(x);
 }
 
+export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function identityKey(channel: string, userId: string): string {
   return `${channel}\n${userId}`;
 }

@@ -47,6 +47,7 @@ const SCRIPT_FILES = {
   findOutbox: "find-outbox.lua",
   pruneSent: "prune-sent.lua",
   markTimerFired: "mark-timer-fired.lua",
+  liveContacts: "live-contacts.lua",
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -18,7 +18,6 @@ import type {
   OutboxLease,
   RetryOptions,
   StageColumns,
-  StageEntry,
   StepCommit,
   Store,
   TurnContext,
@@ -513,7 +512,7 @@ export class SqliteStore implements Store {
     return parse<Contact>(this.s.contactGet.get(id));
   }
 
-  /** follow mergedInto pointers to the contact that stands for the person now */
+  /** the one walk of mergedInto pointers: the contact that stands for the person now */
   private resolve(c: Contact | null): Contact | null {
     let cur = c;
     for (let hops = 0; cur?.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
@@ -728,9 +727,8 @@ export class SqliteStore implements Store {
     return this.getContactSync(id);
   }
 
-  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
-    const row = this.s.identityGet.get(channel, userId);
-    return row ? this.resolve(this.getContactSync(row.contact_id)) : null;
+  async liveContact(id: string): Promise<Contact | null> {
+    return this.resolve(this.getContactSync(id));
   }
 
   async findContactByPhone(phone: string): Promise<Contact | null> {
@@ -845,7 +843,8 @@ export class SqliteStore implements Store {
 
   async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
     const conversation = parse<Conversation>(this.s.conversationGet.get(conversationKey));
-    const contact = await this.findContactByIdentity(channel, userId);
+    const identity = this.s.identityGet.get(channel, userId);
+    const contact = identity ? this.resolve(this.getContactSync(identity.contact_id)) : null;
     const orders = contact ? await this.listOrders({ contactId: contact.id, limit: ordersLimit }) : [];
     return { conversation, contact, orders };
   }
@@ -1012,23 +1011,7 @@ export class SqliteStore implements Store {
 
   // ---- analytics ----------------------------------------------------------------
 
-  async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
-    const sql = `SELECT s.contact_id, s.stage, s.at, c.audience, c.source
-      FROM stage_entries s JOIN contacts c ON c.id = s.contact_id
-      WHERE s.at >= ? AND s.at < ? AND c.merged_into IS NULL ${audience !== undefined ? "AND c.audience = ?" : ""}
-      ORDER BY s.at, s.contact_id, s.stage`;
-    const args: unknown[] = audience !== undefined ? [from, to, audience] : [from, to];
-    const rows = this.stmt<{ contact_id: string; stage: StageKey; at: number; audience: Audience; source: string | null }>(
-      sql,
-    ).all(...args);
-    return rows.map((r) => {
-      const e: StageEntry = { contactId: r.contact_id, stage: r.stage, at: r.at, audience: r.audience };
-      if (r.source !== null) e.source = r.source;
-      return e;
-    });
-  }
-
-  /** stageEntries' rows straight into columns: contacts numbered by their rowid, no ordering, no objects */
+  /** the first-reached stage rows of a period straight into columns: contacts numbered by their rowid, no ordering, no objects */
   async stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns> {
     const sql = `SELECT c.rowid, s.stage, s.at, c.source
       FROM stage_entries s JOIN contacts c ON c.id = s.contact_id
