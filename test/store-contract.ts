@@ -31,6 +31,7 @@ export {
   makeTouchpoint,
 } from "./store-fixtures.ts";
 import { contactByIdentity, stageRows } from "./support/store.ts";
+import { MAX_MERGE_HOPS } from "../src/store/shared.ts";
 
 const NOW = T0 + 1_000_000;
 const LEASE = 30_000;
@@ -479,6 +480,22 @@ export function storeContract(
         const other = makeContact({ identities: [{ channel: "vk", userId: "22", reachable: true }] });
         await store.commitStep(makeCommit({ contacts: [other] }));
         expect((await contactByIdentity(store, "vk", "22"))!.id).toBe(other.id);
+      });
+
+      it("follows merge pointers to the contact that stands for the person now, by id, phone and identity; a chain past the hop limit is nobody", async () => {
+        const live = makeContact({ identities: [{ channel: "vk", userId: "v1", reachable: true }] });
+        const middle = makeContact({ mergedInto: live.id });
+        const first = makeContact({ mergedInto: middle.id, phone: "79990007700", identities: [{ channel: "telegram", userId: "t1", reachable: true }] });
+        const chain = Array.from({ length: MAX_MERGE_HOPS + 2 }, () => makeContact());
+        chain.forEach((c, i) => i + 1 < chain.length && (c.mergedInto = chain[i + 1]!.id));
+        await store.commitStep(makeCommit({ contacts: [live, middle, first, ...chain] }));
+        expect(await store.liveContact(first.id)).toEqual(live);
+        expect(await store.liveContact(live.id)).toEqual(live);
+        expect(await store.findContactByPhone("79990007700")).toEqual(live);
+        expect(await contactByIdentity(store, "telegram", "t1")).toEqual(live);
+        expect(await store.liveContact(chain[1]!.id)).toEqual(chain.at(-1)); // MAX_MERGE_HOPS pointers
+        expect(await store.liveContact(chain[0]!.id)).toBeNull(); // one more
+        expect(await store.liveContact("ct_missing")).toBeNull();
       });
 
       it("lists contacts by audience and balance, most at risk first, without merged ones", async () => {
