@@ -5,7 +5,6 @@ import { vkEvent, vkMessageNew } from "./fakes/vk-api.ts";
 import { signWhatsApp, waStatus, waText, whatsappBatch, type WaObject } from "./fakes/whatsapp-api.ts";
 import { armWhatsAppFailures, Customer, deliver, failedWhatsAppCalls, type PlatformReply } from "./support/customer.ts";
 import { DAY, HOUR, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "./support/harness.ts";
-import { contactByIdentity } from "./support/store.ts";
 
 /**
  * When a platform's API fails or a webhook is not what it should be: replies are
@@ -172,7 +171,7 @@ describe.concurrent("delivery when the platform fails", () => {
       expect(dead).toHaveLength(1);
       expect(dead[0]!.lastError).toMatch(/403.*blocked/);
       expect(dead[0]!.part.text).toMatch(/Чем помочь/);
-      const contact = (await contactByIdentity(h.store, "telegram", c.user))!;
+      const contact = (await h.store.findContactByIdentity("telegram", c.user))!;
       expect(contact.identities).toEqual([{ channel: "telegram", userId: c.user, reachable: false }]);
 
       // nothing else is disturbed
@@ -183,7 +182,7 @@ describe.concurrent("delivery when the platform fails", () => {
       // they unblock and write: reachable again, and answered
       const back = await c.type("меню");
       expect(back.at(-1)!.choices.map((x) => x.label)).toContain("Каталог");
-      expect((await contactByIdentity(h.store, "telegram", c.user))!.identities[0]!.reachable).toBe(true);
+      expect((await h.store.findContactByIdentity("telegram", c.user))!.identities[0]!.reachable).toBe(true);
     } finally {
       await h.close();
     }
@@ -212,7 +211,7 @@ describe.concurrent("delivery when the platform fails", () => {
       view = await h.staff("GET", `/api/conversations/${c.key}`);
       expect((view.json.outbox as OutboxItem[])[0]!.deliveryStatus).toBe("read");
 
-      const contact = (await contactByIdentity(h.store, "whatsapp", c.user))!;
+      const contact = (await h.store.findContactByIdentity("whatsapp", c.user))!;
       const statuses = (await h.store.listTouchpoints(contact.id, 1000)).filter((t) => t.kind === "delivery_status");
       expect(statuses.map((t) => [t.summary, t.data?.outboxId])).toEqual([
         ["sent", welcome!.id],
@@ -249,7 +248,7 @@ describe.concurrent("delivery when the platform fails", () => {
     await c.tap("Самовывоз");
     await c.type(`+${user}`);
     await c.tap("Всё верно");
-    const contact = (await contactByIdentity(h.store, "whatsapp", user))!;
+    const contact = (await h.store.findContactByIdentity("whatsapp", user))!;
     const [order] = await h.store.listOrders({ contactId: contact.id });
 
     await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" });
@@ -433,7 +432,7 @@ describe.concurrent("a person steps in", () => {
       const answer = await c.type("а доставка сколько стоит?");
       expect(answer.map((r) => r.text).join("\n")).toMatch(/290 ₽/);
 
-      const contact = (await contactByIdentity(h.store, channel, user))!;
+      const contact = (await h.store.findContactByIdentity(channel, user))!;
       const tps = await h.store.listTouchpoints(contact.id, 1000);
       expect(tps.filter((t) => t.kind === "handoff").map((t) => t.summary)).toEqual([expect.stringMatching(/sales/), expect.stringMatching(/handed back/)]);
       expect(tps.some((t) => t.kind === "message_out" && t.data?.by === "Марина")).toBe(true);

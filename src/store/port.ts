@@ -171,6 +171,8 @@ export interface Store {
    * findContactByReferralCode and loadTurn's contact go the same walk
    */
   liveContact(id: string): Promise<Contact | null>;
+  /** the live contact a platform identity stands for */
+  findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null>;
   findContactByPhone(phone: string): Promise<Contact | null>;
   findContactByReferralCode(code: string): Promise<Contact | null>;
   listContacts(query: ContactQuery): Promise<Contact[]>;

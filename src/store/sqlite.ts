@@ -731,6 +731,11 @@ export class SqliteStore implements Store {
     return this.resolve(this.getContactSync(id));
   }
 
+  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
+    const row = this.s.identityGet.get(channel, userId);
+    return row ? this.resolve(this.getContactSync(row.contact_id)) : null;
+  }
+
   async findContactByPhone(phone: string): Promise<Contact | null> {
     return this.resolve(parse<Contact>(this.s.contactByPhone.get(phone)));
   }
@@ -843,8 +848,7 @@ export class SqliteStore implements Store {
 
   async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
     const conversation = parse<Conversation>(this.s.conversationGet.get(conversationKey));
-    const identity = this.s.identityGet.get(channel, userId);
-    const contact = identity ? this.resolve(this.getContactSync(identity.contact_id)) : null;
+    const contact = await this.findContactByIdentity(channel, userId);
     const orders = contact ? await this.listOrders({ contactId: contact.id, limit: ordersLimit }) : [];
     return { conversation, contact, orders };
   }

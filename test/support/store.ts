@@ -1,16 +1,8 @@
-import type { Channel } from "../../src/model/channel.ts";
-import type { Audience, Contact, StageKey } from "../../src/model/domain.ts";
+import type { Audience, StageKey } from "../../src/model/domain.ts";
 import type { Store } from "../../src/store/port.ts";
 import { STAGES } from "../../src/model/domain.ts";
 
-/**
- * Reads tests need that production does not (so not on the Store port).
- */
-
-/** the contact a platform identity stands for now (merges followed): what the worker's step reads */
-export async function contactByIdentity(store: Store, channel: Channel, userId: string): Promise<Contact | null> {
-  return (await store.loadTurn("", channel, userId, 1)).contact;
-}
+/** Reads tests need that production does not (so not on the Store port). */
 
 export interface StageRow {
   stage: StageKey;
