@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { InboundMessage } from "../src/model/inbound.ts";
 import type { OutboxItem } from "../src/model/outbound.ts";
-import type { StageColumns, StageEntry, Store } from "../src/store/port.ts";
+import type { StageColumns, Store } from "../src/store/port.ts";
 import { STAGES, type Audience, type Conversation, type Order, type StageKey } from "../src/model/domain.ts";
 import { computeFunnel } from "../src/analytics/funnel.ts";
 import { kvCases } from "./kv-contract.ts";
@@ -31,6 +31,8 @@ export {
   makeOutboxItem,
   makeTouchpoint,
 } from "./store-fixtures.ts";
+import { stageRows } from "./support/store.ts";
+import { MAX_MERGE_HOPS } from "../src/store/shared.ts";
 
 const NOW = T0 + 1_000_000;
 const LEASE = 30_000;
@@ -408,7 +410,7 @@ export function storeContract(
         expect(await store.listOrders({ contactId: contact.id })).toEqual([]);
         expect(await store.listOutbox({ conversationKey: conv.key })).toEqual([taken]);
         expect(await store.dueTimers(NOW, 10)).toEqual([]);
-        expect(await store.stageEntries(0, NOW + 1)).toEqual([]);
+        expect(await stageRows(store, 0, NOW + 1)).toEqual([]);
         expect(await store.pendingInbound()).toBe(1);
         // the entry is still out with its lease, and can be committed properly after
         await store.commitStep(makeCommit({ entryId: entry!.id, conversation: changed }));
@@ -479,6 +481,22 @@ export function storeContract(
         const other = makeContact({ identities: [{ channel: "vk", userId: "22", reachable: true }] });
         await store.commitStep(makeCommit({ contacts: [other] }));
         expect((await store.findContactByIdentity("vk", "22"))!.id).toBe(other.id);
+      });
+
+      it("follows merge pointers to the contact that stands for the person now, by id, phone and identity; a chain past the hop limit is nobody", async () => {
+        const live = makeContact({ identities: [{ channel: "vk", userId: "v1", reachable: true }] });
+        const middle = makeContact({ mergedInto: live.id });
+        const first = makeContact({ mergedInto: middle.id, phone: "79990007700", identities: [{ channel: "telegram", userId: "t1", reachable: true }] });
+        const chain = Array.from({ length: MAX_MERGE_HOPS + 2 }, () => makeContact());
+        chain.forEach((c, i) => i + 1 < chain.length && (c.mergedInto = chain[i + 1]!.id));
+        await store.commitStep(makeCommit({ contacts: [live, middle, first, ...chain] }));
+        expect(await store.liveContact(first.id)).toEqual(live);
+        expect(await store.liveContact(live.id)).toEqual(live);
+        expect(await store.findContactByPhone("79990007700")).toEqual(live);
+        expect(await store.findContactByIdentity("telegram", "t1")).toEqual(live);
+        expect(await store.liveContact(chain[1]!.id)).toEqual(chain.at(-1)); // MAX_MERGE_HOPS pointers
+        expect(await store.liveContact(chain[0]!.id)).toBeNull(); // one more
+        expect(await store.liveContact("ct_missing")).toBeNull();
       });
 
       it("lists contacts by audience and balance, most at risk first, without merged ones", async () => {
@@ -573,13 +591,14 @@ export function storeContract(
         expect(await store.listConversations({ contactId: from.id })).toEqual([]);
 
         // the person is counted once, at the earliest time per stage
-        const entries = await store.stageEntries(0, T0 + 1000);
-        expect(entries.map((e) => [e.contactId, e.stage, e.at])).toEqual([
-          [into.id, "interest", T0 + 5],
-          [into.id, "awareness", T0 + 10],
-          [into.id, "desire", T0 + 60],
-          [into.id, "action", T0 + 500],
+        const rows = await stageRows(store, 0, T0 + 1000);
+        expect(rows.map((e) => [e.stage, e.at])).toEqual([
+          ["interest", T0 + 5],
+          ["awareness", T0 + 10],
+          ["desire", T0 + 60],
+          ["action", T0 + 500],
         ]);
+        expect((await store.stageColumns(0, T0 + 1000)).at.awareness.filter((t) => !Number.isNaN(t))).toHaveLength(1);
       });
 
       it("refuses to merge a contact it does not have", async () => {
@@ -860,25 +879,26 @@ export function storeContract(
             contacts: [{ ...c, stagesReached: { awareness: T0 + 50, interest: T0 + 300, desire: T0 + 400 } }],
           }),
         );
-        const all = await store.stageEntries(T0, T0 + 1000);
+        const all = await stageRows(store, T0, T0 + 1000);
         expect(all.map((e) => [e.stage, e.at])).toEqual([
           ["awareness", T0 + 50],
           ["interest", T0 + 200],
           ["desire", T0 + 400],
         ]);
-        expect((await store.stageEntries(T0 + 200, T0 + 400)).map((e) => e.stage)).toEqual(["interest"]);
+        expect((await stageRows(store, T0 + 200, T0 + 400)).map((e) => e.stage)).toEqual(["interest"]);
       });
 
       it("carries each entry's audience and source and filters by audience", async () => {
         const guest = makeContact({ source: "qr_door", stagesReached: { awareness: T0 + 1 } });
         const partner = makeContact({ audience: "partner", stagesReached: { awareness: T0 + 2 } });
         await store.commitStep(makeCommit({ contacts: [guest, partner] }));
-        expect(await store.stageEntries(T0, T0 + 10)).toEqual([
-          { contactId: guest.id, stage: "awareness", at: T0 + 1, audience: "customer", source: "qr_door" },
-          { contactId: partner.id, stage: "awareness", at: T0 + 2, audience: "partner" },
+        expect(await stageRows(store, T0, T0 + 10)).toEqual([
+          { stage: "awareness", at: T0 + 1, source: "qr_door" },
+          { stage: "awareness", at: T0 + 2 },
         ]);
-        expect((await store.stageEntries(T0, T0 + 10, "partner")).map((e) => e.contactId)).toEqual([partner.id]);
-        expect(await store.stageEntries(T0, T0 + 10, "press")).toEqual([]);
+        expect(await stageRows(store, T0, T0 + 10, "partner")).toEqual([{ stage: "awareness", at: T0 + 2 }]);
+        expect(await stageRows(store, T0, T0 + 10, "customer")).toEqual([{ stage: "awareness", at: T0 + 1, source: "qr_door" }]);
+        expect(await stageRows(store, T0, T0 + 10, "press")).toEqual([]);
       });
 
       it("gives the funnel the same stages as columns: earliest times, merges, audiences, days apart", async () => {
@@ -898,9 +918,17 @@ export function storeContract(
           [T0, T0 + 3 * DAY, "partner"],
           [T0, T0 + 3 * DAY, "press"],
         ];
+        // what the stages are after all that: a's earliest times with b's action, and the partner
+        const expected: StageEntry[] = [
+          { contactId: a.id, stage: "awareness", at: T0 + 10, audience: "customer", source: "qr_door" },
+          { contactId: a.id, stage: "interest", at: T0 + 15, audience: "customer", source: "qr_door" },
+          { contactId: a.id, stage: "action", at: T0 + 2 * DAY, audience: "customer", source: "qr_door" },
+          { contactId: p.id, stage: "awareness", at: T0 + 40, audience: "partner" },
+        ];
         for (const [from, to, audience] of periods) {
+          const inPeriod = expected.filter((e) => e.at >= from && e.at < to && (audience === undefined || e.audience === audience));
           expect(computeFunnel(await store.stageColumns(from, to, audience)), `[${from - T0}, ${to - T0}) ${audience ?? ""}`).toEqual(
-            computeFunnel(columnsOf(await store.stageEntries(from, to, audience))),
+            computeFunnel(columnsOf(inPeriod)),
           );
         }
         const all = computeFunnel(await store.stageColumns(T0, T0 + 3 * DAY));
@@ -1010,14 +1038,23 @@ export function storeContract(
         expect((await store.findOutboxByPlatformId("telegram", "m1"))!.id).toBe(sent.id);
         expect((await store.claimOutbox(10, LEASE, NOW)).map((i) => i.id)).toEqual([waiting.id]);
         expect((await store.dueTimers(NOW, 10)).map((t) => t.name)).toEqual(["remind"]);
-        expect((await store.stageEntries(T0, T0 + 10)).map((e) => e.contactId)).toEqual([contact.id]);
+        expect(await stageRows(store, T0, T0 + 10)).toHaveLength(1);
         expect(await store.stepCounts({})).toEqual([{ flow: "main", step: "menu", count: 1 }]);
       });
     }
   });
 }
 
-/** the reference: StageEntry rows (a store's plain listing) as the funnel's columns */
+/** a contact's first-reached stage, as a test expects it */
+interface StageEntry {
+  contactId: string;
+  stage: StageKey;
+  at: number;
+  audience: Audience;
+  source?: string;
+}
+
+/** the reference: StageEntry rows (what a test expects) as the funnel's columns */
 export function columnsOf(entries: StageEntry[]): StageColumns {
   const index = new Map<string, number>();
   const sources: (string | undefined)[] = [];

@@ -18,6 +18,7 @@ import {
   storeContract,
 } from "./store-contract.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
+import { stageRows } from "./support/store.ts";
 
 const quiet = pino({ level: "silent" });
 
@@ -499,8 +500,8 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
       CHATS.flatMap((c) => [0, 1, 2, 3].map((i) => store.findOutboxByPlatformId(c.channel, `p${i}`).then((x) => x?.id ?? null))),
     ),
     timers: sortTimers(await store.dueTimers(now + 10_000, 10)),
-    stages: await store.stageEntries(T0, T0 + 25),
-    stagesPartner: await store.stageEntries(T0 + 3, T0 + 40, "partner"),
+    stages: await stageRows(store, T0, T0 + 25),
+    stagesPartner: await stageRows(store, T0 + 3, T0 + 40, "partner"),
     // the funnel's columns (Redis: its own log) tell the same story as the entries
     funnel: computeFunnel(await store.stageColumns(T0, T0 + 25)),
     funnelPartner: computeFunnel(await store.stageColumns(T0 + 3, T0 + 40, "partner")),

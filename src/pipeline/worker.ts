@@ -157,8 +157,7 @@ export class Worker {
   ): Promise<{ contact: Contact; created: boolean }> {
     const { store } = this.deps;
     if (conversation) {
-      let c = await store.getContact(conversation.contactId);
-      for (let hops = 0; c?.mergedInto && hops < 5; hops++) c = await store.getContact(c.mergedInto);
+      const c = await store.liveContact(conversation.contactId);
       if (c) return { contact: c, created: false };
     }
     if (known) return { contact: known, created: false };

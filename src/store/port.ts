@@ -8,8 +8,8 @@ import type { EventBus } from "../events/bus.ts";
 import type { KeyValuePort } from "./kv.ts";
 
 /**
- * The one port every store implements (embedded SQLite, Redis, in-memory for unit
- * tests). test/store-contract.ts is the suite each implementation must pass.
+ * The one port every store implements (embedded SQLite, Redis).
+ * test/store-contract.ts is the suite each implementation must pass.
  *
  * Guarantees the pipeline relies on:
  * - enqueue: the dedupe check and the journal append are one write.
@@ -50,14 +50,6 @@ export interface DueTimer {
   name: string;
   token: string;
   at: number;
-}
-
-export interface StageEntry {
-  contactId: string;
-  stage: StageKey;
-  at: number;
-  audience: Audience;
-  source?: string;
 }
 
 /**
@@ -147,7 +139,7 @@ export interface RetryOptions {
 }
 
 export interface Store extends KeyValuePort {
-  readonly kind: "sqlite" | "redis" | "memory";
+  readonly kind: "sqlite" | "redis";
 
   // ---- inbound journal -------------------------------------------------------
   enqueue(events: InboundEvent[]): Promise<EnqueueOutcome[]>;
@@ -176,6 +168,13 @@ export interface Store extends KeyValuePort {
   getConversation(key: string): Promise<Conversation | null>;
   listConversations(filter: { inHandoff?: boolean; contactId?: string; limit?: number }): Promise<Conversation[]>;
   getContact(id: string): Promise<Contact | null>;
+  /**
+   * the contact that stands for `id`'s person now: mergedInto pointers followed (at most
+   * MAX_MERGE_HOPS, store/shared.ts), null when none; findContactByPhone,
+   * findContactByReferralCode and loadTurn's contact go the same walk
+   */
+  liveContact(id: string): Promise<Contact | null>;
+  /** the live contact a platform identity stands for */
   findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null>;
   findContactByPhone(phone: string): Promise<Contact | null>;
   findContactByReferralCode(code: string): Promise<Contact | null>;
@@ -236,9 +235,7 @@ export interface Store extends KeyValuePort {
   markTimerFired(conversationKey: string, name: string, token: string): Promise<void>;
 
   // ---- analytics ----------------------------------------------------------------
-  /** first-reached stage entries with `at` in [from, to) */
-  stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]>;
-  /** the same entries as columns, for the funnel (no object per entry) */
+  /** the first-reached stages of live contacts with `at` in [from, to), as columns for the funnel (no object per entry) */
   stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns>;
   /** where conversations currently stand, for drop-off */
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;

@@ -18,7 +18,6 @@ import type {
   OutboxLease,
   RetryOptions,
   StageColumns,
-  StageEntry,
   StepCommit,
   Store,
   TurnContext,
@@ -517,7 +516,7 @@ export class SqliteStore implements Store {
     return parse<Contact>(this.s.contactGet.get(id));
   }
 
-  /** follow mergedInto pointers to the contact that stands for the person now */
+  /** the one walk of mergedInto pointers: the contact that stands for the person now */
   private resolve(c: Contact | null): Contact | null {
     let cur = c;
     for (let hops = 0; cur?.mergedInto !== undefined && hops < MAX_MERGE_HOPS; hops++) {
@@ -730,6 +729,10 @@ export class SqliteStore implements Store {
 
   async getContact(id: string): Promise<Contact | null> {
     return this.getContactSync(id);
+  }
+
+  async liveContact(id: string): Promise<Contact | null> {
+    return this.resolve(this.getContactSync(id));
   }
 
   async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
@@ -1016,23 +1019,7 @@ export class SqliteStore implements Store {
 
   // ---- analytics ----------------------------------------------------------------
 
-  async stageEntries(from: number, to: number, audience?: Audience): Promise<StageEntry[]> {
-    const sql = `SELECT s.contact_id, s.stage, s.at, c.audience, c.source
-      FROM stage_entries s JOIN contacts c ON c.id = s.contact_id
-      WHERE s.at >= ? AND s.at < ? AND c.merged_into IS NULL ${audience !== undefined ? "AND c.audience = ?" : ""}
-      ORDER BY s.at, s.contact_id, s.stage`;
-    const args: unknown[] = audience !== undefined ? [from, to, audience] : [from, to];
-    const rows = this.stmt<{ contact_id: string; stage: StageKey; at: number; audience: Audience; source: string | null }>(
-      sql,
-    ).all(...args);
-    return rows.map((r) => {
-      const e: StageEntry = { contactId: r.contact_id, stage: r.stage, at: r.at, audience: r.audience };
-      if (r.source !== null) e.source = r.source;
-      return e;
-    });
-  }
-
-  /** stageEntries' rows straight into columns: contacts numbered by their rowid, no ordering, no objects */
+  /** the first-reached stage rows of a period straight into columns: contacts numbered by their rowid, no ordering, no objects */
   async stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns> {
     const sql = `SELECT c.rowid, s.stage, s.at, c.source
       FROM stage_entries s JOIN contacts c ON c.id = s.contact_id

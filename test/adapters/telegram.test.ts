@@ -69,6 +69,15 @@ const message = (fields: Record<string, unknown>, update_id = 900) => ({
   message: { message_id: 77, from: user, chat: privateChat, date: 1763366400, ...fields },
 });
 
+/**
+ * A positive signal that the adapter is past a webhook's handling: a send made after
+ * it reached the fake, so a call the handling would have made is there by now.
+ */
+async function laterSendArrived(adapter: TelegramAdapter): Promise<void> {
+  await adapter.send(outboxItem({ text: "позже" }));
+  await fake.waitForCalls("sendMessage", 1);
+}
+
 function outboxItem(part: RenderedPart, chatId = "5012345678"): OutboxItem {
   return {
     id: "out-1",
@@ -89,8 +98,9 @@ function outboxItem(part: RenderedPart, chatId = "5012345678"): OutboxItem {
 describe("telegram webhook", () => {
   let app: FastifyInstance;
   let ingested: InboundEvent[][];
+  let adapter: TelegramAdapter;
   beforeEach(async () => {
-    ({ app, ingested } = await setup());
+    ({ app, ingested, adapter } = await setup());
   });
   afterEach(async () => {
     await app.close();
@@ -140,7 +150,7 @@ describe("telegram webhook", () => {
     // answered in the webhook's own 200 (Telegram runs it), not with a second HTTP call
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ method: "answerCallbackQuery", callback_query_id: "2152783456789012345" });
-    await new Promise((r) => setTimeout(r, 50));
+    await laterSendArrived(adapter);
     expect(fake.callsOf("answerCallbackQuery")).toEqual([]);
   });
 
@@ -243,12 +253,12 @@ describe("telegram webhook", () => {
 
 describe("telegram webhook when ingest fails", () => {
   it("answers 500 so Telegram redelivers, and leaves the callback unanswered", async () => {
-    const { app, ingested } = await setup({ failIngest: true });
+    const { app, adapter, ingested } = await setup({ failIngest: true });
     const res = await post(app, fixture("telegram-update-callback.json"));
     expect(res.statusCode).toBe(500);
     expect(res.json()).not.toHaveProperty("method");
     expect(ingested).toEqual([]);
-    await new Promise((r) => setTimeout(r, 50));
+    await laterSendArrived(adapter);
     expect(fake.callsOf("answerCallbackQuery")).toEqual([]);
     await app.close();
   });
@@ -482,14 +492,19 @@ describe("telegram long polling", () => {
     await expect.poll(() => ingested.map((e) => e.dedupeKey), { timeout: 3000 }).toEqual(["871234501", "871234502"]);
     await fake.waitForCalls("answerCallbackQuery", 1);
 
-    const started = Date.now();
+    // stop ends the long poll in flight (how fast is the bench's business, not a test's)
     await a.stop?.();
-    expect(Date.now() - started).toBeLessThan(2000);
-    const after = fake.callsOf("getUpdates").length;
+    const polls = () => fake.callsOf("getUpdates").filter((c) => c.params.timeout === 10);
+    const after = polls().length;
     // the last call confirmed the offset past everything taken
     expect(fake.callsOf("getUpdates").at(-1)?.params).toMatchObject({ offset: 871234503 });
-    await new Promise((r) => setTimeout(r, 400));
-    expect(fake.callsOf("getUpdates")).toHaveLength(after);
+    // a second adapter (polling with timeout 9) gets two long polls answered: a whole
+    // long-poll window (the fake's 300 ms) in which a still-running loop would have polled
+    const b = createTelegramAdapter(config({ mode: "polling", webhookSecret: undefined }), { botInfo: fake.botInfo, pollTimeoutSeconds: 9 });
+    await b.start?.({ ingest, log });
+    await expect.poll(() => fake.callsOf("getUpdates").filter((c) => c.params.timeout === 9).length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    await b.stop?.();
+    expect(polls()).toHaveLength(after);
   });
 
   it("fetches an update again when ingest failed", async () => {
@@ -513,8 +528,8 @@ describe("telegram long polling", () => {
   it("does nothing in webhook mode", async () => {
     const a = createTelegramAdapter(config(), { botInfo: fake.botInfo });
     await a.start?.({ ingest: async () => [], log });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(fake.calls).toEqual([]);
+    await laterSendArrived(a);
+    expect(fake.calls.map((c) => c.method)).toEqual(["sendMessage"]);
     await a.stop?.();
   });
 });

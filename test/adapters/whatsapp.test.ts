@@ -273,21 +273,27 @@ describe("POST webhook: rejections and batches", () => {
     expect(fake.readReceipts()).toHaveLength(0);
   });
   it("answers only after ingest resolved", async () => {
+    // ingest fails only once the test opens the gate, after the route has called it: a
+    // route that answered before ingest settled would have said 200 already
+    let entered!: () => void;
+    const inIngest = new Promise<void>((r) => (entered = r));
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    let done = false;
-    ingestImpl = async (events) => {
+    ingestImpl = async () => {
+      entered();
       await gate;
-      done = true;
-      return events.map(() => "queued" as const);
+      throw new Error("store down");
     };
     const pending = postSigned(fixture("text"));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(done).toBe(false);
+    await inIngest;
     release();
-    const res = await pending;
-    expect(done).toBe(true);
-    expect(res.statusCode).toBe(200);
+    expect((await pending).statusCode).toBe(500);
+    // and the same wait ends in 200 when ingest succeeds
+    ingestImpl = async (events) => {
+      await Promise.resolve();
+      return events.map(() => "queued" as const);
+    };
+    expect((await postSigned(fixture("text"))).statusCode).toBe(200);
   });
   it("the raw-body parser does not leak to other routes", async () => {
     const res = await app.inject({ method: "POST", url: "/other", payload: { a: 1 } });
