@@ -6,6 +6,9 @@ import { createTelegramAdapter, type TelegramAdapter } from "../adapters/telegra
 import { createVkAdapter } from "../adapters/vk/index.ts";
 import { createWebAdapter } from "../adapters/web/index.ts";
 import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
+import { createMaxAdapter, type MaxAdapter } from "../adapters/max/index.ts";
+import { kvOf } from "./moves/kv.ts";
+import { maxMarker } from "./moves/max-marker.ts";
 import type { Config } from "./config.ts";
 import type { Bundle } from "./engine/bundle.ts";
 import { loadBundle } from "./engine/check.ts";
@@ -95,12 +98,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
   if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
+  const kv = kvOf(store, config.dataDir);
+  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(kv) }) : undefined;
+  if (max) adapters.set("max", max);
 
   let botUsername: string | undefined;
+  let maxUsername: string | undefined;
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   const links: LinkBuilder = (channel, payload) => {
     if (channel === "telegram" && botUsername) return `https://t.me/${botUsername}?start=${payload}`;
     if (channel === "vk" && config.vk) return `https://vk.me/club${config.vk.groupId}?ref=${payload}`;
+    if (channel === "max" && maxUsername) return `https://max.ru/${maxUsername}?start=${payload}`;
     return `${publicUrl}/?start=${payload}`;
   };
 
@@ -215,6 +223,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       (err: unknown) => log.warn({ err: String(err) }, "telegram getMe failed; referral links use the web chat until it works"),
     );
   }
+
+  max?.getUsername().then(
+    (name) => (maxUsername = name),
+    (err: unknown) => log.warn({ err: String(err) }, "max: GET /me failed; MAX links use the web chat until it works"),
+  );
 
   return {
     http,
