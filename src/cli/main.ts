@@ -8,6 +8,7 @@ import { CatalogueSchema, FlowSchema, ShopSchema } from "../engine/schema.ts";
 import { AUDIENCES, STAGE_TITLES, type Audience } from "../model/domain.ts";
 import { parseDate } from "../http/staff-api.ts";
 import { openStore } from "../store/open.ts";
+import { registerMaxCommands } from "./max.ts";
 
 /** `npx frontdesk <command>`: the owner's and operator's tools. */
 const program = new Command("frontdesk").description("front desk: flows, reports and platform setup").showHelpAfterError();
@@ -101,5 +102,7 @@ telegram
     await setTelegramWebhook(c.telegram, url);
     process.stdout.write(`webhook set: ${url}\n`);
   });
+
+registerMaxCommands(program);
 
 await program.parseAsync(process.argv);

@@ -54,7 +54,7 @@ export interface FakeMax {
   failNext(n: number, failure: FakeMaxFailure): void;
   /** queue updates for GET /updates */
   pushUpdate(...updates: Record<string, unknown>[]): void;
-  /** updates queued and not yet handed out past the marker the client acknowledged */
+  /** POST /subscriptions so far (with the secret, which GET /subscriptions does not show) */
   readonly subscriptions: { url: string; time: number; update_types: string[]; secret?: string }[];
   close(): Promise<void>;
 }
