@@ -97,7 +97,7 @@ export const MAX_CAPABILITIES: ChannelCapabilities = {
   channel: "max",
   maxTextLength: 4000, // M10
   // 30 rows × 7 are allowed (M11); 24 in rows of 2 keeps a phone screen usable, as on Telegram
-  buttons: { max: 24, maxLabel: 64 /* M12: 128 allowed */, maxIdBytes: 256 /* M13: payload ≤ 1024 chars */, perRow: 2 },
+  buttons: { max: 24, maxLabel: 64 /* M12: no documented cap */, maxIdBytes: 256 /* M13: payload ≤ 1024 chars */, perRow: 2 },
   list: null,
   photo: true, // M14: image attachment by URL; the text goes with it
   maxCaption: 4000,
