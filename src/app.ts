@@ -9,6 +9,9 @@ import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
 import { createMaxAdapter, type MaxAdapter } from "../adapters/max/index.ts";
 import { kvOf } from "./moves/kv.ts";
 import { maxMarker } from "./moves/max-marker.ts";
+import { intakeWithMoves } from "./moves/redeem.ts";
+import { rerouteUndeliverable } from "./moves/reroute.ts";
+import { registerMovesApi } from "./http/moves-api.ts";
 import type { Config } from "./config.ts";
 import type { Bundle } from "./engine/bundle.ts";
 import { loadBundle } from "./engine/check.ts";
@@ -154,7 +157,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
   // clock (`now`) drives the journey, timers and the WhatsApp window.
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease });
+  const channels = () => [...adapters.keys()];
+  const reroute = rerouteUndeliverable({ store, channels, enqueue: ingest, now, log });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, reroute });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -209,10 +214,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   retentionStart.unref();
   retentionLoop.unref();
 
-  const ctx: AdapterContext = { ingest, log };
+  // what platforms deliver redeems one-time move codes (src/moves) on the way in
+  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv, now, log }), log };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerMovesApi(http, { store, kv, ingest, links, channels, token: config.staffApiToken, now });
 
   workerPump.start();
   senderPump.start();

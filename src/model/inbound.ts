@@ -80,7 +80,9 @@ export interface InboundSystem extends EventBase {
     | { kind: "staff_reply"; by: string; text: string }
     | { kind: "handoff_take"; by: string }
     /** a contact this one referred placed a first order */
-    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string };
+    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string }
+    /** say this as it is: a reply another channel could not deliver, or an offer to move channels (src/moves) */
+    | { kind: "relay"; text: string; photoUrl?: string; from: Channel; why: "undeliverable" | "move_offer" };
 }
 
 export type OrderStatusName = "placed" | "confirmed" | "shipped" | "delivered" | "cancelled";

@@ -20,6 +20,8 @@ export interface SenderDeps {
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
   /** a lease for the chat's next item, taken with markSent (none while stopping) */
   lease?: () => OutboxLease | undefined;
+  /** offer a reply the customer cannot get here on another of their channels; answers where it went (src/moves/reroute.ts) */
+  reroute?: (item: OutboxItem) => Promise<string | undefined>;
 }
 
 export const MAX_SEND_ATTEMPTS = 10;
@@ -134,7 +136,13 @@ export class Sender {
             reachable: false,
           },
         ]);
-        await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}`);
+        {
+          const offered = await this.deps.reroute?.(item).catch((e: unknown) => {
+            this.deps.log.warn({ err: e, outbox: item.id }, "could not offer the reply on another channel");
+            return undefined;
+          });
+          await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}${offered ? `; offered on ${offered}` : ""}`);
+        }
         return;
       case "permanent":
         await store.markFailed(item.id, "dead", err.message);
