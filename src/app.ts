@@ -7,7 +7,6 @@ import { createVkAdapter } from "../adapters/vk/index.ts";
 import { createWebAdapter } from "../adapters/web/index.ts";
 import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
 import { createMaxAdapter, type MaxAdapter } from "../adapters/max/index.ts";
-import { kvOf } from "./moves/kv.ts";
 import { maxMarker } from "./moves/max-marker.ts";
 import { intakeWithMoves } from "./moves/redeem.ts";
 import { rerouteUndeliverable } from "./moves/reroute.ts";
@@ -27,6 +26,8 @@ import { pruneSentReplies } from "./pipeline/retention.ts";
 import { Sender } from "./pipeline/sender.ts";
 import { RECENT_ORDERS, Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
+import type { EventBus } from "./events/bus.ts";
+import { openEventBus } from "./events/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
@@ -53,6 +54,8 @@ export interface AppOptions {
 export interface App {
   http: FastifyInstance;
   store: Store;
+  /** live events: every committed touchpoint, every reply sent, staff alerts */
+  events: EventBus;
   bundle: () => Bundle;
   adapters: Map<Channel, ChannelAdapter>;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
@@ -88,6 +91,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const store = opts.store ?? (await openStore(config));
   // one process owns the embedded store: whatever a crashed predecessor held is free
   if (store instanceof SqliteStore) store.releaseLeases();
+  const events = openEventBus(store, log);
   const bundle = await loadBundle(config.flowsDir);
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
@@ -101,8 +105,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
   if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
-  const kv = kvOf(store, config.dataDir);
-  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(kv) }) : undefined;
+  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(store) }) : undefined;
   if (max) adapters.set("max", max);
 
   let botUsername: string | undefined;
@@ -154,12 +157,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       else senderPump?.wake(); // the chat's head is busy or waiting: let a claim sort it out
     },
     enqueue: ingest,
+    events,
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
   // clock (`now`) drives the journey, timers and the WhatsApp window.
   const channels = () => [...adapters.keys()];
   const reroute = rerouteUndeliverable({ store, channels, enqueue: ingest, now, log });
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, reroute });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events, reroute });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -215,11 +219,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   retentionLoop.unref();
 
   // what platforms deliver redeems one-time move codes (src/moves) on the way in
-  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv, now, log }), log };
+  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv: store, now, log }), log };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
-  await registerMovesApi(http, { store, kv, ingest, links, channels, token: config.staffApiToken, now });
+  await registerMovesApi(http, { store, kv: store, ingest, links, channels, token: config.staffApiToken, now });
 
   workerPump.start();
   senderPump.start();
@@ -239,6 +243,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   return {
     http,
     store,
+    events,
     bundle: () => bundle,
     adapters,
     ingest,
@@ -268,6 +273,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();
       await senderPump.stop();
+      await events.close();
       await store.close();
     },
   };
