@@ -10,6 +10,11 @@ import { loadConfig, type MaxConfig } from "../../src/config.ts";
 import { MAX_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { maxMarker } from "../../src/moves/max-marker.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
 import { FAKE_MAX_TOKEN, maxBotStarted, maxCallback, maxContact, maxText, startFakeMax, type FakeMax } from "../fakes/max-api.ts";
 
 const SECRET = "max_s3cret-Token";
@@ -338,6 +343,38 @@ describe("MAX long polling", () => {
       expect(polling.callsTo("GET", "/updates").map((c) => c.query.marker).filter(Boolean)).toContain("3");
     } finally {
       await polling.close();
+    }
+  });
+
+  it("keeps the marker in the store's key-value port: a new process on the same database resumes after it", async () => {
+    const polling = await startFakeMax({ maxLongPollMs: 200 });
+    const dir = mkdtempSync(join(tmpdir(), "frontdesk-max-marker-"));
+    try {
+      const ingested: string[] = [];
+      const ingest: Ingest = async (events) => {
+        for (const e of events) if (e.type === "message" && e.text) ingested.push(e.text);
+        return events.map(() => "queued" as const);
+      };
+      const cfg = { ...config({ mode: "polling" }), apiBase: polling.apiBase };
+      polling.pushUpdate(maxText({ userId: 41032, text: "первое" }), maxText({ userId: 41032, text: "второе" }));
+      let store = SqliteStore.open(join(dir, "frontdesk.db"));
+      const a = createMaxAdapter(cfg, { marker: maxMarker(store), pollTimeoutSeconds: 1 });
+      await a.start!({ ingest, log });
+      await expect.poll(async () => store.kvGet("max", "poll-marker"), { timeout: 5_000 }).toBe("2");
+      await a.stop!();
+      await store.close();
+
+      polling.pushUpdate(maxText({ userId: 41032, text: "третье" }));
+      store = SqliteStore.open(join(dir, "frontdesk.db"));
+      const b = createMaxAdapter(cfg, { marker: maxMarker(store), pollTimeoutSeconds: 1 });
+      await b.start!({ ingest, log });
+      await expect.poll(() => ingested.length, { timeout: 5_000 }).toBe(3);
+      await b.stop!();
+      await store.close();
+      expect(ingested).toEqual(["первое", "второе", "третье"]);
+    } finally {
+      await polling.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
