@@ -72,6 +72,7 @@ export interface App {
 export const REDACT = [
   "req.headers.authorization",
   'req.headers["x-telegram-bot-api-secret-token"]',
+  'req.headers["x-max-bot-api-secret"]',
   'req.headers["x-hub-signature-256"]',
   "*.token",
   "*.accessToken",
