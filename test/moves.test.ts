@@ -86,6 +86,8 @@ describe.concurrent("moving with the customer", () => {
       await tg.do({ start: null });
       expect((await h.staff("POST", `/api/conversations/${tg.key}/move`, { to: "telegram" })).status).toBe(409);
       expect((await h.staff("POST", `/api/conversations/${tg.key}/move`, { to: "icq" })).status).toBe(400);
+      // WhatsApp has no deep link that could carry the code
+      expect((await h.staff("POST", `/api/conversations/${tg.key}/move`, { to: "whatsapp" })).status).toBe(400);
       expect((await h.staff("POST", "/api/conversations/telegram:404404/move", { to: "max" })).status).toBe(404);
       const anon = await h.app.http.inject({ method: "POST", url: `/api/conversations/${tg.key}/move`, payload: { to: "max" } });
       expect(anon.statusCode).toBe(401);

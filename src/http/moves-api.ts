@@ -3,9 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Ingest } from "../../adapters/types.ts";
 import type { LinkBuilder } from "../engine/engine.ts";
-import { CHANNELS, type Channel } from "../model/channel.ts";
+import type { CHANNELS, Channel } from "../model/channel.ts";
 import type { Store } from "../store/port.ts";
-import { createMoveCode, MOVE_TTL_MS } from "../moves/codes.ts";
+import { createMoveCode, MOVE_NS, MOVE_TTL_MS } from "../moves/codes.ts";
 import type { SmallKv } from "../moves/kv.ts";
 import { moveOfferText } from "../moves/texts.ts";
 
@@ -21,9 +21,17 @@ export interface MovesApiDeps {
 }
 
 const Key = z.string().regex(/^(telegram|whatsapp|vk|web|max):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like max:-70041001");
+/** where a deep link can carry a code (WhatsApp has no start payload for a business number) */
+const MOVE_TARGETS = ["max", "telegram", "vk", "web"] as const satisfies readonly (typeof CHANNELS)[number][];
+const LINK_OF: Record<(typeof MOVE_TARGETS)[number], RegExp> = {
+  max: /^https:\/\/max\.ru\//,
+  telegram: /^https:\/\/t\.me\//,
+  vk: /^https:\/\/vk\.me\//,
+  web: /^https?:\/\//,
+};
 const MoveBody = z
   .object({
-    to: z.enum(CHANNELS),
+    to: z.enum(MOVE_TARGETS),
     by: z.string().min(1).max(80).optional(),
     /** the caller's idempotency key: the same id offers once */
     id: z.string().max(64).optional(),
@@ -62,6 +70,10 @@ export async function registerMovesApi(app: FastifyInstance, deps: MovesApiDeps)
       const now = deps.now();
       const code = await createMoveCode(deps.kv, { contactId: conv.contactId, from: conv.key, to, at: now });
       const link = deps.links(to, `mv_${code}`);
+      if (!LINK_OF[to].test(link)) {
+        await deps.kv.kvDelete(MOVE_NS, code);
+        return reply.code(503).send({ error: "no_link_yet", message: `the ${to} bot's name is not known yet (its API did not answer); try again in a minute` });
+      }
       const [outcome] = await deps.ingest([
         {
           type: "system",
