@@ -6,6 +6,11 @@ import { createTelegramAdapter, type TelegramAdapter } from "../adapters/telegra
 import { createVkAdapter } from "../adapters/vk/index.ts";
 import { createWebAdapter } from "../adapters/web/index.ts";
 import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
+import { createMaxAdapter, type MaxAdapter } from "../adapters/max/index.ts";
+import { maxMarker } from "./moves/max-marker.ts";
+import { intakeWithMoves } from "./moves/redeem.ts";
+import { rerouteUndeliverable } from "./moves/reroute.ts";
+import { registerMovesApi } from "./http/moves-api.ts";
 import type { Config } from "./config.ts";
 import type { Bundle } from "./engine/bundle.ts";
 import { loadBundle } from "./engine/check.ts";
@@ -73,6 +78,7 @@ export interface App {
 export const REDACT = [
   "req.headers.authorization",
   'req.headers["x-telegram-bot-api-secret-token"]',
+  'req.headers["x-max-bot-api-secret"]',
   'req.headers["x-hub-signature-256"]',
   "*.token",
   "*.accessToken",
@@ -106,13 +112,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
   if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
+  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(store) }) : undefined;
+  if (max) adapters.set("max", max);
   for (const adapter of opts.adapters ?? []) adapters.set(adapter.channel, adapter);
 
   let botUsername: string | undefined;
+  let maxUsername: string | undefined;
   const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   const links: LinkBuilder = (channel, payload) => {
     if (channel === "telegram" && botUsername) return `https://t.me/${botUsername}?start=${payload}`;
     if (channel === "vk" && config.vk) return `https://vk.me/club${config.vk.groupId}?ref=${payload}`;
+    if (channel === "max" && maxUsername) return `https://max.ru/${maxUsername}?start=${payload}`;
     return `${publicUrl}/?start=${payload}`;
   };
 
@@ -159,7 +169,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
   // clock (`now`) drives the journey, timers and the WhatsApp window.
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events });
+  const channels = () => [...adapters.keys()];
+  const reroute = rerouteUndeliverable({ store, channels, enqueue: ingest, now, log });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events, reroute });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -214,12 +226,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   retentionStart.unref();
   retentionLoop.unref();
 
-  const ctx: AdapterContext = { ingest, log };
+  // what platforms deliver redeems one-time move codes (src/moves) on the way in
+  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv: store, now, log }), log };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
   await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, events, config });
   const staffSide = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
+  await registerMovesApi(http, { store, kv: store, ingest, links, channels, token: config.staffApiToken, now });
 
   workerPump.start();
   senderPump.start();
@@ -230,6 +244,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       (err: unknown) => log.warn({ err: String(err) }, "telegram getMe failed; referral links use the web chat until it works"),
     );
   }
+
+  max?.getUsername().then(
+    (name) => (maxUsername = name),
+    (err: unknown) => log.warn({ err: String(err) }, "max: GET /me failed; MAX links use the web chat until it works"),
+  );
 
   return {
     http,

@@ -96,6 +96,19 @@ const EnvSchema = z.object({
   VK_CALLBACK_SECRET: optional,
   VK_CONFIRMATION_CODE: optional,
   VK_API_BASE: url("https://api.vk.ru/method"),
+
+  /** MAX (max.ru): the bot token from business.max.ru; off while unset */
+  MAX_BOT_TOKEN: optional,
+  /** sent by MAX in X-Max-Bot-Api-Secret on every webhook call (M3: 5-256 chars of A-Z a-z 0-9 _ -) */
+  MAX_WEBHOOK_SECRET: optional.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{5,256}$/, "must be 5-256 characters of A-Z a-z 0-9 _ - (MAX's rule)")
+      .optional(),
+  ),
+  MAX_API_BASE: url("https://platform-api2.max.ru"),
+  /** "webhook" (default when a secret is set) or "polling" for a shop without a public URL */
+  MAX_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -129,6 +142,13 @@ export interface VkConfig {
   apiBase: string;
 }
 
+export interface MaxConfig {
+  token: string;
+  webhookSecret?: string;
+  apiBase: string;
+  mode: "webhook" | "polling";
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -148,6 +168,8 @@ export interface Config {
   vk?: VkConfig;
   /** staff web pages */
   staff: { trustProxy: boolean; maxOpenChats: number; offerAfterMinutes: number };
+
+  max?: MaxConfig;
 }
 
 export class ConfigError extends Error {
@@ -239,6 +261,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems,
   );
   if (env.TELEGRAM_STAFF_CHAT_ID && !telegram) problems.push("TELEGRAM_STAFF_CHAT_ID: the staff group needs the bot (set TELEGRAM_BOT_TOKEN)");
+
+  const max = maxChannel(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: env.PORT,
@@ -261,5 +285,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxOpenChats: env.STAFF_MAX_OPEN_CHATS,
       offerAfterMinutes: env.STAFF_OFFER_AFTER_MINUTES,
     },
+
+    max,
   };
+}
+
+/** MAX: the token switches it on; webhook mode needs the secret, polling does not. */
+function maxChannel(env: Env, problems: string[]): MaxConfig | undefined {
+  const mode = env.MAX_MODE ?? (env.MAX_WEBHOOK_SECRET ? "webhook" : env.MAX_BOT_TOKEN ? "polling" : undefined);
+  if (env.MAX_BOT_TOKEN === undefined) {
+    const set = (["MAX_WEBHOOK_SECRET", "MAX_MODE"] as const).filter((k) => env[k] !== undefined);
+    if (set.length > 0) problems.push(`MAX is half configured: ${set.join(", ")} set but MAX_BOT_TOKEN missing`);
+    return undefined;
+  }
+  if (mode === "webhook" && !env.MAX_WEBHOOK_SECRET) {
+    problems.push("MAX_WEBHOOK_SECRET: required in webhook mode (or set MAX_MODE=polling)");
+  }
+  return { token: env.MAX_BOT_TOKEN, webhookSecret: env.MAX_WEBHOOK_SECRET, apiBase: env.MAX_API_BASE, mode: mode ?? "polling" };
 }

@@ -49,6 +49,13 @@ const ROWS: Row[] = [
     phone: () => ({ type: "+7 916 123-45-67" }),
   },
   {
+    channel: "max",
+    user: (n) => String(41_000_100 + n),
+    shapeFor: (n) => (n === 0 ? "text" : "max_inline"),
+    // MAX's request_contact button sends the customer's own vCard
+    phone: () => ({ sharePhone: `+${PHONE}` }),
+  },
+  {
     channel: "web",
     user: (n) => `web-customer-${n}-session`,
     shapeFor: (n) => (n === 0 ? "text" : "web_buttons"),
@@ -170,6 +177,20 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     if (row.channel === "web") {
       expect(all.find((r) => /Телефон/.test(r.text))!.raw.askPhone).toBeTruthy();
     }
+    if (row.channel === "max") {
+      expect(all.find((r) => /Телефон/.test(r.text))!.shape).toBe("max_share_phone");
+      // every pressed button was answered (POST /answers), so the client stops waiting
+      const pressed = c.sent.flatMap((d) => {
+        const cb = (JSON.parse(d.body) as { callback?: { callback_id: string } }).callback;
+        return cb ? [cb.callback_id] : [];
+      });
+      expect(pressed).toHaveLength(SCRIPT.filter((s) => typeof s.act === "object" && "tap" in s.act).length);
+      await expect.poll(() => pressed.filter((id) => !h.max.answered().includes(id))).toEqual([]);
+      // the product card is one message: the photo as an image attachment, with its buttons
+      const card = all.find((r) => r.text.includes("149 ₽"))!;
+      expect(card.photoUrl).toMatch(/^https:\/\/.+bar_choco/);
+      expect(card.shape).toBe("max_inline");
+    }
 
     // what the shop sees: the order, the journey, the touchpoints
     const contact = (await h.store.findContactByIdentity(row.channel, c.user))!;
@@ -251,7 +272,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     expect(tps.filter((t) => t.kind === "message_out")).toHaveLength(2);
   });
 
-  it("/start with a source (src_gym_flyer; VK: ref) records where the customer came from", async ({ expect }) => {
+  it("/start with a source (src_gym_flyer; VK: ref; MAX: bot_started payload) records where the customer came from", async ({ expect }) => {
     const c = new Customer(h, row.channel, row.user(2));
     const [welcome] = await c.do({ start: "src_gym_flyer" });
     expect(welcome!.text).toMatch(/Здравствуйте/);

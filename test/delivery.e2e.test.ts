@@ -1,10 +1,11 @@
 import { describe, it, type ExpectStatic } from "vitest";
 import type { Channel } from "../src/model/channel.ts";
 import type { OutboxItem } from "../src/model/outbound.ts";
+import { maxText } from "./fakes/max-api.ts";
 import { vkEvent, vkMessageNew } from "./fakes/vk-api.ts";
 import { signWhatsApp, waStatus, waText, whatsappBatch, type WaObject } from "./fakes/whatsapp-api.ts";
 import { armWhatsAppFailures, Customer, deliver, failedWhatsAppCalls, type PlatformReply } from "./support/customer.ts";
-import { DAY, HOUR, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "./support/harness.ts";
+import { DAY, HOUR, MAX_SECRET, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "./support/harness.ts";
 
 /**
  * When a platform's API fails or a webhook is not what it should be: replies are
@@ -324,6 +325,11 @@ describe.concurrent("webhooks that are not what they should be", () => {
       expect((await post(h, "/webhooks/whatsapp", waBody)).status).toBe(401);
       expect((await post(h, "/webhooks/vk", vkBody("wrong secret"))).status).toBe(403);
       expect((await post(h, "/webhooks/vk", vkBody(null))).status).toBe(403);
+      const maxBody = JSON.stringify(maxText({ userId: 41020101, text: "привет" }));
+      const maxPost = (payload: string, secret: string | null = MAX_SECRET) => post(h, "/webhooks/max", payload, secret === null ? {} : { "x-max-bot-api-secret": secret });
+      expect((await maxPost(maxBody, "wrong_secret")).status).toBe(401);
+      expect((await maxPost(maxBody, `${MAX_SECRET}x`)).status).toBe(401);
+      expect((await maxPost(maxBody, null)).status).toBe(401);
 
       // malformed JSON (with valid credentials)
       const broken = '{"update_id": 5, "message": {';
@@ -331,6 +337,8 @@ describe.concurrent("webhooks that are not what they should be", () => {
       expect((await post(h, "/webhooks/whatsapp", broken, { "x-hub-signature-256": signWhatsApp(broken, WA_SECRET) })).status).toBe(400);
       expect((await post(h, "/webhooks/vk", broken)).status).toBe(400);
       expect((await post(h, "/webchat/api/messages", broken)).status).toBe(400);
+      expect((await maxPost(broken)).status).toBe(400);
+      expect((await maxPost(JSON.stringify({ hello: "world" }))).status).toBe(400);
 
       // oversized: Telegram and VK take 1 MiB, WhatsApp 3 MiB (W7), the web chat 64 KiB
       const big = (bytes: number) => JSON.stringify({ update_id: 6, padding: "x".repeat(bytes) });
@@ -338,6 +346,7 @@ describe.concurrent("webhooks that are not what they should be", () => {
       const waBig = big(3 * 1024 * 1024 + 10);
       expect((await post(h, "/webhooks/whatsapp", waBig, { "x-hub-signature-256": signWhatsApp(waBig, WA_SECRET) })).status).toBe(413);
       expect((await post(h, "/webhooks/vk", big(1024 * 1024 + 10))).status).toBe(413);
+      expect((await maxPost(big(1024 * 1024 + 10))).status).toBe(413);
       expect((await post(h, "/webchat/api/messages", JSON.stringify({ session: "web-big-session", text: "x".repeat(70 * 1024) }))).status).toBe(413);
 
       // updates of kinds we do not handle: acknowledged, so the platform does not retry them forever
@@ -349,6 +358,8 @@ describe.concurrent("webhooks that are not what they should be", () => {
       expect((await postWhatsApp(h, whatsappBatch([reaction]))).status).toBe(200);
       const vkOther = await post(h, "/webhooks/vk", JSON.stringify(vkEvent("wall_post_new", { id: 1, owner_id: -1, text: "пост" })));
       expect(vkOther).toEqual({ status: 200, body: "ok" });
+      expect((await maxPost(JSON.stringify({ update_type: "message_edited", timestamp: 1, message: {} }))).status).toBe(200);
+      expect((await maxPost(JSON.stringify({ update_type: "dialog_muted", timestamp: 1, chat_id: -1, user: { user_id: 1 }, muted_until: 2 }))).status).toBe(200);
 
       // the platforms' handshakes still work
       const confirm = await post(h, "/webhooks/vk", JSON.stringify(vkEvent("confirmation", undefined, { secret: null })));
@@ -366,6 +377,7 @@ describe.concurrent("webhooks that are not what they should be", () => {
       expect(h.telegram.callsOf("sendMessage")).toEqual([]);
       expect(h.whatsapp.calls).toEqual([]);
       expect(h.vk.delivered()).toEqual([]);
+      expect(h.max.sent()).toEqual([]);
     } finally {
       await h.close();
     }

@@ -36,7 +36,7 @@ function tempDir(): string {
 function serviceEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(TELEGRAM_|WHATSAPP_|VK_|REDIS_URL|STAFF_API_TOKEN|PUBLIC_URL|FLOWS_DIR|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$)/.test(k)) continue;
+    if (/^(TELEGRAM_|WHATSAPP_|VK_|MAX_|REDIS_URL|STAFF_API_TOKEN|PUBLIC_URL|FLOWS_DIR|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$)/.test(k)) continue;
     env[k] = v;
   }
   return { ...env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", STAFF_API_TOKEN: TOKEN };

@@ -18,7 +18,7 @@ import { describeSpan, drawPart } from "./chat-view.ts";
  * days. Replies leave through a terminal "adapter" that records what the channel
  * would have been sent.
  */
-const CHAT_IDS: Record<Channel, string> = { telegram: "100000001", whatsapp: "79160000001", vk: "200000001", web: "terminal-owner" };
+const CHAT_IDS: Record<Channel, string> = { telegram: "100000001", whatsapp: "79160000001", vk: "200000001", max: "300000001", web: "terminal-owner" };
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
 export class ChatSession {

@@ -7,6 +7,7 @@ import { registerInitCommand } from "./init.ts";
 import { registerReportCommands } from "./report.ts";
 import { registerStaffCommands } from "./staff.ts";
 import { registerTelegramCommands } from "./telegram.ts";
+import { registerMaxCommands } from "./max.ts";
 
 /**
  * `npx frontdesk <command>`: the owner's and operator's tools. Each command group
@@ -23,5 +24,6 @@ registerFlowsCommands(program);
 registerReportCommands(program);
 registerTelegramCommands(program);
 registerStaffCommands(program);
+registerMaxCommands(program);
 
 await program.parseAsync(process.argv);

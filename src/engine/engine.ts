@@ -243,6 +243,11 @@ function onSystem(turn: Turn, e: InboundSystem): void {
     case "resolve":
     case "offline":
       return onStaffEvent(turn, ev);
+    case "relay":
+      // the flow's state is untouched: this is a message from elsewhere, not a step
+      turn.outbound.push({ text: ev.text, ...(ev.photoUrl ? { photoUrl: ev.photoUrl } : {}) });
+      turn.touch("message_out", ev.text.slice(0, 200), { data: { relay: ev.why, from: ev.from } });
+      return;
     case "referral_reward":
       turn.contact.bonusPoints += ev.bonus;
       turn.touch("note", `friend ${ev.friendName} ordered: +${ev.bonus}`, { moment: "good", data: { orderId: ev.orderId, bonus: ev.bonus } });

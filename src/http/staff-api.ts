@@ -22,7 +22,7 @@ export interface StaffApiDeps {
   now: () => number;
 }
 
-const Key = z.string().regex(/^(telegram|whatsapp|vk|web):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like telegram:123");
+const Key = z.string().regex(/^(telegram|whatsapp|vk|web|max):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like telegram:123");
 const EntryId = z.string().regex(/^in_[a-z0-9-]{1,64}$/, "a dead letter's id looks like in_0mx5g4a6h0001…");
 const Staff = z.string().min(1).max(80).default("staff");
 

@@ -3,7 +3,7 @@
  * docs/limits.md (row ids in comments), so a renderer can degrade
  * a message to what the platform accepts instead of letting the API reject it.
  */
-export const CHANNELS = ["telegram", "whatsapp", "vk", "web"] as const;
+export const CHANNELS = ["telegram", "whatsapp", "vk", "web", "max"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface ButtonLimits {
@@ -89,9 +89,25 @@ export const WEB_CAPABILITIES: ChannelCapabilities = {
   askPhone: true,
 };
 
+/**
+ * MAX inline keyboard (docs/limits.md M10-M13): up to 210 buttons in 30 rows, 7 per row
+ * (3 for request_contact / link rows); text up to 4000 characters.
+ */
+export const MAX_CAPABILITIES: ChannelCapabilities = {
+  channel: "max",
+  maxTextLength: 4000, // M10
+  // 30 rows × 7 are allowed (M11); 24 in rows of 2 keeps a phone screen usable, as on Telegram
+  buttons: { max: 24, maxLabel: 64 /* M12: no documented cap */, maxIdBytes: 256 /* M13: payload ≤ 1024 chars */, perRow: 2 },
+  list: null,
+  photo: true, // M14: image attachment by URL; the text goes with it
+  maxCaption: 4000,
+  askPhone: true, // M15: request_contact button
+};
+
 export const CAPABILITIES: Record<Channel, ChannelCapabilities> = {
   telegram: TELEGRAM_CAPABILITIES,
   whatsapp: WHATSAPP_CAPABILITIES,
   vk: VK_CAPABILITIES,
   web: WEB_CAPABILITIES,
+  max: MAX_CAPABILITIES,
 };

@@ -86,7 +86,9 @@ export interface InboundSystem extends EventBase {
     | { kind: "resolve"; by: string }
     | { kind: "offline"; by: string; summary: string; via: string; moment?: "good" | "bad"; at?: number }
     /** a contact this one referred placed a first order */
-    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string };
+    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string }
+    /** say this as it is: a reply another channel could not deliver, or an offer to move channels (src/moves) */
+    | { kind: "relay"; text: string; photoUrl?: string; from: Channel; why: "undeliverable" | "move_offer" };
 }
 
 export type OrderStatusName = "placed" | "confirmed" | "shipped" | "delivered" | "cancelled";

@@ -23,6 +23,8 @@ export interface SenderDeps {
   lease?: () => OutboxLease | undefined;
   /** live pages hear of every reply that left */
   events?: Pick<EventBus, "publish">;
+  /** offer a reply the customer cannot get here on another of their channels; answers where it went (src/moves/reroute.ts) */
+  reroute?: (item: OutboxItem) => Promise<string | undefined>;
 }
 
 export const MAX_SEND_ATTEMPTS = 10;
@@ -140,7 +142,13 @@ export class Sender {
             reachable: false,
           },
         ]);
-        await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}`);
+        {
+          const offered = await this.deps.reroute?.(item).catch((e: unknown) => {
+            this.deps.log.warn({ err: e, outbox: item.id }, "could not offer the reply on another channel");
+            return undefined;
+          });
+          await store.markFailed(item.id, "dead", `customer unreachable: ${err.message}${offered ? `; offered on ${offered}` : ""}`);
+        }
         return;
       case "permanent":
         await store.markFailed(item.id, "dead", err.message);

@@ -24,6 +24,7 @@ const AUDIT_OF: Record<InboundSystem["event"]["kind"], AuditAction | undefined> 
   offline: "offline",
   order_status: "status",
   referral_reward: undefined,
+  relay: undefined,
 };
 
 function detailOf(ev: InboundSystem["event"]): string | undefined {

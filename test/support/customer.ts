@@ -1,7 +1,8 @@
 import type { Channel } from "../../src/model/channel.ts";
 import { vkEvent, vkMessageNew } from "../fakes/vk-api.ts";
+import { dialogOf, maxBotStarted, maxCallback, maxContact, maxText, type FakeMaxSent } from "../fakes/max-api.ts";
 import { signWhatsApp, waButtonReply, waListReply, waText, whatsappBatch, type WaObject } from "../fakes/whatsapp-api.ts";
-import { TG_SECRET, WA_SECRET, type Harness } from "./harness.ts";
+import { MAX_SECRET, TG_SECRET, WA_SECRET, type Harness } from "./harness.ts";
 
 /**
  * A customer on one channel who reads the bot's replies in the platform's own format
@@ -29,6 +30,10 @@ export type Shape =
   | "vk_keyboard"
   | "web_buttons"
   | "web_list"
+  /** MAX inline keyboard of callback buttons */
+  | "max_inline"
+  /** MAX request_contact button (alone or under the choices) */
+  | "max_share_phone"
   /** choices as "1. …" lines, answered with a digit */
   | "numbered";
 
@@ -121,6 +126,21 @@ function webReply(m: Obj): PlatformReply {
   return plain("web", text, m, photo);
 }
 
+function maxReply(m: FakeMaxSent): PlatformReply {
+  const kb = m.attachments.find((a) => a.type === "inline_keyboard");
+  const buttons = ((kb?.payload?.buttons ?? []) as Obj[][]).flat();
+  const image = m.attachments.find((a) => a.type === "image");
+  const photo = image ? String(image.payload?.url) : undefined;
+  const raw = { text: m.text, attachments: m.attachments } as Obj;
+  const choices = buttons.filter((b) => b.type === "callback").map((b) => ({ id: String(b.payload), label: String(b.text) }));
+  if (buttons.some((b) => b.type === "request_contact")) return { channel: "max", text: m.text, shape: "max_share_phone", choices, raw, ...(photo ? { photoUrl: photo } : {}) };
+  if (choices.length > 0) return { channel: "max", text: m.text, shape: "max_inline", choices, raw, ...(photo ? { photoUrl: photo } : {}) };
+  return plain("max", m.text, raw, photo);
+}
+
+/** MAX: the customer is their user id; replies go to their dialog with the bot (its own chat id) */
+export const maxChatOf = (user: string): string => String(dialogOf(Number(user)));
+
 /** Every reply this user got so far on the channel, in the order the platform received them. */
 export async function platformReplies(h: Harness, channel: Channel, user: string): Promise<PlatformReply[]> {
   switch (channel) {
@@ -137,6 +157,11 @@ export async function platformReplies(h: Harness, channel: Channel, user: string
         .delivered()
         .filter((d) => d.peerId === user)
         .map((d) => vkReply(d.text, d.keyboard, d.params));
+    case "max":
+      return h.max
+        .sent()
+        .filter((m) => m.chatId === maxChatOf(user))
+        .map(maxReply);
     case "web": {
       const res = await h.app.http.inject({ method: "GET", url: `/webchat/api/messages?session=${user}&after=-1&wait=0` });
       return (res.json() as { messages: Obj[] }).messages.map(webReply);
@@ -236,6 +261,17 @@ export function delivery(h: Harness, channel: Channel, user: string, m: { text?:
       });
       return { url: "/webhooks/vk", body: JSON.stringify(vkEvent("message_new", object, { eventId: `ev${id}` })), headers: { "content-type": "application/json" } };
     }
+    case "max": {
+      const o = { userId: Number(user), at: now };
+      const update = m.button
+        ? maxCallback({ ...o, payload: m.button.id })
+        : m.phone
+          ? maxContact({ ...o, phone: m.phone })
+          : m.source !== undefined || m.text === "/start"
+            ? maxBotStarted({ ...o, ...(m.source !== undefined ? { payload: m.source } : {}) })
+            : maxText({ ...o, text: m.text ?? "" });
+      return { url: "/webhooks/max", body: JSON.stringify(update), headers: { "content-type": "application/json", "x-max-bot-api-secret": MAX_SECRET } };
+    }
     case "web": {
       const body = {
         session: user,
@@ -272,7 +308,7 @@ export class Customer {
   ) {}
 
   get key(): string {
-    return `${this.channel}:${this.user}`;
+    return `${this.channel}:${this.channel === "max" ? maxChatOf(this.user) : this.user}`;
   }
 
   async all(): Promise<PlatformReply[]> {
@@ -387,12 +423,26 @@ export function formatProblems(r: PlatformReply): string[] {
       bad(!raw.random_id || raw.random_id === "0", "messages.send without random_id (V9)");
       break;
     }
+    case "max_inline":
+    case "max_share_phone": {
+      const kb = ((raw.attachments as Obj[]).find((a) => a.type === "inline_keyboard")?.payload?.buttons ?? []) as Obj[][];
+      bad(kb.length > 30 || kb.flat().length > 210, "keyboard too big (M11: 30 rows, 210 buttons)");
+      for (const row of kb) {
+        const wide = row.some((b) => b.type === "request_contact");
+        bad(row.length > (wide ? 3 : 7), `${row.length} buttons in a row (M11: 7, 3 with request_contact)`);
+      }
+      for (const c of r.choices) bad(c.id.length < 1 || c.id.length > 1024, `payload ${c.id} (M13: 1–1024)`);
+      bad(r.text.length > 4000, "text > 4000 (M10)");
+      bad(r.shape === "max_share_phone" && !kb.flat().some((b) => b.type === "request_contact"), "share-phone without request_contact");
+      break;
+    }
     case "text":
     case "numbered":
       bad(r.text.trim() === "" && !r.photoUrl, "empty message");
       bad(r.channel === "telegram" && r.text.length > 4096, "text > 4096 (T10)");
       bad(r.channel === "whatsapp" && r.text.length > 4096, "text > 4096 (W14)");
       bad(r.channel === "vk" && r.text.length > 9000, "text > 9000 (V10)");
+      bad(r.channel === "max" && r.text.length > 4000, "text > 4000 (M10)");
       break;
     default:
       break;

@@ -8,6 +8,7 @@ import type { Channel } from "../../src/model/channel.ts";
 import type { Store } from "../../src/store/port.ts";
 import { FAKE_BOT_INFO, startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.ts";
 import { FAKE_VK_CONFIRMATION, FAKE_VK_GROUP_ID, FAKE_VK_SECRET, startFakeVk, vkEvent, vkMessageNew, type FakeVk } from "../fakes/vk-api.ts";
+import { dialogOf, FAKE_MAX_TOKEN, maxBotStarted, maxCallback, maxContact, maxText, startFakeMax, type FakeMax } from "../fakes/max-api.ts";
 import { FAKE_WHATSAPP_TOKEN, signWhatsApp, startFakeWhatsApp, waButtonReply, waText, whatsappBatch, type FakeWhatsApp } from "../fakes/whatsapp-api.ts";
 
 /**
@@ -30,6 +31,7 @@ export const TG_SECRET = "test_tg_secret";
 export const WA_SECRET = "test-wa-app-secret";
 export const WA_VERIFY = "test-wa-verify";
 export const STAFF_TOKEN = "test-staff-token";
+export const MAX_SECRET = "test_max_secret";
 
 /** A reply as the customer sees it: text and one-tap choices (id as sent to the platform). */
 export interface SeenReply {
@@ -65,6 +67,7 @@ export interface Harness {
   telegram: FakeTelegram;
   whatsapp: FakeWhatsApp;
   vk: FakeVk;
+  max: FakeMax;
   drivers: Record<Channel, Driver>;
   /** send, wait until everything is processed and sent, return the new replies */
   say(channel: Channel, user: string, input: Input | string): Promise<SeenReply[]>;
@@ -82,6 +85,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
   const telegram = await startFakeTelegram();
   const whatsapp = await startFakeWhatsApp();
   const vk = await startFakeVk();
+  const max = await startFakeMax();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "frontdesk-test-"));
   const clock = new TestClock();
   const config = loadConfig({
@@ -103,6 +107,9 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     VK_CALLBACK_SECRET: FAKE_VK_SECRET,
     VK_CONFIRMATION_CODE: FAKE_VK_CONFIRMATION,
     VK_API_BASE: vk.apiBase,
+    MAX_BOT_TOKEN: FAKE_MAX_TOKEN,
+    MAX_WEBHOOK_SECRET: MAX_SECRET,
+    MAX_API_BASE: max.apiBase,
     ...opts.env,
   });
   const app = await createApp(config, {
@@ -257,7 +264,40 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     for (const user of webReplies.keys()) await pullWeb(user);
   };
 
-  const drivers: Record<Channel, Driver> = { telegram: tgDriver, whatsapp: waDriver, vk: vkDriver, web: webDriver };
+  /** MAX: `user` is the customer's MAX user id; their dialog with the bot has its own chat id */
+  const maxDriver: Driver = {
+    channel: "max",
+    async send(user, input) {
+      const o = { userId: Number(user), at: clock.now() };
+      const update = input.button
+        ? maxCallback({ ...o, payload: input.button, ...(input.deliveryId ? { callbackId: input.deliveryId } : {}) })
+        : input.phone
+          ? maxContact({ ...o, phone: input.phone, ...(input.deliveryId ? { mid: input.deliveryId } : {}) })
+          : input.source !== undefined || input.text === "/start"
+            ? maxBotStarted({ ...o, ...(input.source !== undefined ? { payload: input.source } : {}) })
+            : maxText({ ...o, text: input.text ?? "", ...(input.deliveryId ? { mid: input.deliveryId } : {}) });
+      return post("/webhooks/max", JSON.stringify(update), { "x-max-bot-api-secret": MAX_SECRET });
+    },
+    replies(user) {
+      const chat = String(dialogOf(Number(user)));
+      return max
+        .sent()
+        .filter((m) => m.chatId === chat)
+        .map((m) => {
+          const kb = m.attachments.find((a) => a.type === "inline_keyboard");
+          const buttons = ((kb?.payload?.buttons ?? []) as { type: string; text: string; payload?: string }[][]).flat();
+          const image = m.attachments.find((a) => a.type === "image");
+          return {
+            text: m.text,
+            choices: buttons.filter((b) => b.type === "callback").map((b) => ({ id: String(b.payload), label: b.text })),
+            ...(image ? { photoUrl: String(image.payload?.url) } : {}),
+            ...(buttons.some((b) => b.type === "request_contact") ? { askPhone: true } : {}),
+          };
+        });
+    },
+  };
+
+  const drivers: Record<Channel, Driver> = { telegram: tgDriver, whatsapp: waDriver, vk: vkDriver, web: webDriver, max: maxDriver };
 
   const harness: Harness = {
     app,
@@ -267,6 +307,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     telegram,
     whatsapp,
     vk,
+    max,
     drivers,
     async say(channel, user, input) {
       const d = drivers[channel];
@@ -305,7 +346,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     },
     async close() {
       await app.close();
-      await Promise.all([telegram.close(), whatsapp.close(), vk.close()]);
+      await Promise.all([telegram.close(), whatsapp.close(), vk.close(), max.close()]);
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

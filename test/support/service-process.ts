@@ -62,7 +62,7 @@ function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/^(TELEGRAM_|WHATSAPP_|VK_|REDIS_URL|STAFF_API_TOKEN|PUBLIC_URL|FLOWS_DIR|WORKER_CONCURRENCY|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$)/.test(k)) continue;
+    if (/^(TELEGRAM_|WHATSAPP_|VK_|MAX_|REDIS_URL|STAFF_API_TOKEN|PUBLIC_URL|FLOWS_DIR|WORKER_CONCURRENCY|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$)/.test(k)) continue;
     // vitest's own markers would make a child think it runs under a test runner
     if (/^(VITEST|TEST$|NODE_ENV$)/.test(k)) continue;
     env[k] = v;
