@@ -4,6 +4,7 @@ import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
 import type { KeyValuePort } from "./kv.ts";
+import type { SentAfterPort } from "./sent-after.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis, in-memory for unit
@@ -144,7 +145,7 @@ export interface RetryOptions {
   countAttempt?: boolean;
 }
 
-export interface Store extends KeyValuePort {
+export interface Store extends KeyValuePort, SentAfterPort {
   readonly kind: "sqlite" | "redis" | "memory";
 
   // ---- inbound journal -------------------------------------------------------
@@ -207,7 +208,8 @@ export interface Store extends KeyValuePort {
   /** give up: "dead" after repeated failures, "held" for staff (e.g. WhatsApp window closed) */
   markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void>;
   /** put a held or dead item back in the queue (staff "send again") */
-  requeueOutbox(id: string, now: number): Promise<void>;
+  /** answers whether an item was held or dead and is pending again (false: unknown id or not parked) */
+  requeueOutbox(id: string, now: number): Promise<boolean>;
   findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null>;
   setDeliveryStatus(id: string, status: string): Promise<void>;
   /**

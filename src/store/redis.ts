@@ -27,6 +27,7 @@ import type {
   TurnContext,
 } from "./port.ts";
 import { newId } from "./ids.ts";
+import { SENT_AFTER_MAX, type SentAfterPort } from "./sent-after.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 import { LUA, type ScriptName } from "./redis-scripts.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
@@ -303,7 +304,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * the client reconnects with backoff; errors are logged, never thrown out of an
  * event handler.
  */
-export class RedisStore implements Store {
+export class RedisStore implements Store, SentAfterPort {
   readonly kind = "redis" as const;
   private readonly shas: Record<ScriptName, string>;
   /** key prefix: `{prefix}` on a cluster, so that all keys share its slot */
@@ -765,8 +766,8 @@ export class RedisStore implements Store {
   }
 
   /** held or dead → pending, due now, attempts reset (a staff "send again") */
-  async requeueOutbox(id: string, now: number): Promise<void> {
-    await this.run("outboxUpdate", ["requeue", id, String(now)]);
+  async requeueOutbox(id: string, now: number): Promise<boolean> {
+    return Number(await this.run("outboxUpdate", ["requeue", id, String(now)])) === 1;
   }
 
   async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
@@ -797,6 +798,15 @@ export class RedisStore implements Store {
     }
     const index = filter.status !== undefined ? `ost:${filter.status}` : "oall";
     return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
+  }
+
+  /** SentAfterPort (src/store/sent-after.ts): the chat's items after `afterSeq` by score (seq), the sent ones */
+  async listSentAfter(conversationKey: string, afterSeq: number, limit: number): Promise<OutboxItem[]> {
+    const lim = Math.max(1, Math.min(SENT_AFTER_MAX, Math.floor(limit)));
+    const ids = strs(
+      await this.cmd(["ZRANGE", `${this.kConv(conversationKey)}:oa`, `(${Math.floor(afterSeq)}`, "+inf", "BYSCORE", "LIMIT", "0", String(lim)]),
+    );
+    return (await this.fetchOutbox(ids)).filter((i) => i.status === "sent");
   }
 
   async pruneSent(before: number, max: number): Promise<{ deleted: number; done: boolean }> {
