@@ -83,7 +83,8 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
 
         scope.post("/webchat/api/session", async (req, reply) => {
           const current = await sessions.current(req);
-          if (current) return { ok: true, fresh: false };
+          // fresh also when the greeting never got through (the page was closed at once)
+          if (current) return { ok: true, fresh: (await deps.store.getConversation(`web:${current}`)) === null };
           if (await refused(reply, newSessions(req))) return reply;
           await sessions.issue(req, reply);
           return { ok: true, fresh: true };
