@@ -88,7 +88,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   const adapters = new Map<Channel, ChannelAdapter>();
-  const web = createWebAdapter({ store, shopName: () => bundle.shop.name, ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
+  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
   adapters.set("web", web);
   let telegram: TelegramAdapter | undefined;
   if (config.telegram) {

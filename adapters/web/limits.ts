@@ -26,7 +26,7 @@ export const WEB_LIMITS: WebLimits = {
   pollsPerSession: 60,
   windowMs: 10_000,
   openPollsPerSession: 3,
-  openPollsPerAddress: 200,
+  openPollsPerAddress: 500,
 };
 
 /** Open long-polls per key in this process (they hold sockets here, so a local count is the right one). */

@@ -56,8 +56,9 @@ export async function registerEdge(app: FastifyInstance, opts: EdgeOptions): Pro
   });
   app.addHook("onRequest", async (req, reply) => {
     if (!GUARDED.test(req.url)) return;
+    // a peek: `refusalsPerAddress` refusals used up the allowance
     const r = await refusals(req, { increment: false });
-    if (!r.isAllowed && r.isExceeded) {
+    if (!r.isAllowed && r.remaining <= 0) {
       const seconds = Math.max(1, r.ttlInSeconds);
       return reply
         .code(429)
