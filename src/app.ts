@@ -73,8 +73,10 @@ export interface App {
 
 export const REDACT = REDACT_PATHS;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: "[redacted]" } });
+/** the service's logger; `destination` defaults to stdout (tests capture a run's whole log) */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
