@@ -5,6 +5,7 @@ import type { AdapterContext, ChannelAdapter } from "../adapters/types.ts";
 import { createTelegramAdapter, type TelegramAdapter } from "../adapters/telegram/index.ts";
 import { createVkAdapter } from "../adapters/vk/index.ts";
 import { createWebAdapter } from "../adapters/web/index.ts";
+import type { WebLimits } from "../adapters/web/limits.ts";
 import { createWhatsAppAdapter } from "../adapters/whatsapp/index.ts";
 import { createMaxAdapter, type MaxAdapter } from "../adapters/max/index.ts";
 import { maxMarker } from "./moves/max-marker.ts";
@@ -15,7 +16,9 @@ import type { Config } from "./config.ts";
 import type { Bundle } from "./engine/bundle.ts";
 import { loadBundle } from "./engine/check.ts";
 import type { LinkBuilder } from "./engine/engine.ts";
+import { registerEdge } from "./http/edge.ts";
 import { registerHealth } from "./http/health.ts";
+import { REDACT_PATHS } from "./http/redact.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
 import { registerStaffWeb } from "./http/staff/index.ts";
 import type { Channel } from "./model/channel.ts";
@@ -53,6 +56,10 @@ export interface AppOptions {
   pollMs?: number;
   /** adapters that replace the configured ones of their channel (`frontdesk chat`'s terminal) */
   adapters?: ChannelAdapter[];
+  /** the web chat's limits (tests of floods and many polls set their own) */
+  webLimits?: Partial<WebLimits>;
+  /** refused webhook / staff API requests one address may make per minute before 429 */
+  refusalsPerAddress?: number;
 }
 
 export interface App {
@@ -75,21 +82,12 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const REDACT = [
-  "req.headers.authorization",
-  'req.headers["x-telegram-bot-api-secret-token"]',
-  'req.headers["x-max-bot-api-secret"]',
-  'req.headers["x-hub-signature-256"]',
-  "*.token",
-  "*.accessToken",
-  "*.appSecret",
-  "*.secret",
-  "*.phone",
-  "*.access_token",
-];
+export const REDACT = REDACT_PATHS;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: "[redacted]" } });
+/** the service's logger; `destination` defaults to stdout (tests capture a run's whole log) */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -103,7 +101,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   const adapters = new Map<Channel, ChannelAdapter>();
-  const web = createWebAdapter({ store });
+  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
   adapters.set("web", web);
   let telegram: TelegramAdapter | undefined;
   if (config.telegram) {
@@ -126,7 +124,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     return `${publicUrl}/?start=${payload}`;
   };
 
-  const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  // request lines come from the edge's access log (one line, redacted)
+  const http: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024, logController: new Fastify.LogController({ disableRequestLogging: true }) });
+  await registerEdge(http, { log, counters: store, ...(opts.refusalsPerAddress ? { refusalsPerAddress: opts.refusalsPerAddress } : {}) });
 
   // the pumps and ingest refer to each other: ingest wakes the worker, the worker the sender
   let workerPump: Pump<JournalEntry> | undefined;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { staffTokenProblem } from "./http/staff-token.ts";
+import { formatZodIssues } from "./http/zod-error.ts";
 
 /**
  * Configuration from the environment (names from BRIEF.md's interface contract).
@@ -47,8 +49,11 @@ const EnvSchema = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional().transform((v) => v ?? "info"),
   ),
   FLOWS_DIR: optional.transform((v) => v ?? "./flows"),
-  /** bearer token for the staff and owner HTTP API; without it the API answers 503 */
-  STAFF_API_TOKEN: optional,
+  /** bearer token for the staff and owner HTTP API; without it the API answers 503 (rules: src/http/staff-token.ts) */
+  STAFF_API_TOKEN: optional.superRefine((v, ctx) => {
+    const problem = v === undefined ? undefined : staffTokenProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   PUBLIC_URL: optional,
   WORKER_CONCURRENCY: num(z.number().int().min(1).max(256), 64),
   /** how long a claimed message / reply is reserved for one instance before another may take it */
@@ -204,7 +209,7 @@ function channel<T>(
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+    throw new ConfigError(formatZodIssues(parsed.error, "env"));
   }
   const env = parsed.data;
   const problems: string[] = [];

@@ -193,7 +193,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     }
 
     // what the shop sees: the order, the journey, the touchpoints
-    const contact = (await h.store.findContactByIdentity(row.channel, c.user))!;
+    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
     expect(contact).not.toBeNull();
     const { status, json } = await h.staff("GET", `/api/contacts/${contact.id}`);
     expect(status).toBe(200);
@@ -239,7 +239,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     const thanks = await c.type("Всё пришло вовремя, спасибо");
     expect(thanks.at(-1)!.text).toMatch(/Спасибо, что помогаете/);
 
-    const contact = (await h.store.findContactByIdentity(row.channel, c.user))!;
+    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
     const feedback = (await h.store.listTouchpoints(contact.id, 1000)).filter((t) => t.kind === "feedback").map((t) => t.summary);
     expect(feedback).toEqual(["CSAT 5", "NPS 9", expect.stringMatching(/^OPEN/)]);
     expect(contact.stagesReached.satisfaction).toBeDefined();
@@ -266,7 +266,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     expect(menu).toHaveLength(1);
     expect(menu[0]!.choices.map((x) => x.label)).toEqual(MENU);
 
-    const contact = (await h.store.findContactByIdentity(row.channel, c.user))!;
+    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
     const tps = await h.store.listTouchpoints(contact.id, 1000);
     expect(tps.filter((t) => t.kind === "button")).toHaveLength(1);
     expect(tps.filter((t) => t.kind === "message_out")).toHaveLength(2);
@@ -277,7 +277,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     const [welcome] = await c.do({ start: "src_gym_flyer" });
     expect(welcome!.text).toMatch(/Здравствуйте/);
     expect(welcome!.choices.map((x) => x.label)).toEqual(WELCOME);
-    const contact = (await h.store.findContactByIdentity(row.channel, c.user))!;
+    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
     expect(contact.source).toBe("gym_flyer");
     // (the clock may have moved on: the feedback test of this row runs alongside)
     expect(contact.stagesReached.awareness).toBeTypeOf("number");

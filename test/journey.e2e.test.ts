@@ -13,7 +13,7 @@ describe("web chat: hello → order → feedback", () => {
   });
   afterAll(async () => h?.close());
 
-  const contact = async () => (await h.store.findContactByIdentity("web", user))!;
+  const contact = async () => (await h.store.findContactByIdentity("web", await h.platformUser("web", user)))!;
 
   it("greets, records the source, and routes a customer to the shop menu", async () => {
     const [hello] = await h.say("web", user, { text: "/start", source: "src_gym_flyer" });
@@ -134,7 +134,8 @@ describe("web chat: hello → order → feedback", () => {
     await h.tap("web", u2, "Самовывоз");
     await h.say("web", u2, "+7 999 000-11-22");
     await h.tap("web", u2, /Всё верно|Да|Подтвердить/);
-    const c = (await h.store.findContactByIdentity("web", u2))!;
+    const c = (await h.store.findContactByIdentity("web", await h.platformUser("web", u2)))!;
+    const key = `web:${await h.platformUser("web", u2)}`;
     const [order] = await h.store.listOrders({ contactId: c.id });
     await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" });
     await h.later(2 * HOUR + 1000);
@@ -142,7 +143,7 @@ describe("web chat: hello → order → feedback", () => {
     expect(sorry.map((r) => r.text).join("\n")).toMatch(/жаль|извин|простите/i);
 
     const inbox = await h.staff("GET", "/api/inbox");
-    const chat = inbox.json.conversations.find((x: { key: string }) => x.key === `web:${u2}`);
+    const chat = inbox.json.conversations.find((x: { key: string }) => x.key === key);
     expect(chat.handoff).toMatchObject({ queue: "care" });
     const atRisk = await h.staff("GET", "/api/contacts?atRisk=1");
     expect(atRisk.json.contacts.map((x: { id: string }) => x.id)).toContain(c.id);
@@ -154,9 +155,9 @@ describe("web chat: hello → order → feedback", () => {
     expect(ack.map((r) => r.text)).toEqual([expect.stringContaining("человек ответит")]);
     const quiet = await h.say("web", u2, "И батончики помялись");
     expect(quiet).toHaveLength(0);
-    await h.staff("POST", `/api/conversations/web:${u2}/reply`, { text: "Людмила, простите! Вернём доставку и добавим бонусы.", by: "Ольга" });
+    await h.staff("POST", `/api/conversations/${key}/reply`, { text: "Людмила, простите! Вернём доставку и добавим бонусы.", by: "Ольга" });
     expect(h.drivers.web.replies(u2).at(-1)!.text).toContain("Вернём доставку");
-    await h.staff("POST", `/api/conversations/web:${u2}/handback`, { by: "Ольга" });
+    await h.staff("POST", `/api/conversations/${key}/handback`, { by: "Ольга" });
     const back = h.drivers.web.replies(u2).at(-1)!;
     expect(back.choices.length).toBeGreaterThan(0);
     const handoffs = (await h.store.listTouchpoints(c.id, 1000)).filter((t) => t.kind === "handoff");

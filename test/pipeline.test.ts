@@ -14,7 +14,7 @@ describe("processing rules", () => {
   afterAll(async () => h?.close());
 
   const contactTouchpoints = async (channel: string, user: string) => {
-    const contact = await h.store.findContactByIdentity(channel as never, user);
+    const contact = await h.store.findContactByIdentity(channel as never, await h.platformUser(channel as never, user));
     expect(contact).not.toBeNull();
     return h.store.listTouchpoints(contact!.id, 10_000);
   };
@@ -23,12 +23,13 @@ describe("processing rules", () => {
     // the web chat: the same pipeline as every channel, without Telegram's 1 message/s per chat
     const user = "burst-session-1";
     await h.say("web", user, "/start");
+    const session = await h.platformUser("web", user);
     const texts = Array.from({ length: 20 }, (_, i) => `сообщение номер ${i + 1}`);
     const events: InboundMessage[] = texts.map((text, i) => ({
       type: "message",
       channel: "web",
-      chatId: user,
-      userId: user,
+      chatId: session,
+      userId: session,
       dedupeKey: `burst-${i}`,
       platformMessageId: `burst-${i}`,
       at: h.clock.now(),

@@ -16,7 +16,7 @@ import { freePort } from "./support/ports.ts";
  */
 
 const ROOT = join(import.meta.dirname, "..");
-const TOKEN = "x";
+const TOKEN = "restart-test-staff-token-0123456789abcdef";
 const dirs: string[] = [];
 const running = new Set<ChildProcess>();
 
@@ -95,19 +95,30 @@ function choicesOf(m: WebMessage): Choice[] {
 class WebChat {
   seen: WebMessage[] = [];
   base: string;
-  constructor(
-    base: string,
-    readonly session = `s${randomUUID().replace(/-/g, "").slice(0, 20)}`,
-  ) {
+  /** the session the server issued (set by open(), the first thing a page does) */
+  session = "";
+  constructor(base: string) {
     this.base = base;
+  }
+
+  /** the session cookie, opening the session on first use as the page does */
+  async cookie(): Promise<string> {
+    if (!this.session) {
+      const res = await fetch(`${this.base}/webchat/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      await res.arrayBuffer();
+      const id = /fd_chat=([A-Za-z0-9_-]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+      if (!id) throw new Error(`no session issued: ${res.status}`);
+      this.session = id;
+    }
+    return `fd_chat=${this.session}`;
   }
 
   /** post one message; returns the HTTP status (202 = in the journal) */
   async post(body: { text?: string; buttonId?: string; phone?: string; source?: string }): Promise<number> {
     const res = await fetch(`${this.base}/webchat/api/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ session: this.session, id: `m${randomUUID().replace(/-/g, "")}`, ...body }),
+      headers: { "content-type": "application/json", cookie: await this.cookie() },
+      body: JSON.stringify({ id: `m${randomUUID().replace(/-/g, "")}`, ...body }),
     });
     await res.arrayBuffer();
     return res.status;
@@ -125,7 +136,7 @@ class WebChat {
       if (left <= 0) throw new Error(`no reply matching ${text} to ${this.session}; got: ${JSON.stringify(this.seen.slice(from).map((m) => m.text))}`);
       const after = this.seen.at(-1)?.seq ?? -1;
       const wait = Math.max(0, Math.min(2, Math.floor(left / 1000)));
-      const res = await fetch(`${this.base}/webchat/api/messages?session=${this.session}&after=${after}&wait=${wait}`);
+      const res = await fetch(`${this.base}/webchat/api/messages?after=${after}&wait=${wait}`, { headers: { cookie: await this.cookie() } });
       const { messages } = (await res.json()) as { messages: WebMessage[] };
       this.seen.push(...messages);
     }
@@ -193,7 +204,7 @@ describe("restarting the service", () => {
     await chat.tap("Всё верно", /Заказ №\S+ принят/);
 
     // Every reply once, in order, before and after the restart.
-    const all = await fetch(`${svc.base}/webchat/api/messages?session=${chat.session}&after=-1&wait=0`).then((r) => r.json() as Promise<{ messages: WebMessage[] }>);
+    const all = await fetch(`${svc.base}/webchat/api/messages?after=-1&wait=0`, { headers: { cookie: await chat.cookie() } }).then((r) => r.json() as Promise<{ messages: WebMessage[] }>);
     const seqs = all.messages.map((m) => m.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
@@ -229,7 +240,7 @@ describe("restarting the service", () => {
     const chat = new WebChat(svc.base);
     await chat.say({ text: "/start" }, "Здравствуйте!");
     // what page.html keeps open all the time: GET …&wait=25
-    const longPoll = fetch(`${svc.base}/webchat/api/messages?session=${chat.session}&after=${chat.seen.at(-1)!.seq}&wait=25`).then(
+    const longPoll = fetch(`${svc.base}/webchat/api/messages?after=${chat.seen.at(-1)!.seq}&wait=25`, { headers: { cookie: await chat.cookie() } }).then(
       (r) => r.status,
       () => 0,
     );

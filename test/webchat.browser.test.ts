@@ -44,6 +44,7 @@ afterAll(async () => {
 });
 
 const botMessages = () => page.locator("#log .msg.bot");
+const sessionCookie = async () => (await context.cookies()).find((c) => c.name === "fd_chat")?.value;
 
 /** wait until a bot message containing `text` is on the page */
 async function sees(text: string | RegExp): Promise<void> {
@@ -93,8 +94,10 @@ describe("the web chat page in Chromium", () => {
 
     await page.screenshot({ path: "/tmp/webchat.png", fullPage: true });
 
-    const session = await page.evaluate(() => localStorage.getItem("frontdesk.session"));
-    expect(session).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    // the server's session, in an HttpOnly cookie the page's script cannot read
+    const session = await sessionCookie();
+    expect(session).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await page.evaluate(() => document.cookie)).not.toContain(session);
     const contact = await app.store.findContactByIdentity("web", session!);
     expect(contact?.source).toBe("gym_flyer");
     expect(contact?.audience).toBe("customer");
@@ -116,13 +119,18 @@ describe("the web chat page in Chromium", () => {
   it("shows the same conversation after a reload, and disables old buttons once one is clicked", async () => {
     const before = await botMessages().allTextContents();
     expect(before.length).toBeGreaterThan(10);
-    const session = await page.evaluate(() => localStorage.getItem("frontdesk.session"));
+    const everything = await page.locator("#log .msg").allTextContents();
+    const mine = await page.locator("#log .msg.me").allTextContents();
+    expect(mine).toContain("Пресненская наб., 10, офис 1204");
+    const session = await sessionCookie();
 
     await page.reload();
     await expect.poll(() => botMessages().count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(before.length);
-    // the history comes back from the server, in order, for the same session
+    // the whole conversation comes back from the server, in order, the customer's own messages too
     expect((await botMessages().allTextContents()).slice(0, before.length)).toEqual(before);
-    expect(await page.evaluate(() => localStorage.getItem("frontdesk.session"))).toBe(session);
+    expect(await page.locator("#log .msg.me").allTextContents()).toEqual(mine);
+    expect((await page.locator("#log .msg").allTextContents()).slice(0, everything.length)).toEqual(everything);
+    expect(await sessionCookie()).toBe(session);
     await expect(botMessages().first().locator("button", { hasText: "Хочу купить" }).count()).resolves.toBe(1);
 
     // write to the bot and wait until the page shows everything the server sent

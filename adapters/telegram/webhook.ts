@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
+import { installErrorHandler } from "../../src/http/errors.ts";
+import { sameSecret } from "../../src/http/secrets.ts";
 import type { Ingest } from "../types.ts";
 import { intakeUpdate } from "./intake.ts";
 import type { StaffGroupRoute } from "./staff-group.ts";
@@ -18,17 +19,6 @@ export interface WebhookDeps {
   log: Logger;
   /** the staff group's updates go here instead of ingest */
   staff?: StaffGroupRoute;
-}
-
-const sha256 = (s: string): Buffer => createHash("sha256").update(s).digest();
-/** the configured secret's digest, made once (one secret per process) */
-let expectedDigest: { secret: string; digest: Buffer } | undefined;
-
-/** Compares digests so neither the content nor the length of the secret leaks through timing. */
-export function secretMatches(given: unknown, expected: string | undefined): boolean {
-  if (expected === undefined || expected === "" || typeof given !== "string") return false;
-  if (expectedDigest?.secret !== expected) expectedDigest = { secret: expected, digest: sha256(expected) };
-  return timingSafeEqual(sha256(given), expectedDigest.digest);
 }
 
 /**
@@ -49,14 +39,10 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
 
   await app.register(async (scope) => {
     // errors fastify raises itself (bad JSON 400, too large 413, media type 415) as plain JSON
-    scope.setErrorHandler((err: FastifyError, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) log.error({ err }, "telegram webhook failed");
-      return reply.code(status).send({ error: err.code ?? "error", message: status === 500 ? "internal error" : err.message });
-    });
+    installErrorHandler(scope, { log, name: "telegram webhook" });
 
     const checkSecret = async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!secretMatches(req.headers[SECRET_HEADER], deps.secret)) {
+      if (!sameSecret(req.headers[SECRET_HEADER], deps.secret)) {
         return reply.code(401).send({ error: "unauthorized", message: "secret token is missing or wrong" });
       }
     };

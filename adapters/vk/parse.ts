@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
 
@@ -126,6 +127,14 @@ function dedupeKey(envelope: VkEnvelope, fallback: string): string {
   return envelope.event_id && envelope.event_id.length > 0 ? envelope.event_id : fallback;
 }
 
+/**
+ * Without event_id, message ids and a date, a redelivery is known by its content:
+ * VK sends the same object again, so its digest is the same (the clock is not).
+ */
+function contentKey(envelope: VkEnvelope): string {
+  return createHash("sha256").update(stringify(envelope.object)).digest("base64url").slice(0, 22);
+}
+
 function messageNew(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelope"> {
   const parsed = MessageNewSchema.safeParse(envelope.object);
   if (!parsed.success) return { events: [], skipped: "message_new without a readable message" };
@@ -135,12 +144,13 @@ function messageNew(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelope
   }
   const platformMessageId = String(m.id || m.conversation_message_id || 0);
   const at = m.date !== undefined ? m.date * 1000 : now;
+  const when = m.date !== undefined ? String(at) : contentKey(envelope);
   const event: InboundMessage = {
     type: "message",
     channel: "vk",
     chatId: String(m.peer_id),
     userId: String(m.from_id),
-    dedupeKey: dedupeKey(envelope, `msg:${m.peer_id}:${platformMessageId}:${at}`),
+    dedupeKey: dedupeKey(envelope, platformMessageId !== "0" ? `msg:${m.peer_id}:${platformMessageId}:${when}` : `msg:${m.peer_id}:${contentKey(envelope)}`),
     platformMessageId,
     at,
   };
@@ -326,7 +336,7 @@ function reachability(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelo
         channel: "vk",
         chatId: id,
         userId: id,
-        dedupeKey: dedupeKey(envelope, `${envelope.type}:${id}:${now}`),
+        dedupeKey: dedupeKey(envelope, `${envelope.type}:${id}:${contentKey(envelope)}`),
         at: now,
         reachable: allowed,
         optIn: allowed,

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { installErrorHandler } from "../../src/http/errors.ts";
+import { sameSecret } from "../../src/http/secrets.ts";
 import type { Ingest } from "../types.ts";
 import { parseVkEnvelope, parseVkUpdate, VkParseError, type VkEventAnswer } from "./parse.ts";
 
@@ -16,14 +17,6 @@ export interface VkWebhookDeps {
   /** messages.sendMessageEventAnswer; failures are logged, never answered to VK */
   answerEvent: (answer: VkEventAnswer) => Promise<void>;
   log: Logger;
-}
-
-/** Compares digests so neither the content nor the length of the secret leaks through timing. */
-export function secretMatches(given: unknown, expected: string): boolean {
-  if (expected === "" || typeof given !== "string") return false;
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /**
@@ -43,11 +36,7 @@ export async function registerVkWebhook(app: FastifyInstance, deps: VkWebhookDep
     scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: VK_WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
       done(null, body);
     });
-    scope.setErrorHandler((err: FastifyError, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) log.error({ err }, "vk webhook failed");
-      return reply.code(status).type("text/plain").send(status === 500 ? "internal error" : err.message);
-    });
+    installErrorHandler(scope, { log, name: "vk webhook", format: "text" });
 
     scope.post(VK_WEBHOOK_PATH, { bodyLimit: VK_WEBHOOK_BODY_LIMIT }, async (req, reply) => {
       const text = (status: number, body: string) => reply.code(status).type("text/plain; charset=utf-8").send(body);
@@ -69,14 +58,14 @@ export async function registerVkWebhook(app: FastifyInstance, deps: VkWebhookDep
       const groupOk = envelope.group_id === deps.groupId;
       if (envelope.type === "confirmation") {
         // a secret is optional on confirmation; when present it must be ours
-        if (!groupOk || (envelope.secret !== undefined && !secretMatches(envelope.secret, deps.secret))) {
-          log.warn({ groupId: envelope.group_id }, "vk: confirmation for another group or with a wrong secret");
+        if (!groupOk || (envelope.secret !== undefined && !sameSecret(envelope.secret, deps.secret))) {
+          log.debug({ groupId: envelope.group_id }, "vk: confirmation for another group or with a wrong secret");
           return text(403, "forbidden");
         }
         return text(200, deps.confirmationCode);
       }
-      if (!secretMatches(envelope.secret, deps.secret) || !groupOk) {
-        log.warn({ type: envelope.type, groupId: envelope.group_id }, "vk: event with a wrong secret or group refused");
+      if (!sameSecret(envelope.secret, deps.secret) || !groupOk) {
+        log.debug({ type: envelope.type, groupId: envelope.group_id }, "vk: event with a wrong secret or group refused");
         return text(403, "forbidden");
       }
 

@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { WhatsAppAPI } from "whatsapp-api-js";
 import type { WhatsAppConfig } from "../../src/config.ts";
+import { sameSecret } from "../../src/http/secrets.ts";
 import { WHATSAPP_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
@@ -66,11 +66,6 @@ export function graphFetch(apiBase: string): typeof fetch {
     }
     throw new GraphHttpError(res.status, graph, retryAfter(res));
   };
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(h(a), h(b));
 }
 
 /** A tiny queue so read receipts run in the background with bounded concurrency. */
@@ -137,7 +132,7 @@ export function createWhatsAppAdapter(config: WhatsAppConfig, opts: WhatsAppAdap
     const mode = q["hub.mode"];
     const token = q["hub.verify_token"];
     const challenge = q["hub.challenge"];
-    if (mode === "subscribe" && typeof token === "string" && sameSecret(token, config.verifyToken) && typeof challenge === "string") {
+    if (mode === "subscribe" && sameSecret(token, config.verifyToken) && typeof challenge === "string") {
       return reply.code(200).type("text/plain").send(challenge);
     }
     return reply.code(403).type("text/plain").send("verification failed");
@@ -147,7 +142,7 @@ export function createWhatsAppAdapter(config: WhatsAppConfig, opts: WhatsAppAdap
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const signature = req.headers["x-hub-signature-256"];
     if (!verifyWhatsAppSignature(raw, typeof signature === "string" ? signature : undefined, config.appSecret)) {
-      ctx.log.warn({ hasSignature: signature !== undefined }, "whatsapp: webhook signature rejected");
+      ctx.log.debug({ hasSignature: signature !== undefined }, "whatsapp: webhook signature rejected");
       return reply.code(401).send({ error: "invalid X-Hub-Signature-256" });
     }
     let body: unknown;

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sameBytes } from "../../src/http/secrets.ts";
 
 /**
  * Non-ASCII characters as lowercase `\uXXXX`, one escape per UTF-16 code unit (so an
@@ -20,8 +21,8 @@ export function verifyWhatsAppSignature(raw: Buffer, header: string | undefined,
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
   if (!match?.[1]) return false;
   const given = Buffer.from(match[1], "hex");
-  if (timingSafeEqual(given, hmac(appSecret, raw))) return true;
+  if (sameBytes(given, hmac(appSecret, raw))) return true;
   // Only bodies with non-ASCII bytes have a different escaped form.
   if (!raw.some((b) => b > 0x7e)) return false;
-  return timingSafeEqual(given, hmac(appSecret, escapeUnicode(raw.toString("utf8"))));
+  return sameBytes(given, hmac(appSecret, escapeUnicode(raw.toString("utf8"))));
 }

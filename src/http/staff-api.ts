@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { funnelReport } from "../analytics/funnel.ts";
@@ -6,6 +6,8 @@ import type { Bundle } from "../engine/bundle.ts";
 import { AUDIENCES } from "../model/domain.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../store/port.ts";
+import { bearerToken, sameSecret } from "./secrets.ts";
+import { badRequestBody } from "./zod-error.ts";
 
 /**
  * The staff and owner HTTP API under /api (bearer STAFF_API_TOKEN): the inbox of
@@ -26,7 +28,9 @@ const Key = z.string().regex(/^(telegram|whatsapp|vk|web|max):[A-Za-z0-9_.:-]{1,
 const EntryId = z.string().regex(/^in_[a-z0-9-]{1,64}$/, "a dead letter's id looks like in_0mx5g4a6h0001…");
 const Staff = z.string().min(1).max(80).default("staff");
 
-const ReplyBody = z.object({ text: z.string().min(1).max(4000), by: Staff, id: z.string().max(64).optional() }).strict();
+/** a reply with nothing to read is refused (it would reach the customer as an empty message) */
+const ReplyText = z.string().max(4000).refine((t) => t.trim() !== "", "write something: the reply is empty");
+const ReplyBody = z.object({ text: ReplyText, by: Staff, id: z.string().max(64).optional() }).strict();
 const ByBody = z.object({ by: Staff, step: z.string().max(80).optional(), id: z.string().max(64).optional() }).strict();
 const StatusBody = z
   .object({ status: z.enum(["placed", "confirmed", "shipped", "delivered", "cancelled"]), id: z.string().max(64).optional() })
@@ -49,12 +53,8 @@ const Period = z.object({
 });
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
-function hash(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
-}
-
 function bad(reply: FastifyReply, error: z.ZodError): FastifyReply {
-  return reply.code(400).send({ error: "bad_request", message: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
+  return reply.code(400).send(badRequestBody(error));
 }
 
 export function parseDate(s: string | undefined, fallback: number): number {
@@ -71,8 +71,7 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
       if (!deps.token) {
         return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
       }
-      const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
-      if (!timingSafeEqual(hash(given), hash(deps.token))) {
+      if (!sameSecret(bearerToken(req.headers.authorization), deps.token)) {
         return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
       }
     });
@@ -202,7 +201,9 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
     });
 
     api.post<{ Params: { id: string } }>("/api/outbox/:id/requeue", async (req, reply) => {
-      await store.requeueOutbox(req.params.id, Date.now());
+      if (!(await store.requeueOutbox(req.params.id, Date.now()))) {
+        return reply.code(404).send({ error: "not_found", message: `no held or dead reply ${req.params.id}` });
+      }
       return reply.code(202).send({ ok: true });
     });
 

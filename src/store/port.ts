@@ -6,6 +6,7 @@ import type { OrderStatusName } from "../model/inbound.ts";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/bus.ts";
 import type { KeyValuePort } from "./kv.ts";
+import type { SentAfterPort } from "./sent-after.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis).
@@ -138,7 +139,7 @@ export interface RetryOptions {
   countAttempt?: boolean;
 }
 
-export interface Store extends KeyValuePort {
+export interface Store extends KeyValuePort, SentAfterPort {
   readonly kind: "sqlite" | "redis";
 
   // ---- inbound journal -------------------------------------------------------
@@ -208,7 +209,8 @@ export interface Store extends KeyValuePort {
   /** give up: "dead" after repeated failures, "held" for staff (e.g. WhatsApp window closed) */
   markFailed(id: string, status: Extract<OutboxStatus, "dead" | "held">, error: string): Promise<void>;
   /** put a held or dead item back in the queue (staff "send again") */
-  requeueOutbox(id: string, now: number): Promise<void>;
+  /** answers whether an item was held or dead and is pending again (false: unknown id or not parked) */
+  requeueOutbox(id: string, now: number): Promise<boolean>;
   findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null>;
   setDeliveryStatus(id: string, status: string): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import type { Channel } from "../model/channel.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { DueTimer, OutboxLease, RetryOptions, SendBudget } from "./port.ts";
 import { RedisContacts } from "./redis-contacts.ts";
+import { SENT_AFTER_MAX } from "./sent-after.ts";
 import { bound, identityKey, limitOf, stopOf, strs, toOutboxItems } from "./redis-codec.ts";
 
 /** The Redis store's outbox, the channels' shared send budgets, and timers. */
@@ -33,8 +34,8 @@ export abstract class RedisOutbox extends RedisContacts {
   }
 
   /** held or dead → pending, due now, attempts reset (a staff "send again") */
-  async requeueOutbox(id: string, now: number): Promise<void> {
-    await this.run("outboxUpdate", ["requeue", id, String(now)]);
+  async requeueOutbox(id: string, now: number): Promise<boolean> {
+    return Number(await this.run("outboxUpdate", ["requeue", id, String(now)])) === 1;
   }
 
   async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
@@ -65,6 +66,15 @@ export abstract class RedisOutbox extends RedisContacts {
     }
     const index = filter.status !== undefined ? `ost:${filter.status}` : "oall";
     return this.fetchOutbox(strs(await this.cmd(["ZRANGE", this.k(index), "0", stopOf(lim)])));
+  }
+
+  /** SentAfterPort (src/store/sent-after.ts): the chat's items after `afterSeq` by score (seq), the sent ones */
+  async listSentAfter(conversationKey: string, afterSeq: number, limit: number): Promise<OutboxItem[]> {
+    const lim = Math.max(1, Math.min(SENT_AFTER_MAX, Math.floor(limit)));
+    const ids = strs(
+      await this.cmd(["ZRANGE", `${this.kConv(conversationKey)}:oa`, `(${Math.floor(afterSeq)}`, "+inf", "BYSCORE", "LIMIT", "0", String(lim)]),
+    );
+    return (await this.fetchOutbox(ids)).filter((i) => i.status === "sent");
   }
 
   async pruneSent(before: number, max: number): Promise<{ deleted: number; done: boolean }> {

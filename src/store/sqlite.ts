@@ -23,6 +23,7 @@ import type {
   TurnContext,
 } from "./port.ts";
 import { newId } from "./ids.ts";
+import { SENT_AFTER_MAX, type SentAfterPort } from "./sent-after.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
 import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
@@ -357,7 +358,7 @@ function limitOf(limit: number | undefined): number {
  * Redis. Every write that touches more than one row runs in one IMMEDIATE
  * transaction, which also makes claims safe when several processes share the file.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, SentAfterPort {
   readonly kind = "sqlite" as const;
   private readonly s: Statements;
   private readonly contacts: RowWriter;
@@ -940,14 +941,15 @@ export class SqliteStore implements Store {
     await this.markFailedTx(id, status, error);
   }
 
-  private readonly requeueTx = this.write((id: string, now: number): void => {
+  private readonly requeueTx = this.write((id: string, now: number): boolean => {
     const row = this.s.outboxRequeue.get(now, id);
     if (row) this.fixOutboxHead(row.conversation_key);
+    return row !== undefined;
   });
 
   /** held or dead → pending, due now, attempts reset (a staff "send again") */
-  async requeueOutbox(id: string, now: number): Promise<void> {
-    await this.requeueTx(id, now);
+  async requeueOutbox(id: string, now: number): Promise<boolean> {
+    return this.requeueTx(id, now);
   }
 
   async findOutboxByPlatformId(channel: Channel, platformMessageId: string): Promise<OutboxItem | null> {
@@ -980,6 +982,15 @@ export class SqliteStore implements Store {
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${byChat ? "seq" : sent ? "sent_at, rid" : "rid"} LIMIT ?`;
     return this.stmt<OutboxRow>(sql)
       .all(...args, limitOf(filter.limit))
+      .map(toOutbox);
+  }
+
+  /** SentAfterPort (src/store/sent-after.ts): reads the UNIQUE (conversation_key, seq) index from `afterSeq` on */
+  async listSentAfter(conversationKey: string, afterSeq: number, limit: number): Promise<OutboxItem[]> {
+    return this.stmt<OutboxRow>(
+      `SELECT ${OUTBOX_COLS} FROM outbox WHERE conversation_key = ? AND seq > ? AND status = 'sent' ORDER BY seq LIMIT ?`,
+    )
+      .all(conversationKey, Math.floor(afterSeq), Math.max(1, Math.min(SENT_AFTER_MAX, Math.floor(limit))))
       .map(toOutbox);
   }
 

@@ -163,7 +163,7 @@ export async function platformReplies(h: Harness, channel: Channel, user: string
         .filter((m) => m.chatId === maxChatOf(user))
         .map(maxReply);
     case "web": {
-      const res = await h.app.http.inject({ method: "GET", url: `/webchat/api/messages?session=${user}&after=-1&wait=0` });
+      const res = await h.app.http.inject({ method: "GET", url: "/webchat/api/messages?after=-1&wait=0", headers: { cookie: await h.webCookie(user) } });
       return (res.json() as { messages: Obj[] }).messages.map(webReply);
     }
   }
@@ -209,6 +209,8 @@ export interface Delivery {
   url: string;
   body: string;
   headers: Record<string, string>;
+  /** a web-chat post: sent with this test user's session cookie */
+  webUser?: string;
 }
 
 let nextId = 7_000_000;
@@ -274,20 +276,20 @@ export function delivery(h: Harness, channel: Channel, user: string, m: { text?:
     }
     case "web": {
       const body = {
-        session: user,
         id: `m${uid()}`,
         ...(m.button ? { buttonId: m.button.id } : {}),
         ...(m.phone ? { phone: m.phone } : {}),
         ...(m.source !== undefined ? { source: m.source, text: "/start" } : {}),
         ...(m.text !== undefined ? { text: m.text } : {}),
       };
-      return { url: "/webchat/api/messages", body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+      return { url: "/webchat/api/messages", body: JSON.stringify(body), headers: { "content-type": "application/json" }, webUser: user };
     }
   }
 }
 
 export async function deliver(h: Harness, d: Delivery): Promise<number> {
-  const res = await h.app.http.inject({ method: "POST", url: d.url, payload: d.body, headers: d.headers });
+  const headers = d.webUser !== undefined ? { ...d.headers, cookie: await h.webCookie(d.webUser) } : d.headers;
+  const res = await h.app.http.inject({ method: "POST", url: d.url, payload: d.body, headers });
   // Telegram runs a method the webhook answered with (answerCallbackQuery for a press)
   if (d.url === "/webhooks/telegram" && res.statusCode === 200) await h.telegram.webhookReply(res.body);
   return res.statusCode;

@@ -30,7 +30,7 @@ export const DAY = 24 * HOUR;
 export const TG_SECRET = "test_tg_secret";
 export const WA_SECRET = "test-wa-app-secret";
 export const WA_VERIFY = "test-wa-verify";
-export const STAFF_TOKEN = "test-staff-token";
+export const STAFF_TOKEN = "test-staff-token-0123456789abcdefghij";
 export const MAX_SECRET = "test_max_secret";
 
 /** A reply as the customer sees it: text and one-tap choices (id as sent to the platform). */
@@ -76,10 +76,17 @@ export interface Harness {
   /** move the clock and run what became due */
   later(ms: number): Promise<void>;
   staff(method: "GET" | "POST", url: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /** the id the platform knows `user` by: on the web chat, the session the server issued to this test user */
+  platformUser(channel: Channel, user: string): Promise<string>;
+  /** the Cookie header of `user`'s web-chat session (issued on first use) */
+  webCookie(user: string): Promise<string>;
   close(): Promise<void>;
 }
 
 let seq = 1000;
+
+/** Tests drive many customers from one address: the web chat's limits have their own tests (test/webchat.limits.test.ts). */
+const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000 };
 
 export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string } = {}): Promise<Harness> {
   const telegram = await startFakeTelegram();
@@ -117,9 +124,27 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     logger: pino({ level: opts.env?.LOG_LEVEL ?? "silent" }),
     telegram: { botInfo: FAKE_BOT_INFO },
     pollMs: 50,
+    webLimits: ROOMY_WEB_LIMITS,
+    refusalsPerAddress: 100_000,
     ...(opts.store ? { store: opts.store } : {}),
   });
   const http = app.http;
+
+  // each test user gets the session the server issues, as a browser would
+  const webSessions = new Map<string, Promise<string>>();
+  const webSession = (user: string): Promise<string> => {
+    let sid = webSessions.get(user);
+    if (!sid) {
+      sid = http.inject({ method: "POST", url: "/webchat/api/session" }).then((res) => {
+        const id = /fd_chat=([A-Za-z0-9_-]+)/.exec(String(res.headers["set-cookie"] ?? ""))?.[1];
+        if (!id) throw new Error(`no web-chat session issued for ${user}: ${res.statusCode} ${res.body}`);
+        return id;
+      });
+      webSessions.set(user, sid);
+    }
+    return sid;
+  };
+  const webCookie = async (user: string) => `fd_chat=${await webSession(user)}`;
 
   const post = async (url: string, payload: string, headers: Record<string, string>) =>
     (await http.inject({ method: "POST", url, payload, headers: { "content-type": "application/json", ...headers } })).statusCode;
@@ -228,14 +253,13 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     channel: "web",
     async send(user, input) {
       const body = {
-        session: user,
         id: input.deliveryId ?? `m${++seq}x${Math.random().toString(36).slice(2, 8)}`,
         ...(input.text !== undefined ? { text: input.text } : {}),
         ...(input.button ? { buttonId: input.button } : {}),
         ...(input.phone ? { phone: input.phone } : {}),
         ...(input.source ? { source: input.source, text: input.text ?? "/start" } : {}),
       };
-      return post("/webchat/api/messages", JSON.stringify(body), {});
+      return post("/webchat/api/messages", JSON.stringify(body), { cookie: await webCookie(user) });
     },
     replies(user) {
       return webReplies.get(user) ?? [];
@@ -245,7 +269,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
   const webReplies = new Map<string, SeenReply[]>();
   const pullWeb = async (user: string) => {
     const seen = webReplies.get(user) ?? [];
-    const res = await http.inject({ method: "GET", url: `/webchat/api/messages?session=${user}&after=-1&wait=0` });
+    const res = await http.inject({ method: "GET", url: "/webchat/api/messages?after=-1&wait=0", headers: { cookie: await webCookie(user) } });
     const { messages } = res.json() as { messages: any[] };
     webReplies.set(
       user,
@@ -344,6 +368,10 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       await pullAllWeb();
       return { status: res.statusCode, json: res.body ? res.json() : undefined };
     },
+    async platformUser(channel, user) {
+      return channel === "web" ? webSession(user) : user;
+    },
+    webCookie,
     async close() {
       await app.close();
       await Promise.all([telegram.close(), whatsapp.close(), vk.close(), max.close()]);

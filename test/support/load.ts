@@ -7,7 +7,7 @@ import type { FakeTelegram } from "../fakes/telegram-api.ts";
  */
 
 export const TG_SECRET = "s3cret";
-export const STAFF_TOKEN = "x";
+export const STAFF_TOKEN = "load-test-staff-token-0123456789abcdef";
 
 export interface TgUpdate {
   update_id: number;
