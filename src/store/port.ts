@@ -3,6 +3,7 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
+import type { KeyValuePort } from "./kv.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis, in-memory for unit
@@ -143,7 +144,7 @@ export interface RetryOptions {
   countAttempt?: boolean;
 }
 
-export interface Store {
+export interface Store extends KeyValuePort {
   readonly kind: "sqlite" | "redis" | "memory";
 
   // ---- inbound journal -------------------------------------------------------
