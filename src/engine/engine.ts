@@ -5,6 +5,8 @@ import { deepLinkOf, isCommand, mentions } from "./answers.ts";
 import { resolveStepRef, shopRef } from "./bundle.ts";
 import { isStaleLifecycleTimer } from "./lifecycle.ts";
 import { answer, MENU_ID, PERSON_ID, retry, runFrom, startHandoff } from "./run.ts";
+import { act, actOnWords, meaningOfButton, notUnderstood } from "./understood.ts";
+import { understand } from "./understand/understand.ts";
 import { durationMs } from "./text.ts";
 import { Turn, type EngineInput, type EngineResult } from "./turn.ts";
 
@@ -106,17 +108,36 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
   if (msg.buttonId === MENU_ID || isCommand(msg.text, shop.words.menu)) {
     return runFrom(turn, shop.audiences[contact.audience]?.menu ?? shop.menu);
   }
-  if (firstContact) return runFrom(turn, shop.entry);
+  // a "did you mean" button carries its meaning: it works from any step
+  const meant = meaningOfButton(msg.buttonId);
+  if (meant) return act(turn, meant);
+  if (firstContact) {
+    // The first words are answered, the welcome folded into the answer.
+    turn.lead = turn.t("welcome.short");
+    if (actOnWords(turn, msg)) return;
+    turn.lead = undefined;
+    return runFrom(turn, shop.entry);
+  }
 
   if (conv.awaiting) {
+    // «батончики» typed at the address question is the catalogue, not an address
+    if (conv.awaiting.kind === "text" && namesGoods(turn, msg.text) && actOnWords(turn, msg)) return;
     if (answer(turn, msg)) return;
-    if (tryIntent(turn, msg)) return;
+    if (actOnWords(turn, msg)) return;
+    if (conv.awaiting.kind === "choice") return notUnderstood(turn, msg.text);
     return retry(turn);
   }
-  if (tryIntent(turn, msg)) return;
-  // Nothing is pending: a question in the customer's own words is interest; show the menu.
+  if (actOnWords(turn, msg)) return;
+  // Nothing is pending and the words mean nothing to the shop: say so, offer the closest.
   if (msg.text) turn.reachForward("interest", "wrote to the shop");
-  runFrom(turn, shop.menu);
+  notUnderstood(turn, msg.text);
+}
+
+/** A short message without digits that names a product or a category. */
+function namesGoods(turn: Turn, text: string | undefined): boolean {
+  if (!text || /\d/.test(text) || text.trim().split(/\s+/).length > 3) return false;
+  const kind = understand(turn.bundle, text).best?.kind;
+  return kind === "category" || kind === "product" || kind === "products";
 }
 
 function describe(msg: InboundMessage): string {
@@ -124,16 +145,6 @@ function describe(msg: InboundMessage): string {
   if (msg.location) return `📍 ${msg.location.lat},${msg.location.lon}`;
   if (msg.attachments?.length) return `📎 ${msg.attachments.map((a) => a.kind).join(", ")}`;
   return "…";
-}
-
-function tryIntent(turn: Turn, msg: InboundMessage): boolean {
-  if (!msg.text || msg.buttonId !== undefined) return false;
-  const intent = turn.bundle.shop.intents.find((i) => mentions(msg.text, i.words));
-  if (!intent) return false;
-  turn.touch("note", `understood: ${intent.id}`, { data: { intent: intent.id } });
-  if (intent.stage) turn.reachForward(intent.stage, `asked about ${intent.id}`);
-  runFrom(turn, intent.next);
-  return true;
 }
 
 function onDeepLink(turn: Turn, link: string, firstContact: boolean): void {
@@ -149,6 +160,11 @@ function onDeepLink(turn: Turn, link: string, firstContact: boolean): void {
       // A friend's recommendation: trust is already earned.
       turn.reach("engagement", `referred by ${referrer.name ?? referrer.id}`);
     }
+  }
+  if (kind === "promo") {
+    if (firstContact) turn.lead = turn.t("welcome.short");
+    turn.conv.vars.promo_input = value;
+    return runFrom(turn, bundle.shop.answers.promo ?? bundle.shop.menu);
   }
   if (kind === "aud") {
     const route = bundle.shop.deepLinks.audiences[value];

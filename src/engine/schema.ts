@@ -29,8 +29,8 @@ const Option = z.object({
   next: StepId,
   /** variables set when this option is taken */
   set: z.record(VarName, z.union([z.string(), z.number(), z.boolean()])).optional(),
-  /** shown only when this variable is set and not empty (e.g. last_order) */
-  when: VarName.optional(),
+  /** shown only when this placeholder is set and not empty, "0" or "false" (e.g. last_order, cart.can_spend) */
+  when: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/).optional(),
 });
 
 const Say = z.object({ kind: z.literal("say"), text: TextKey, photo: z.string().optional(), next: StepId.optional(), ...Common }).strict();
@@ -53,7 +53,7 @@ const Pick = z
   .object({
     kind: z.literal("pick"),
     text: TextKey,
-    from: z.enum(["categories", "products", "popular"]),
+    from: z.enum(["categories", "products", "popular", "matches"]),
     /** category id (template) when from = products */
     category: z.string().optional(),
     var: VarName,
@@ -334,6 +334,24 @@ export const ShopSchema = z
       .default({}),
     /** a queue per audience, for the staff inbox */
     queues: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })),
+    /** where understood words lead (src/engine/understood.ts); a missing one falls back to the menu */
+    answers: z
+      .object({
+        /** a product named: its card (vars product, category) */
+        product: StepId.optional(),
+        /** a product and a quantity: straight into the cart (vars product, qty) */
+        productQty: StepId.optional(),
+        /** several products fit: choose one (var matches) */
+        products: StepId.optional(),
+        /** a category named (var category) */
+        category: StepId.optional(),
+        /** an FAQ question (var faq): shows {{faq.answer}} */
+        faq: StepId.optional(),
+        /** a promo code typed or brought by a link (var promo_input) */
+        promo: StepId.optional(),
+      })
+      .strict()
+      .default({}),
     money: MoneySchema,
     promos: z.array(PromoSchema).default([]),
     payment: PaymentSchema,
