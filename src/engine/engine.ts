@@ -133,11 +133,16 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
   notUnderstood(turn, msg.text);
 }
 
-/** A short message without digits that names a product or a category. */
+/**
+ * A short message without digits that is a product's or a category's name («батончики»),
+ * not a word of a description («ООО «Белок»» stays a company name).
+ */
+const NAME_SCORE = 8;
 function namesGoods(turn: Turn, text: string | undefined): boolean {
   if (!text || /\d/.test(text) || text.trim().split(/\s+/).length > 3) return false;
-  const kind = understand(turn.bundle, text).best?.kind;
-  return kind === "category" || kind === "product" || kind === "products";
+  const u = understand(turn.bundle, text);
+  const kind = u.best?.kind;
+  return (kind === "category" || kind === "product" || kind === "products") && (u.score ?? 0) >= NAME_SCORE;
 }
 
 function describe(msg: InboundMessage): string {

@@ -46,6 +46,8 @@ export function cartTotals(ctx: CartContext): CartTotals {
     ...(promo ? { promo } : {}),
     pointsAvailable: contact.bonusPoints,
     spendPoints: conv.vars.spend_points === true,
+    // the win-back offer (customer.lapse) tags the order with :free_delivery
+    freeDelivery: conv.vars.promo === ":free_delivery",
   });
 }
 

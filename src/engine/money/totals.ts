@@ -31,6 +31,8 @@ export interface TotalsInput {
   pointsAvailable: number;
   /** spend them (as many as the rules allow) */
   spendPoints: boolean;
+  /** delivery is free whatever the sum (a win-back offer) */
+  freeDelivery?: boolean;
 }
 
 const rub = (r: number) => Math.round(r * 100);
@@ -58,7 +60,7 @@ export function computeTotals(input: TotalsInput): CartTotals {
   const freeFrom = rub(rules.freeDeliveryFrom);
   const courierFee = Math.max(0, ...Object.entries(rules.deliveryFees).filter(([k]) => k !== "pickup").map(([, v]) => rub(v)));
   const kindFee = input.delivery !== undefined ? rub(rules.deliveryFees[input.delivery] ?? courierFee / 100) : courierFee;
-  const free = afterPromo >= freeFrom;
+  const free = afterPromo >= freeFrom || input.freeDelivery === true;
   const delivery = free ? 0 : kindFee;
   const total = afterPromo - points + delivery;
   const earned = Math.floor(((afterPromo - points) * rules.bonus.earnPercent) / 100 / 100);

@@ -129,6 +129,8 @@ export function search(bundle: Bundle, text: string, opts: { typos: boolean } = 
     },
     weights: { fuzzy: 0.45, prefix: 0.8 },
     combineWith: "OR",
+    // a doc with many synonyms (an intent's word list) is not a weaker match for each of them
+    bm25: { k: 1.2, b: 0.2, d: 0.5 },
   });
   return {
     stems,

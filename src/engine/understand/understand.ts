@@ -26,6 +26,8 @@ export interface Understanding {
   also?: Meaning;
   /** when not understood: the closest things the shop has (two or three) */
   close: Meaning[];
+  /** how strongly the best meaning matched (index score; names score far above descriptions) */
+  score?: number;
 }
 
 /** Below this a match is a guess (one weak or fuzzy word), not an answer. */
@@ -33,6 +35,7 @@ const MIN_SCORE = 1.5;
 /** a product is ambiguous when another one scores within this ratio */
 const TIE = 0.6;
 const TIE_MANY = 0.85;
+const ALSO_MIN = 0.05;
 
 function asMeaning(hit: Hit, qty?: number): Meaning {
   switch (hit.kind) {
@@ -65,11 +68,11 @@ export function understand(bundle: Bundle, text: string): Understanding {
     return { close: closest(hits) };
   }
   // Audience words are deliberate («франшиза», «вакансии»): they win over a product word.
-  const audience = strong.find((h) => h.kind === "audience");
-  if (audience && (audience === strong[0] || audience.matched.length > strong[0]!.matched.length)) return { best: asMeaning(audience), close: [] };
+  const generic = (h: Hit) => h.matched.every(genericQuestion);
+  const audience = strong.find((h) => h.kind === "audience" && !generic(h));
+  if (audience && (audience === strong[0] || audience.matched.length > strong[0]!.matched.length)) return { best: asMeaning(audience), close: [], score: audience.score };
 
   const top = strong[0]!;
-  const generic = (h: Hit) => h.matched.every(genericQuestion);
   let best: Hit = top;
   // A generic question word («сколько стоит», «есть в наличии») gives way to what the
   // message is about: «сколько стоит доставка» is delivery, «почём чизкейк» the cheesecake.
@@ -105,23 +108,24 @@ export function understand(bundle: Bundle, text: string): Understanding {
   // a second question in one go: another FAQ/intent on words the first did not use
   const used = new Set(best.matched);
   const second = strong.find((h) => {
-    if (h === best || !isQuestion(h) || h.ref === best.ref) return false;
+    // a second question is asked, not a word brushing past one (a fraction of the first's weight)
+    if (h === best || !isQuestion(h) || h.ref === best.ref || h.score < best.score * ALSO_MIN) return false;
     const own = h.matched.filter((s) => !used.has(s));
     return own.length > 0 && !own.every(genericQuestion);
   });
-  if (!second) return { best: meaning, close: [] };
+  if (!second) return { best: meaning, close: [], score: best.score };
   // two questions: answered in the order they were asked
   const at = (h: Hit) => Math.min(...h.matched.map((s) => stemsInOrder.indexOf(s)).filter((i) => i >= 0));
-  if (isQuestion(best) && at(second) < at(best)) return { best: asMeaning(second), also: meaning, close: [] };
-  return { best: meaning, also: asMeaning(second), close: [] };
+  if (isQuestion(best) && at(second) < at(best)) return { best: asMeaning(second), also: meaning, close: [], score: best.score };
+  return { best: meaning, also: asMeaning(second), close: [], score: best.score };
 }
 
 function sameStems(a: Hit, b: Hit): boolean {
   return a.matched.length === b.matched.length && a.matched.every((s) => b.matched.includes(s));
 }
 
-/** price words that any product card answers */
-const GENERIC = new Set(["сколько", "стоит", "сто", "цен", "цена", "стоимост", "почем", "price", "cost", "much", "есть", "налич", "availabl", "stock"]);
+/** words any answer could be about: price and stock (a product card shows them), work (hours, jobs) */
+const GENERIC = new Set(["сколько", "стоит", "сто", "цен", "цена", "стоимост", "почем", "price", "cost", "much", "есть", "налич", "availabl", "stock", "работа", "работ", "work"]);
 function genericQuestion(stem: string): boolean {
   return GENERIC.has(stem) || [...GENERIC].some((g) => stem.startsWith(g));
 }
