@@ -94,9 +94,11 @@ export function cartView(ctx: CartContext): Record<string, unknown> {
       else if (check && !check.ok) rows.push(promoRefusal(ctx, check, m));
       if (x.points > 0) rows.push(say("money.points", { points: x.points / 100, amount: m(x.points) }));
       const pickup = conv.vars.delivery === "pickup";
+      const chosen = typeof conv.vars.delivery === "string" && conv.vars.delivery !== "";
+      const fee = chosen ? x.delivery : x.courierFee;
       if (!pickup) {
-        if (x.delivery === 0) rows.push(say("money.delivery_free", {}));
-        else rows.push(say("money.delivery_fee", { amount: m(x.delivery), left: m(x.leftToFree), free_from: m(x.freeFrom) }));
+        if (fee === 0) rows.push(say("money.delivery_free", {}));
+        else rows.push(say(chosen ? "money.delivery_fee" : "money.delivery_courier", { amount: m(fee), left: m(x.leftToFree), free_from: m(x.freeFrom) }));
       }
       rows.push(say("money.total", { amount: m(x.total) }));
       if (x.earned > 0) rows.push(say("money.earn", { points: x.earned }));

@@ -19,12 +19,14 @@ export interface CartTotals extends OrderTotals {
   leftToFree: number;
   /** points the customer could spend on this cart, within the shop's rules */
   spendable: number;
+  /** what a courier would cost this cart (0 when free): shown before a delivery is chosen */
+  courierFee: number;
 }
 
 export interface TotalsInput {
   lines: readonly CartLine[];
   rules: MoneyRules;
-  /** the delivery kind chosen (courier_office, pickup…); none yet: the courier fee is shown */
+  /** the delivery kind chosen (courier_office, pickup…); none yet: no fee in the total (the summary tells the courier's) */
   delivery?: string;
   promo?: Promo;
   /** points the customer has */
@@ -61,10 +63,11 @@ export function computeTotals(input: TotalsInput): CartTotals {
   const courierFee = Math.max(0, ...Object.entries(rules.deliveryFees).filter(([k]) => k !== "pickup").map(([, v]) => rub(v)));
   const kindFee = input.delivery !== undefined ? rub(rules.deliveryFees[input.delivery] ?? courierFee / 100) : courierFee;
   const free = afterPromo >= freeFrom || input.freeDelivery === true;
-  const delivery = free ? 0 : kindFee;
+  const delivery = free || input.delivery === undefined ? 0 : kindFee;
   const total = afterPromo - points + delivery;
   const earned = Math.floor(((afterPromo - points) * rules.bonus.earnPercent) / 100 / 100);
   return {
+    courierFee: free ? 0 : courierFee,
     goods,
     promo,
     ...(input.promo && promo > 0 ? { promoCode: input.promo.code } : {}),
