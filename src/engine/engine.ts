@@ -104,7 +104,8 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
     return runFrom(turn, shop.audiences[contact.audience]?.person ?? shop.person);
   }
   if (isCommand(msg.text, shop.words.stop)) return runFrom(turn, shop.stop);
-  if (msg.text?.trim() === "/start") return runFrom(turn, firstContact ? shop.entry : shop.menu);
+  // /start is the shop's front page: popular products, the last order, the catalogue
+  if (msg.text?.trim() === "/start") return runFrom(turn, shop.entry);
   if (msg.buttonId === MENU_ID || isCommand(msg.text, shop.words.menu)) {
     return runFrom(turn, shop.audiences[contact.audience]?.menu ?? shop.menu);
   }

@@ -40,7 +40,8 @@ export function actOnWords(turn: Turn, msg: InboundMessage): boolean {
   if (!u.best) return false;
   turn.touch("note", `understood: ${describe(u.best)}${u.also ? ` + ${describe(u.also)}` : ""}`, { data: { understood: describe(u.best) } });
   if (u.best.kind === "hello") {
-    runFrom(turn, turn.contact.stagesReached.interest === undefined ? turn.bundle.shop.entry : turn.bundle.shop.menu);
+    // a greeting gets the shop's front page: popular products, the last order, the catalogue
+    runFrom(turn, turn.bundle.shop.entry);
     return true;
   }
   turn.reachForward("interest", "wrote to the shop");
