@@ -12,6 +12,7 @@ import { loadBundle } from "./engine/check.ts";
 import type { LinkBuilder } from "./engine/engine.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
+import { registerMoneyApi } from "./http/money-api.ts";
 import type { Channel } from "./model/channel.ts";
 import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
@@ -201,10 +202,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   retentionStart.unref();
   retentionLoop.unref();
 
-  const ctx: AdapterContext = { ingest, log };
+  const ctx: AdapterContext = { ingest, log, findOrder: (id) => store.getOrder(id) };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerMoneyApi(http, { store, ingest, token: config.staffApiToken, now });
 
   workerPump.start();
   senderPump.start();

@@ -69,6 +69,8 @@ const EnvSchema = z.object({
   TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
   /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
   TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
+  // --- bot (#15): Telegram payments
+  TELEGRAM_PAYMENT_PROVIDER_TOKEN: optional,
 
   WHATSAPP_ACCESS_TOKEN: optional,
   WHATSAPP_PHONE_NUMBER_ID: optional,
@@ -96,6 +98,8 @@ export interface TelegramConfig {
   mode: "webhook" | "polling";
   /** overall sends per second; default 30 (Telegram's documented limit) */
   ratePerSecond?: number;
+  /** payments: the provider token from @BotFather (Payments); without it invoices go with an empty token and Telegram refuses them */
+  paymentProviderToken?: string;
 }
 export interface WhatsAppConfig {
   accessToken: string;
@@ -176,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiRoot: env.TELEGRAM_API_ROOT,
       mode,
       ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
+      ...(env.TELEGRAM_PAYMENT_PROVIDER_TOKEN ? { paymentProviderToken: env.TELEGRAM_PAYMENT_PROVIDER_TOKEN } : {}),
     } satisfies TelegramConfig;
   }, problems);
   const whatsapp = channel(

@@ -8,6 +8,7 @@ import { answer, MENU_ID, PERSON_ID, retry, runFrom, startHandoff } from "./run.
 import { act, actOnWords, meaningOfButton, notUnderstood } from "./understood.ts";
 import { understand } from "./understand/understand.ts";
 import { durationMs } from "./text.ts";
+import { onPayment } from "./payment.ts";
 import { Turn, type EngineInput, type EngineResult } from "./turn.ts";
 
 export type { EngineInput, EngineResult, LinkBuilder, ReferralReward } from "./turn.ts";
@@ -256,6 +257,9 @@ function onSystem(turn: Turn, e: InboundSystem): void {
       runFrom(turn, `${flow}.${step}`);
       return;
     }
+    case "payment":
+    case "order_refund":
+      return onPayment(turn, ev);
     case "referral_reward":
       turn.contact.bonusPoints += ev.bonus;
       turn.touch("note", `friend ${ev.friendName} ordered: +${ev.bonus}`, { moment: "good", data: { orderId: ev.orderId, bonus: ev.bonus } });

@@ -80,7 +80,11 @@ export interface InboundSystem extends EventBase {
     | { kind: "staff_reply"; by: string; text: string }
     | { kind: "handoff_take"; by: string }
     /** a contact this one referred placed a first order */
-    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string };
+    | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string }
+    /** an order paid online (Telegram successful_payment); amount in kopecks */
+    | { kind: "payment"; orderId: string; amount: number; currency: string; chargeId: string; providerChargeId?: string; provider: string }
+    /** staff noted a refund made at the payment provider */
+    | { kind: "order_refund"; orderId: string; note: string; by: string };
 }
 
 export type OrderStatusName = "placed" | "confirmed" | "shipped" | "delivered" | "cancelled";
