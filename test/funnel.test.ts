@@ -316,6 +316,7 @@ beforeAll(async () => {
   await h.later(20 * MIN);
   await start(partner);
   await h.later(5 * MIN);
+  await expectReply(h.tap("web", partner.user, "Я не за покупкой"), "С чем вы к нам?");
   await expectReply(h.tap("web", partner.user, "Стать партнёром"), /./);
   partner.audience = "partner";
   partner.step = null;
