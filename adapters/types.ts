@@ -1,3 +1,4 @@
+import type { Order } from "../src/model/domain.ts";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Channel, ChannelCapabilities } from "../src/model/channel.ts";
@@ -20,6 +21,8 @@ export type Ingest = (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
 export interface AdapterContext {
   ingest: Ingest;
   log: Logger;
+  /** an order by id (Telegram's pre-checkout asks whether it still stands) */
+  findOrder?: (id: string) => Promise<Order | null>;
 }
 
 export type SendFailure =

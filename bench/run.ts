@@ -7,6 +7,7 @@ import type { Store } from "../src/store/port.ts";
 import { startFakeTelegram } from "../test/fakes/telegram-api.ts";
 import { startRedis } from "../test/support/redis-server.ts";
 import { funnelPeriod, seedFunnel, timeFunnel, type FunnelTiming } from "./funnel.ts";
+import { formatUnderstanding, understandingFigures } from "./understanding.ts";
 import type { FromSqliteChild, ToSqliteChild } from "./funnel-sqlite.ts";
 import { describeMachine } from "./machine.ts";
 import { killOnExit, measure, ROOT, TARGET_IDS, TARGETS, type Measured, type TargetId } from "./measure.ts";
@@ -229,6 +230,8 @@ async function main(): Promise<void> {
     ...(funnel ? { funnel } : {}),
   };
   process.stdout.write(formatRun(run, cli));
+  // the bot's understanding of customers' words, on the evaluation set
+  process.stdout.write(formatUnderstanding(await understandingFigures()));
   if (cli.markdown) {
     const file = join(ROOT, "bench/README-figures.md");
     writeFileSync(file, formatMarkdown(run));

@@ -21,6 +21,7 @@ import { registerHealth } from "./http/health.ts";
 import { REDACT_PATHS } from "./http/redact.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
 import { registerStaffWeb } from "./http/staff/index.ts";
+import { registerMoneyApi } from "./http/money-api.ts";
 import type { Channel } from "./model/channel.ts";
 import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
@@ -227,13 +228,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   retentionLoop.unref();
 
   // what platforms deliver redeems one-time move codes (src/moves) on the way in
-  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv: store, now, log }), log };
+  const ctx: AdapterContext = { ingest: intakeWithMoves(ingest, { store, kv: store, now, log }), log, findOrder: (id) => store.getOrder(id) };
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
   await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, events, config });
   const staffSide = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
   await registerMovesApi(http, { store, kv: store, ingest, links, channels, token: config.staffApiToken, now });
+  await registerMoneyApi(http, { store, ingest, token: config.staffApiToken, now });
 
   workerPump.start();
   senderPump.start();

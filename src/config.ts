@@ -85,6 +85,8 @@ const EnvSchema = z.object({
   TELEGRAM_STAFF_CHAT_ID: optional.pipe(z.string().regex(/^-100\d{5,20}$/, "must be a supergroup id such as -1001234567890").optional()),
   /** messages a minute into the staff group (Telegram: about 20 a minute per group) */
   TELEGRAM_STAFF_RATE_PER_MINUTE: num(z.number().positive().max(6000), 20),
+  // --- bot (#15): Telegram payments
+  TELEGRAM_PAYMENT_PROVIDER_TOKEN: optional,
 
   WHATSAPP_ACCESS_TOKEN: optional,
   WHATSAPP_PHONE_NUMBER_ID: optional,
@@ -129,6 +131,8 @@ export interface TelegramConfig {
   staffChatId?: string;
   /** sends a minute into the staff group */
   staffRatePerMinute?: number;
+  /** payments: the provider token from @BotFather (Payments); without it invoices go with an empty token and Telegram refuses them */
+  paymentProviderToken?: string;
 }
 export interface WhatsAppConfig {
   accessToken: string;
@@ -230,6 +234,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       mode,
       ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
       ...(env.TELEGRAM_STAFF_CHAT_ID ? { staffChatId: env.TELEGRAM_STAFF_CHAT_ID, staffRatePerMinute: env.TELEGRAM_STAFF_RATE_PER_MINUTE } : {}),
+      ...(env.TELEGRAM_PAYMENT_PROVIDER_TOKEN ? { paymentProviderToken: env.TELEGRAM_PAYMENT_PROVIDER_TOKEN } : {}),
     } satisfies TelegramConfig;
   }, problems, ["TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MODE"]);
   const whatsapp = channel(

@@ -47,7 +47,7 @@ describe("engine caches", () => {
     const bundle = await loadBundle(BENCH_FLOWS);
     const before = toConfirmation(bundle).map((r) => r.outbound[0]?.text);
     expect(before[1]).toBe("Peanut caramel bar — how many?");
-    expect(before[2]).toContain("Total: 1,908 ₽");
+    expect(before[2]).toContain("Total: 1,908\u00a0₽");
 
     const edited = structuredClone(bundle);
     const peanut = edited.catalogue.products.find((p) => p.id === "bar_peanut")!;
@@ -55,9 +55,9 @@ describe("engine caches", () => {
     peanut.price = 200;
     edited.locales.en["bench.qty"] = "How many {{product.title}} ({{product.price}})?";
     const after = toConfirmation(edited);
-    expect(after[0]!.outbound[0]!.choices!.find((c) => c.id === "bar_peanut")!.description).toMatch(/^200 ₽/);
-    expect(after[1]!.outbound[0]!.text).toBe("How many Salted peanut bar (200 ₽)?");
-    expect(after[2]!.outbound[0]!.text).toContain("Total: 2,400 ₽");
+    expect(after[0]!.outbound[0]!.choices!.find((c) => c.id === "bar_peanut")!.description).toMatch(/^200\u00a0₽/);
+    expect(after[1]!.outbound[0]!.text).toBe("How many Salted peanut bar (200\u00a0₽)?");
+    expect(after[2]!.outbound[0]!.text).toContain("Total: 2,400\u00a0₽");
 
     // and the old bundle still says what it said
     expect(toConfirmation(bundle).map((r) => r.outbound[0]?.text)).toEqual(before);

@@ -18,11 +18,14 @@ describe("web chat: hello → order → feedback", () => {
   it("greets, records the source, and routes a customer to the shop menu", async () => {
     const [hello] = await h.say("web", user, { text: "/start", source: "src_gym_flyer" });
     expect(hello!.text).toContain("Здравствуйте");
-    expect(hello!.choices.map((c) => c.label)).toEqual(["Хочу купить", "Стать партнёром", "Я поставщик", "Ищу работу", "Инвестору", "Пресса"]);
+    // popular products one tap away; the audience question only behind «Я не за покупкой»
+    expect(hello!.choices.map((c) => c.label)).toEqual(["Шоколадный брауни", "Арахис и карамель", "Шоколадный коктейль", "Каталог", "Я не за покупкой"]);
     const c = await contact();
     expect(c.source).toBe("gym_flyer");
     expect(c.stagesReached.awareness).toBe(h.clock.now());
 
+    const [audience] = await h.tap("web", user, "Я не за покупкой");
+    expect(audience!.choices.map((c) => c.label)).toEqual(["Хочу купить", "Стать партнёром", "Я поставщик", "Ищу работу", "Инвестору", "Пресса"]);
     const [menu] = await h.tap("web", user, "Хочу купить");
     expect(menu!.choices.map((x) => x.label)).toContain("Каталог");
     expect(menu!.choices.map((x) => x.label)).toContain("Позвать человека");
@@ -41,17 +44,18 @@ describe("web chat: hello → order → feedback", () => {
     const [bars] = await h.tap("web", user, "Протеиновые батончики");
     expect(bars!.choices.map((x) => x.label)).toContain("Шоколадный брауни");
     const [card] = await h.tap("web", user, "Шоколадный брауни");
-    expect(card!.text).toContain("149 ₽");
-    expect(card!.text).toMatch(/белок 20 г/);
+    expect(card!.text).toContain("149\u00a0₽");
+    expect(card!.text).toMatch(/белок 20\u00a0г/);
     expect(card!.photoUrl).toMatch(/^https:\/\//);
 
-    const [qty] = await h.tap("web", user, "В корзину");
-    expect(qty!.choices.map((x) => x.label)).toEqual(["1", "6", "12", "24"]);
+    expect(card!.choices.map((x) => x.label)).toEqual(["🛒 1 шт.", "🛒 6 шт.", "🛒 12 шт.", "Другое количество", "Назад", "Позвать человека"]);
+    const [qty] = await h.tap("web", user, "Другое количество");
+    expect(qty!.choices.map((x) => x.label)).toEqual(["2", "3", "24"]);
     // a wrong answer is explained and the question repeated
     const [retry] = await h.say("web", user, "много");
     expect(retry!.text).toMatch(/числ|цифр/i);
     const cart = await h.say("web", user, "12");
-    expect(cart.map((r) => r.text).join("\n")).toContain("Шоколадный брауни × 12 — 1 788 ₽");
+    expect(cart.map((r) => r.text).join("\n")).toContain("Шоколадный брауни × 12 — 1\u00a0788\u00a0₽");
 
     const [delivery] = await h.tap("web", user, "Оформить заказ");
     expect(delivery!.choices.map((x) => x.label)).toEqual(["Курьер в офис", "Курьер домой", "Самовывоз"]);
@@ -62,7 +66,7 @@ describe("web chat: hello → order → feedback", () => {
     const [confirm] = await h.say("web", user, { phone: "8 (916) 123-45-67" });
     expect(confirm!.text).toContain("Пресненская наб., 10, офис 1204");
     expect(confirm!.text).toContain("+79161234567");
-    const placed = await h.tap("web", user, /Всё верно|Да|Подтвердить/);
+    const placed = await h.tap("web", user, "Заказать");
     expect(placed.map((r) => r.text).join("\n")).toMatch(/Заказ №\S+ принят/);
 
     const c = await contact();
@@ -73,7 +77,9 @@ describe("web chat: hello → order → feedback", () => {
       delivery: "courier_office",
       address: "Пресненская наб., 10, офис 1204",
       phone: "79161234567",
-      total: 178_800,
+      // 12 × 149 ₽ + 290 ₽ delivery (below the 2 500 ₽ threshold)
+      total: 207_800,
+      totals: { goods: 178_800, promo: 0, points: 0, delivery: 29_000, total: 207_800, earned: 89 },
       lines: [{ productId: "bar_choco", qty: 12, price: 14_900 }],
     });
     expect(c.phone).toBe("79161234567");
@@ -84,7 +90,7 @@ describe("web chat: hello → order → feedback", () => {
     const tps = await h.store.listTouchpoints(c.id, 1000);
     const kinds = new Set(tps.map((t) => t.kind));
     for (const k of ["message_in", "button", "message_out", "stage", "order"]) expect(kinds.has(k as never), k).toBe(true);
-    expect(tps.find((t) => t.kind === "order")!.data).toMatchObject({ orderId: order!.id, total: 178_800 });
+    expect(tps.find((t) => t.kind === "order")!.data).toMatchObject({ orderId: order!.id, total: 207_800 });
     // the log is in time order
     expect(tps.map((t) => t.at)).toEqual([...tps.map((t) => t.at)].sort((a, b) => a - b));
   });
@@ -124,16 +130,15 @@ describe("web chat: hello → order → feedback", () => {
   it("a low score alerts staff at once and opens a handoff; the contact is at risk", async () => {
     const u2 = "web-lyuda-000002";
     await h.say("web", u2, "/start");
-    await h.tap("web", u2, "Хочу купить");
+    await h.say("web", u2, "меню");
     await h.tap("web", u2, "Каталог");
     await h.tap("web", u2, "Протеиновые батончики");
     await h.tap("web", u2, "Ягодный");
-    await h.tap("web", u2, "В корзину");
-    await h.say("web", u2, "6");
+    await h.tap("web", u2, "6 шт");
     await h.tap("web", u2, "Оформить заказ");
     await h.tap("web", u2, "Самовывоз");
     await h.say("web", u2, "+7 999 000-11-22");
-    await h.tap("web", u2, /Всё верно|Да|Подтвердить/);
+    await h.tap("web", u2, "Заказать");
     const c = (await h.store.findContactByIdentity("web", await h.platformUser("web", u2)))!;
     const key = `web:${await h.platformUser("web", u2)}`;
     const [order] = await h.store.listOrders({ contactId: c.id });

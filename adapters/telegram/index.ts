@@ -8,6 +8,7 @@ import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../t
 import { describeError, toSendFailure } from "./errors.ts";
 import { undiciFetch } from "./http.ts";
 import { Poller } from "./polling.ts";
+import { invoiceParams } from "./payments.ts";
 import { toTelegramRequest } from "./render.ts";
 import { registerTelegramWebhook } from "./webhook.ts";
 import { createStaffGroupApi, type StaffGroupRoute } from "./staff-group.ts";
@@ -83,13 +84,19 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
         ingest: ctx.ingest,
         ...(staff ? { staff } : {}),
         log: childLog(ctx.log),
+        ...(ctx.findOrder ? { findOrder: ctx.findOrder } : {}),
       });
     },
 
     async send(item: OutboxItem): Promise<SendResult> {
       try {
-        const req = toTelegramRequest(item.part);
         const chatId = toChatId(item.chatId);
+        if (item.part.invoice) {
+          const p = invoiceParams(item.part.invoice, config.paymentProviderToken ?? "");
+          const sent = await bot.api.sendInvoice(chatId, p.title, p.description, p.payload, p.currency, p.prices, { provider_token: p.provider_token });
+          return { ok: true, platformMessageIds: [String(sent.message_id)] };
+        }
+        const req = toTelegramRequest(item.part);
         const sent =
           req.method === "sendPhoto"
             ? await bot.api.sendPhoto(chatId, req.photo, {

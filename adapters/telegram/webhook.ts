@@ -6,6 +6,8 @@ import type { Ingest } from "../types.ts";
 import { intakeUpdate } from "./intake.ts";
 import type { StaffGroupRoute } from "./staff-group.ts";
 import { TelegramUpdateError } from "./parse.ts";
+import { answerPreCheckout, paymentIntake } from "./payments.ts";
+import type { Order } from "../../src/model/domain.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -19,6 +21,8 @@ export interface WebhookDeps {
   log: Logger;
   /** the staff group's updates go here instead of ingest */
   staff?: StaffGroupRoute;
+  /** for pre-checkout answers (payments); without it a pre-checkout is refused */
+  findOrder?: (id: string) => Promise<Order | null>;
 }
 
 /**
@@ -49,6 +53,17 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
 
     scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       try {
+        // payments: the pre-checkout is answered in this response (Telegram waits 10 s at most)
+        const payment = paymentIntake(req.body);
+        if (payment?.kind === "pre_checkout") {
+          const answer = await answerPreCheckout(payment.query, deps.findOrder ?? (async () => null));
+          if (!answer.ok) log.info({ order: payment.query.invoice_payload, reason: answer.error_message }, "telegram: pre-checkout refused");
+          return reply.code(200).send(answer);
+        }
+        if (payment?.kind === "paid") {
+          await deps.ingest([payment.event]);
+          return reply.code(200).send();
+        }
         const callbackQueryId = await intakeUpdate(req.body, deps.ingest, deps.staff);
         if (callbackQueryId !== undefined) {
           return reply.code(200).send({ method: "answerCallbackQuery", callback_query_id: callbackQueryId });

@@ -57,7 +57,7 @@ export function mentions(text: string | undefined, stems: readonly string[]): bo
  * or the number of the line in a numbered-text fallback. Choices whose labels are
  * numbers (scores) match the number itself, so "0" on an NPS scale is zero.
  */
-export function matchChoice(choices: Choice[], msg: Pick<InboundMessage, "buttonId" | "text">): Choice | undefined {
+export function matchChoice(choices: Choice[], msg: Pick<InboundMessage, "buttonId" | "text">, numbered = true): Choice | undefined {
   if (msg.buttonId !== undefined) {
     const byId = choices.find((c) => matchesId(c.id, msg.buttonId!));
     if (byId) return byId;
@@ -69,7 +69,8 @@ export function matchChoice(choices: Choice[], msg: Pick<InboundMessage, "button
   if (byLabel) return byLabel;
   if (/^\d{1,2}$/.test(t)) {
     const numericLabels = choices.every((c) => /^\d{1,2}$/.test(c.label.trim()));
-    if (!numericLabels) return choices[Number(t) - 1];
+    // a digit is a choice only where the customer saw numbered lines
+    if (!numericLabels && numbered) return choices[Number(t) - 1];
   }
   return undefined;
 }
@@ -94,7 +95,7 @@ export function interpret(
   bounds: { min?: number; max?: number } = {},
 ): Answer {
   if (awaiting.choices && awaiting.choices.length > 0) {
-    const choice = matchChoice(awaiting.choices, msg);
+    const choice = matchChoice(awaiting.choices, msg, awaiting.numbered === true);
     if (choice) {
       if (awaiting.kind === "number") {
         const n = Number(choice.id);
@@ -128,7 +129,7 @@ export function interpret(
 }
 
 /** Deep-link payloads: "/start src_gym_flyer", VK ref, or a first message that is only a payload. */
-const PAYLOAD = /^(src|ref|aud)_[A-Za-z0-9_-]{1,60}$/;
+const PAYLOAD = /^(src|ref|aud|promo)_[A-Za-z0-9_-]{1,60}$/;
 
 export function deepLinkOf(msg: Pick<InboundMessage, "source" | "text">): string | undefined {
   if (msg.source && PAYLOAD.test(msg.source)) return msg.source;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -14,6 +15,7 @@ import {
   type Shop,
   type Step,
 } from "./schema.ts";
+import { FaqSchema, type Faq } from "./schema-extras.ts";
 
 /**
  * Everything the engine needs from flows/, loaded and validated once:
@@ -25,10 +27,12 @@ import {
 export interface Bundle {
   shop: Shop;
   catalogue: Catalogue;
+  /** flows/faq.yaml (optional): questions answered from words */
+  faq: Faq;
   flows: Map<string, Flow>;
   locales: Record<Locale, LocaleTable>;
   /** which file each part came from, so problems can name it */
-  files: { shop: string; catalogue: string; flows: Map<string, string>; locales: Record<Locale, string> };
+  files: { shop: string; catalogue: string; flows: Map<string, string>; locales: Record<Locale, string>; /** the flows/ folder (photo files) */ dir: string };
 }
 
 export const LOCALES: Locale[] = ["ru", "en"];
@@ -95,6 +99,10 @@ export async function loadBundleUnchecked(dir: string): Promise<{ bundle?: Bundl
   const shop = validate(ShopSchema, await readYaml(shopFile, problems), shopFile, problems);
   const catalogue = validate(CatalogueSchema, await readYaml(catalogueFile, problems), catalogueFile, problems);
 
+  const faqFile = join(dir, "faq.yaml");
+  const faqRaw = existsSync(faqFile) ? await readYaml(faqFile, problems) : { questions: [] };
+  const faq = validate(FaqSchema, faqRaw ?? { questions: [] }, faqFile, problems);
+
   const flows = new Map<string, Flow>();
   const flowFiles = new Map<string, string>();
   let names: string[] = [];
@@ -121,9 +129,9 @@ export async function loadBundleUnchecked(dir: string): Promise<{ bundle?: Bundl
     const tree = validate(LocaleFileSchema, await readYaml(file, problems), file, problems);
     locales[locale] = tree ? flatten(tree) : {};
   }
-  if (!shop || !catalogue || problems.length > 0) return { problems };
-  const files = { shop: shopFile, catalogue: catalogueFile, flows: flowFiles, locales: localeFiles };
-  return { bundle: { shop, catalogue, flows, locales, files }, problems };
+  if (!shop || !catalogue || !faq || problems.length > 0) return { problems };
+  const files = { shop: shopFile, catalogue: catalogueFile, flows: flowFiles, locales: localeFiles, dir };
+  return { bundle: { shop, catalogue, faq, flows, locales, files }, problems };
 }
 
 /** A step address: "flow.step", or "step" inside `fromFlow`. */

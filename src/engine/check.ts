@@ -71,12 +71,30 @@ export const ENGINE_TEXTS = [
   "waiting.today",
   "waiting.tomorrow",
   "waiting.later",
+  "engine.not_understood_close",
+  "engine.not_understood_short",
+  "welcome.short",
   "order_status.placed",
   "order_status.confirmed",
   "order_status.shipped",
   "order_status.delivered",
   "order_status.cancelled",
 ] as const;
+
+/** Texts the engine uses for money (any cart or order), promo codes and payment, by the step kinds that need them. */
+const MONEY_TEXTS = ["money.goods", "money.promo", "money.points", "money.delivery_fee", "money.delivery_courier", "money.delivery_free", "money.total", "money.earn", "money.set_offer"];
+const PROMO_TEXTS = ["promo.applied", "promo.saved", "promo.min_order", "promo.unknown", "promo.expired", "promo.used_up", "promo.used_by_you"];
+const PAY_TEXTS = ["pay.invoice_title", "pay.invoice_description", "pay.link", "pay.on_delivery_only", "pay.paid", "pay.refused", "money.invoice_delivery", "money.invoice_promo", "money.invoice_points"];
+
+function textsByKind(bundle: Bundle): string[] {
+  const kinds = new Set<string>();
+  for (const flow of bundle.flows.values()) for (const def of Object.values(flow.steps)) kinds.add(def.kind);
+  const out: string[] = [];
+  if (["cart_show", "cart_repeat", "order"].some((k) => kinds.has(k))) out.push(...MONEY_TEXTS);
+  if (kinds.has("apply_promo") || bundle.shop.promos.length > 0) out.push(...PROMO_TEXTS);
+  if (kinds.has("pay")) out.push(...PAY_TEXTS);
+  return out;
+}
 
 export function checkBundle(bundle: Bundle): BundleProblem[] {
   const problems: BundleProblem[] = [];
@@ -134,6 +152,7 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
       ...(o.menu ? [{ ref: o.menu, path: `audiences.${a}.menu` }] : []),
       ...(o.person ? [{ ref: o.person, path: `audiences.${a}.person` }] : []),
     ]),
+    ...Object.entries(shop.answers).flatMap(([k, ref]) => (ref ? [{ ref, path: `answers.${k}` }] : [])),
     ...(["order_delivered", "repeat_due", "lapse_due", "referral_rewarded", "handback"] as const).map((k) => ({
       ref: shop.events[k],
       path: `events.${k}`,
@@ -200,7 +219,8 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
   }
 
   // --- texts in every locale
-  const used = new Set<string>(ENGINE_TEXTS);
+  const engineTexts = [...ENGINE_TEXTS, ...textsByKind(bundle)];
+  const used = new Set<string>(engineTexts);
   for (const [, { flow, step, def }] of nodes) {
     for (const key of stepTexts(def)) {
       used.add(key);
@@ -211,7 +231,7 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
       }
     }
   }
-  for (const key of ENGINE_TEXTS) {
+  for (const key of engineTexts) {
     for (const locale of LOCALES) {
       if (bundle.locales[locale][key] === undefined) {
         problems.push({ file: files.locales[locale], path: key, message: `engine text "${key}" is missing` });

@@ -8,6 +8,9 @@ import { answer, MENU_ID, PERSON_ID, retry, runFrom, startHandoff } from "./run.
 import { onStaffEvent } from "./staff-events.ts";
 import { durationMs } from "./text.ts";
 import { acknowledgeWhileWaiting } from "./waiting.ts";
+import { act, actOnWords, meaningOfButton, notUnderstood } from "./understood.ts";
+import { understand } from "./understand/understand.ts";
+import { onPayment } from "./payment.ts";
 import { Turn, type EngineInput, type EngineResult } from "./turn.ts";
 
 export type { EngineInput, EngineResult, LinkBuilder, ReferralReward } from "./turn.ts";
@@ -104,21 +107,46 @@ function onMessage(turn: Turn, msg: InboundMessage): void {
     return runFrom(turn, shop.audiences[contact.audience]?.person ?? shop.person);
   }
   if (isCommand(msg.text, shop.words.stop)) return runFrom(turn, shop.stop);
-  if (msg.text?.trim() === "/start") return runFrom(turn, firstContact ? shop.entry : shop.menu);
+  // /start is the shop's front page: popular products, the last order, the catalogue
+  if (msg.text?.trim() === "/start") return runFrom(turn, shop.entry);
   if (msg.buttonId === MENU_ID || isCommand(msg.text, shop.words.menu)) {
     return runFrom(turn, shop.audiences[contact.audience]?.menu ?? shop.menu);
   }
-  if (firstContact) return runFrom(turn, shop.entry);
+  // a "did you mean" button carries its meaning: it works from any step
+  const meant = meaningOfButton(msg.buttonId);
+  if (meant) return act(turn, meant);
+  if (firstContact) {
+    // The first words are answered, the welcome folded into the answer.
+    turn.lead = turn.t("welcome.short");
+    if (actOnWords(turn, msg)) return;
+    turn.lead = undefined;
+    return runFrom(turn, shop.entry);
+  }
 
   if (conv.awaiting) {
+    // «батончики» typed at the address question is the catalogue, not an address
+    if (conv.awaiting.kind === "text" && namesGoods(turn, msg.text) && actOnWords(turn, msg)) return;
     if (answer(turn, msg)) return;
-    if (tryIntent(turn, msg)) return;
+    if (actOnWords(turn, msg)) return;
+    if (conv.awaiting.kind === "choice") return notUnderstood(turn, msg.text);
     return retry(turn);
   }
-  if (tryIntent(turn, msg)) return;
-  // Nothing is pending: a question in the customer's own words is interest; show the menu.
+  if (actOnWords(turn, msg)) return;
+  // Nothing is pending and the words mean nothing to the shop: say so, offer the closest.
   if (msg.text) turn.reachForward("interest", "wrote to the shop");
-  runFrom(turn, shop.menu);
+  notUnderstood(turn, msg.text);
+}
+
+/**
+ * A short message without digits that is a product's or a category's name («батончики»),
+ * not a word of a description («ООО «Белок»» stays a company name).
+ */
+const NAME_SCORE = 8;
+function namesGoods(turn: Turn, text: string | undefined): boolean {
+  if (!text || /\d/.test(text) || text.trim().split(/\s+/).length > 3) return false;
+  const u = understand(turn.bundle, text);
+  const kind = u.best?.kind;
+  return (kind === "category" || kind === "product" || kind === "products") && (u.score ?? 0) >= NAME_SCORE;
 }
 
 function describe(msg: InboundMessage): string {
@@ -126,16 +154,6 @@ function describe(msg: InboundMessage): string {
   if (msg.location) return `📍 ${msg.location.lat},${msg.location.lon}`;
   if (msg.attachments?.length) return `📎 ${msg.attachments.map((a) => a.kind).join(", ")}`;
   return "…";
-}
-
-function tryIntent(turn: Turn, msg: InboundMessage): boolean {
-  if (!msg.text || msg.buttonId !== undefined) return false;
-  const intent = turn.bundle.shop.intents.find((i) => mentions(msg.text, i.words));
-  if (!intent) return false;
-  turn.touch("note", `understood: ${intent.id}`, { data: { intent: intent.id } });
-  if (intent.stage) turn.reachForward(intent.stage, `asked about ${intent.id}`);
-  runFrom(turn, intent.next);
-  return true;
 }
 
 function onDeepLink(turn: Turn, link: string, firstContact: boolean): void {
@@ -151,6 +169,11 @@ function onDeepLink(turn: Turn, link: string, firstContact: boolean): void {
       // A friend's recommendation: trust is already earned.
       turn.reach("engagement", `referred by ${referrer.name ?? referrer.id}`);
     }
+  }
+  if (kind === "promo") {
+    if (firstContact) turn.lead = turn.t("welcome.short");
+    turn.conv.vars.promo_input = value;
+    return runFrom(turn, bundle.shop.answers.promo ?? bundle.shop.menu);
   }
   if (kind === "aud") {
     const route = bundle.shop.deepLinks.audiences[value];
@@ -248,6 +271,9 @@ function onSystem(turn: Turn, e: InboundSystem): void {
       turn.outbound.push({ text: ev.text, ...(ev.photoUrl ? { photoUrl: ev.photoUrl } : {}) });
       turn.touch("message_out", ev.text.slice(0, 200), { data: { relay: ev.why, from: ev.from } });
       return;
+    case "payment":
+    case "order_refund":
+      return onPayment(turn, ev);
     case "referral_reward":
       turn.contact.bonusPoints += ev.bonus;
       turn.touch("note", `friend ${ev.friendName} ordered: +${ev.bonus}`, { moment: "good", data: { orderId: ev.orderId, bonus: ev.bonus } });

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Awaiting, CartLine, Order } from "../model/domain.ts";
 import type { InboundMessage } from "../model/inbound.ts";
 import type { Choice } from "../model/outbound.ts";
+import { CAPABILITIES } from "../model/channel.ts";
+import { showsNumbers } from "../render/numbered.ts";
 import { interpret } from "./answers.ts";
 import { getStep, resolveStepRef } from "./bundle.ts";
 import { placeOrderLifecycle } from "./lifecycle.ts";
@@ -10,6 +12,10 @@ import { durationMs, fill, money } from "./text.ts";
 import type { Turn } from "./turn.ts";
 import { localeViews, productById } from "./views.ts";
 import { waitingNotice } from "./waiting.ts";
+import { cartTotals } from "./money/cart-view.ts";
+import { betterSet, swapForSet } from "./money/sets.ts";
+import { orderTotals } from "./money/totals.ts";
+import { applyPromo, offerPayment, recall } from "./checkout.ts";
 
 /**
  * Where the flow decides: run steps from `ref` until one waits for the customer
@@ -54,8 +60,17 @@ function templ(turn: Turn, value: string | number | boolean): string | number | 
   return typeof value === "string" ? fill(value, turn.values()) : value;
 }
 
-function optionChoices(turn: Turn, options: { id: string; label: string }[]): Choice[] {
-  return options.map((o) => turn.choice(o.id, o.label));
+/** Options shown: those whose `when` is met (a placeholder path that is set, not "" / "0" / "false"). */
+function visibleOptions<O extends { when?: string }>(turn: Turn, options: O[]): O[] {
+  return options.filter((o) => {
+    if (!o.when) return true;
+    const v = fill(`{{${o.when}}}`, turn.values());
+    return v !== "" && v !== "0" && v !== "false";
+  });
+}
+
+function optionChoices(turn: Turn, options: { id: string; label: string; when?: string }[]): Choice[] {
+  return visibleOptions(turn, options).map((o) => turn.choice(o.id, o.label));
 }
 
 function pickChoices(turn: Turn, def: Extract<Step, { kind: "pick" }>): Choice[] {
@@ -64,6 +79,13 @@ function pickChoices(turn: Turn, def: Extract<Step, { kind: "pick" }>): Choice[]
   let fromCatalogue: Choice[];
   if (def.from === "categories") {
     fromCatalogue = catalogue.categories.map((c) => ({ id: c.id, label: c.title[l] }));
+  } else if (def.from === "popular" || def.from === "matches") {
+    const { pickLines } = localeViews(turn.bundle, l);
+    const wanted = def.from === "matches" ? String(turn.conv.vars.matches ?? "").split(",") : undefined;
+    const products = wanted
+      ? wanted.map((id) => productById(turn.bundle, id)).filter((p) => p !== undefined && p.inStock)
+      : catalogue.products.filter((p) => p.popular && p.inStock);
+    fromCatalogue = products.map((p) => ({ id: p!.id, label: p!.title[l], description: pickLines.get(p!)! }));
   } else {
     const category = String(templ(turn, def.category ?? ""));
     const { pickLines } = localeViews(turn.bundle, l);
@@ -75,7 +97,9 @@ function pickChoices(turn: Turn, def: Extract<Step, { kind: "pick" }>): Choice[]
 }
 
 function await_(turn: Turn, stepRef: string, kind: Awaiting["kind"], choices?: Choice[]): void {
-  turn.conv.awaiting = { step: stepRef, kind, ...(choices && choices.length > 0 ? { choices } : {}), failures: 0 };
+  const { conv } = turn;
+  const numbered = choices !== undefined && showsNumbers(choices.length, CAPABILITIES[conv.channel], conv.hints);
+  conv.awaiting = { step: stepRef, kind, ...(choices && choices.length > 0 ? { choices } : {}), ...(numbered ? { numbered } : {}), failures: 0 };
 }
 
 const SCALES = { csat: [1, 2, 3, 4, 5], nps: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } as const;
@@ -164,11 +188,13 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
         if (line) line.qty += qty;
         else conv.cart.push({ productId: product.id, title: product.title[turn.locale], qty, price: Math.round(product.price * 100) });
         turn.touch("note", `cart + ${product.id} × ${qty}`, { data: { cart: "add", productId, qty } });
+        turn.cartChanged();
       }
       return def.next;
     }
     case "cart_clear":
       conv.cart = [];
+      turn.cartChanged();
       return def.next;
     case "cart_show":
       if (conv.cart.length === 0) return def.empty;
@@ -178,6 +204,7 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
       const last = turn.orders.find((o) => o.status !== "cancelled");
       if (!last) return def.none;
       conv.cart = repriced(turn, last.lines);
+      turn.cartChanged();
       // One tap on any channel: what the last order knew fills what this chat does not.
       const known: Record<string, string | undefined> = { delivery: last.delivery, address: last.address, phone: last.phone };
       for (const [k, v] of Object.entries(known)) if (v && (conv.vars[k] === undefined || conv.vars[k] === "")) conv.vars[k] = v;
@@ -185,6 +212,24 @@ function execute(turn: Turn, def: Step, stepRef: string): string | undefined {
     }
     case "order":
       return placeOrder(turn, def);
+    case "recall":
+      recall(turn);
+      return def.next;
+    case "cart_swap_set": {
+      const offer = betterSet(turn.bundle, conv.cart, turn.locale);
+      if (offer) {
+        conv.cart = swapForSet(turn.bundle, conv.cart, offer, offer.title);
+        turn.touch("note", `cart: ${offer.qty} of ${offer.category} → ${offer.productId} (saves ${offer.saves})`, { data: { cart: "set", productId: offer.productId, saves: offer.saves } });
+        turn.cartChanged();
+      }
+      return def.next;
+    }
+    case "apply_promo":
+      applyPromo(turn);
+      return def.next;
+    case "pay":
+      offerPayment(turn, def.text);
+      return def.next;
     case "handoff":
       startHandoff(turn, def.queue, def.reason, def.resume ? resolveRef(turn, def.resume) : undefined);
       turn.say({ text: withWaitingNotice(turn, turn.t(def.text, { queue: turn.bundle.shop.queues[def.queue]?.[turn.locale] ?? def.queue }), def.eta === "always") });
@@ -244,6 +289,8 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
   const id = turn.input.newId("ord");
   const scope = turn.values();
   const phone = (def.phone ? fill(def.phone, scope) : "") || contact.phone;
+  // every figure once, in kopecks: what the chat, the staff API and the reports show
+  const totals = orderTotals(cartTotals(turn.cartContext()));
   const order: Order = {
     id,
     number: orderNumber(id, turn.now),
@@ -252,7 +299,9 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
     channel: conv.channel,
     audience: contact.audience,
     lines: conv.cart,
-    total: conv.cart.reduce((s, l) => s + l.price * l.qty, 0),
+    total: totals.total,
+    totals,
+    payment: { method: conv.vars.pay === "online" ? "online" : "on_delivery", status: "pending" },
     delivery: fill(def.delivery, scope),
     ...(def.address ? { address: fill(def.address, scope) } : {}),
     ...(phone ? { phone } : {}),
@@ -261,14 +310,25 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
     updatedAt: turn.now,
   };
   if (phone && !contact.phone) contact.phone = phone;
+  const summary = fill("{{cart.summary}}", scope);
   turn.saveOrder(order);
   conv.cart = [];
+  turn.cartChanged();
+  if (totals.promoCode) conv.vars.promo_code = "";
+  conv.vars.spend_points = false;
+  // points spent now, points earned credited with the order (shown in its summary)
+  contact.bonusPoints = contact.bonusPoints - totals.points / 100 + totals.earned;
+  conv.vars.last_order_id = order.id;
   turn.touch("order", `order ${order.number}: ${order.lines.map((l) => `${l.productId}×${l.qty}`).join(", ")}`, {
-    data: { orderId: order.id, total: order.total },
+    data: { orderId: order.id, total: order.total, totals },
   });
   placeOrderLifecycle(turn, order);
-  const total = money(order.total, turn.bundle.catalogue.currency, turn.locale);
-  turn.say({ text: turn.t(def.text, { order: { number: order.number, total, delivery: order.delivery } }) });
+  const m = (k: number) => money(k, turn.bundle.catalogue.currency, turn.locale);
+  turn.say({
+    text: turn.t(def.text, {
+      order: { number: order.number, total: m(order.total), delivery: order.delivery, summary, earned: totals.earned, points: contact.bonusPoints },
+    }),
+  });
   return def.next;
 }
 
@@ -337,6 +397,9 @@ export function answer(turn: Turn, msg: InboundMessage): boolean {
         return true;
       }
       turn.conv.vars[def.var] = String(a.value);
+      // a product picked anywhere (popular, matches) brings its category (the card's "back")
+      const picked = def.from !== "categories" ? productById(turn.bundle, String(a.value)) : undefined;
+      if (picked) turn.conv.vars.category = picked.category;
       runFrom(turn, def.next);
       return true;
     }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AUDIENCES, STAGES } from "../model/domain.ts";
 import { HoursSchema } from "../staff/hours.ts";
 import { DEFAULT_SLA, SlaSettingsSchema } from "../staff/sla-settings.ts";
+import { MoneySchema, PaymentSchema, PromoSchema, SetOfSchema } from "./schema-extras.ts";
 
 /**
  * The one schema for the shop's data in flows/: flows, catalogue, texts and shop
@@ -30,6 +31,8 @@ const Option = z.object({
   next: StepId,
   /** variables set when this option is taken */
   set: z.record(VarName, z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** shown only when this placeholder is set and not empty, "0" or "false" (e.g. last_order, cart.can_spend) */
+  when: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/).optional(),
 });
 
 const Say = z.object({ kind: z.literal("say"), text: TextKey, photo: z.string().optional(), next: StepId.optional(), ...Common }).strict();
@@ -52,7 +55,7 @@ const Pick = z
   .object({
     kind: z.literal("pick"),
     text: TextKey,
-    from: z.enum(["categories", "products"]),
+    from: z.enum(["categories", "products", "popular", "matches"]),
     /** category id (template) when from = products */
     category: z.string().optional(),
     var: VarName,
@@ -181,6 +184,18 @@ const Account = z
 /** Send the customer their referral link. */
 const Referral = z.object({ kind: z.literal("referral"), text: TextKey, next: StepId, ...Common }).strict();
 
+/** Fill last_order, last_delivery, last_address, last_phone from the customer's last order (one-tap repeat, "same address"). */
+const Recall = z.object({ kind: z.literal("recall"), next: StepId, ...Common }).strict();
+
+/** Swap the cart's parts for the cheaper set offered in {{cart.set_offer}}. */
+const CartSwapSet = z.object({ kind: z.literal("cart_swap_set"), next: StepId, ...Common }).strict();
+
+/** Apply the promo code the customer typed (var promo_input) or brought by deep link. */
+const ApplyPromo = z.object({ kind: z.literal("apply_promo"), next: StepId, ...Common }).strict();
+
+/** Offer online payment for the order just placed: a Telegram invoice, or the provider's link elsewhere. */
+const Pay = z.object({ kind: z.literal("pay"), text: TextKey, next: StepId, ...Common }).strict();
+
 const End = z.object({ kind: z.literal("end"), text: TextKey.optional(), ...Common }).strict();
 
 export const StepSchema = z.discriminatedUnion("kind", [
@@ -201,6 +216,10 @@ export const StepSchema = z.discriminatedUnion("kind", [
   Wait,
   Account,
   Referral,
+  Recall,
+  CartSwapSet,
+  ApplyPromo,
+  Pay,
   End,
 ]);
 export type Step = z.infer<typeof StepSchema>;
@@ -229,8 +248,17 @@ export const ProductSchema = z
     protein: z.number().nonnegative().optional(),
     sugar: z.number().nonnegative().optional(),
     weight: z.number().positive().optional(),
-    photo: z.string().url().optional(),
+    /** an https URL, or a file in flows/ (photos/bar_choco.png) uploaded once per platform */
+    photo: z.string().regex(/^(https:\/\/\S+|[a-z0-9_/-]+\.(png|jpe?g))$/, "a photo is an https URL or a .png/.jpg file in flows/").optional(),
     inStock: z.boolean().default(true),
+    /** net content is grams or millilitres: prices per 100 g or per 100 ml */
+    unit: z.enum(["g", "ml"]).default("g"),
+    /** one tap from the welcome */
+    popular: z.boolean().default(false),
+    /** extra words customers use for it (the title, category and description are already understood) */
+    words: z.object({ ru: z.array(z.string()).default([]), en: z.array(z.string()).default([]) }).strict().optional(),
+    /** a set of parts: offered instead when the cart holds that many of the category for more money */
+    setOf: SetOfSchema.optional(),
   })
   .strict();
 export type Product = z.infer<typeof ProductSchema>;
@@ -261,7 +289,7 @@ export const ShopSchema = z
     /** the step "stop" goes to (opt-out) */
     stop: StepId,
     words: z
-      .object({ menu: WordList, person: WordList, stop: WordList })
+      .object({ menu: WordList, person: WordList, stop: WordList, hello: z.array(z.string().min(1)).default([]) })
       .strict(),
     /** free-text understanding: a message containing any word (prefix match) goes to the step */
     intents: z
@@ -270,7 +298,9 @@ export const ShopSchema = z
     /** deep-link payload prefixes: src_gym_flyer is a source; ref_<code> a referral; aud_partner an audience */
     deepLinks: z
       .object({
-        audiences: z.record(z.string(), z.object({ audience: z.enum(AUDIENCES), next: StepId })).default({}),
+        audiences: z
+          .record(z.string(), z.object({ audience: z.enum(AUDIENCES), next: StepId, /** words that route here too */ words: z.array(z.string().min(1)).default([]) }).strict())
+          .default({}),
       })
       .strict()
       .default({ audiences: {} }),
@@ -308,6 +338,27 @@ export const ShopSchema = z
       .default({}),
     /** a queue per audience, for the staff inbox */
     queues: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })),
+    /** where understood words lead (src/engine/understood.ts); a missing one falls back to the menu */
+    answers: z
+      .object({
+        /** a product named: its card (vars product, category) */
+        product: StepId.optional(),
+        /** a product and a quantity: straight into the cart (vars product, qty) */
+        productQty: StepId.optional(),
+        /** several products fit: choose one (var matches) */
+        products: StepId.optional(),
+        /** a category named (var category) */
+        category: StepId.optional(),
+        /** an FAQ question (var faq): shows {{faq.answer}} */
+        faq: StepId.optional(),
+        /** a promo code typed or brought by a link (var promo_input) */
+        promo: StepId.optional(),
+      })
+      .strict()
+      .default({}),
+    money: MoneySchema,
+    promos: z.array(PromoSchema).default([]),
+    payment: PaymentSchema,
     /** shop facts available to texts as {{shop.<key>}} */
     facts: z.record(z.string(), z.object({ ru: z.string(), en: z.string() })).default({}),
     /** working hours and holidays (time zone, split shifts); absent: open around the clock */

@@ -99,10 +99,17 @@ export function money(minor: number, currency: string, locale: Locale): string {
   return out;
 }
 
+/**
+ * Digit groups and the currency are held together by no-break spaces (U+00A0), so
+ * «1 788 ₽» never wraps into «1 / 788 ₽» on a phone; every channel's renderer keeps
+ * them (split and truncate cut at plain spaces only).
+ */
+export const NBSP = "\u00a0";
+
 function formatMoney(minor: number, currency: string, locale: Locale): string {
   const value = minor / 100;
   const formatted = formatter(locale, Number.isInteger(value) ? 0 : 2, 2).format(value);
-  return `${formatted.replace(/\u00a0|\u202f/g, " ")} ${currency}`;
+  return `${formatted.replace(/\u00a0|\u202f|,(?=\d{3})/g, locale === "ru" ? NBSP : ",").replace(/ /g, NBSP)}${NBSP}${currency}`;
 }
 
 const formattedMoney = new Map<string, string>();
@@ -116,7 +123,8 @@ export function durationMs(d: string): number {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
-/** 1.5 → "1,5 г" / "1.5 g" */
-export function grams(n: number, locale: Locale): string {
-  return `${formatter(locale, 0, 1).format(n).replace(/\u00a0|\u202f/g, " ")} ${locale === "ru" ? "г" : "g"}`;
+/** 1.5 → "1,5 г" / "1.5 g"; 330 ml → "330 мл" */
+export function grams(n: number, locale: Locale, unit: "g" | "ml" = "g"): string {
+  const u = unit === "ml" ? (locale === "ru" ? "мл" : "ml") : locale === "ru" ? "г" : "g";
+  return `${formatter(locale, 0, 1).format(n).replace(/\u00a0|\u202f/g, NBSP)}${NBSP}${u}`;
 }

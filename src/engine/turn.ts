@@ -14,7 +14,9 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { Choice, OutboundMessage } from "../model/outbound.ts";
 import type { Bundle } from "./bundle.ts";
 import { cloneData } from "./clone.ts";
-import { money, text, type Resolve, type TemplateScope } from "./text.ts";
+import { fill, text, type Resolve, type TemplateScope } from "./text.ts";
+import { cartView, type CartContext } from "./money/cart-view.ts";
+import { todayView } from "./today.ts";
 import { localeViews } from "./views.ts";
 
 /** Lookups of names nobody set fall through to what any plain object inherits. */
@@ -37,6 +39,8 @@ export interface EngineInput {
   /** deterministic ids: the same event gives the same ids on replay */
   newId: (prefix: string) => string;
   links: LinkBuilder;
+  /** promo code uses overall (all customers), from the shared counter; absent: none known */
+  promoUses?: Readonly<Record<string, number>>;
 }
 
 export interface ReferralReward {
@@ -118,6 +122,10 @@ export class Turn {
         return typeof conv.vars.category === "string" ? localeViews(this.bundle, this.locale).categories.get(conv.vars.category) : undefined;
       case "cart":
         return this.cartView();
+      case "today":
+        return todayView(this.bundle, this.locale, this.now);
+      case "faq":
+        return typeof conv.vars.faq === "string" ? { answer: faqText(this, conv.vars.faq) } : undefined;
       case "lifecycle": {
         const { lifecycle } = this.bundle.shop;
         return {
@@ -135,29 +143,40 @@ export class Turn {
    * {{cart.*}}: each part is worked out from the cart as it is when a text uses it,
    * so one view serves the whole turn.
    */
-  private cartView(): Record<string, unknown> {
-    if (this.cart) return this.cart;
-    const { conv, contact } = this;
-    const { currency } = this.bundle.catalogue;
-    this.cart = {
-      get lines() {
-        return conv.cart.map((line) => `• ${line.title} × ${line.qty} — ${money(line.price * line.qty, currency, contact.locale)}`).join("\n");
-      },
-      get total() {
-        return money(conv.cart.reduce((s, line) => s + line.price * line.qty, 0), currency, contact.locale);
-      },
-      get count() {
-        return conv.cart.reduce((s, line) => s + line.qty, 0);
-      },
+  cartContext(): CartContext {
+    return {
+      bundle: this.bundle,
+      conv: this.conv,
+      contact: this.contact,
+      orders: this.orders,
+      now: this.now,
+      promoUses: this.input.promoUses ?? {},
+      values: this.resolve,
     };
+  }
+
+  private cartView(): Record<string, unknown> {
+    this.cart ??= cartView(this.cartContext());
     return this.cart;
+  }
+
+  /** the cart changed: {{cart.*}} is worked out again */
+  cartChanged(): void {
+    this.cart = undefined;
   }
 
   t(key: string, extra?: TemplateScope): string {
     return text(this.bundle, this.locale, key, this.values(extra));
   }
 
+  /** said before the next message (the welcome folded into a first answer) */
+  lead: string | undefined;
+
   say(message: OutboundMessage): void {
+    if (this.lead) {
+      message = { ...message, text: `${this.lead}\n\n${message.text}` };
+      this.lead = undefined;
+    }
     this.outbound.push(message);
     this.touch("message_out", message.text.slice(0, 200), {
       data: message.choices ? { choices: message.choices.map((c) => c.id) } : undefined,
@@ -234,4 +253,9 @@ export class Turn {
       rewards: this.rewards,
     };
   }
+}
+
+function faqText(turn: Turn, id: string): string {
+  const q = turn.bundle.faq.questions.find((x) => x.id === id);
+  return q ? fill(q.answer[turn.locale], turn.values()).trim() : "";
 }

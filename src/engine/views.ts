@@ -18,8 +18,10 @@ export interface ProductView {
   readonly sugar: string;
   readonly weight: string;
   readonly photo: string;
-  /** the comparison criterion: price per 100 g */
+  /** the comparison criterion: price per 100 g (kept for older texts; same as per100 for grams) */
   readonly per100g: string;
+  /** price per 100 g or per 100 ml, by the product's unit: "45 ₽ за 100 мл" */
+  readonly per100: string;
 }
 
 export interface CategoryView {
@@ -65,6 +67,10 @@ function buildViews(bundle: Bundle, l: Locale): LocaleViews {
   const price = (rub: number) => money(Math.round(rub * 100), catalogue.currency, l);
   const facts: Record<string, string> = { name: shop.name[l] };
   for (const [k, v] of Object.entries(shop.facts)) facts[k] = v[l];
+  // the money figures texts quote come from the money rules, the one place they are set
+  const fees = Object.entries(shop.money.deliveryFees).filter(([k]) => k !== "pickup").map(([, v]) => v);
+  facts.delivery_price = price(Math.max(0, ...fees));
+  facts.free_delivery_from = price(shop.money.freeDeliveryFrom);
   const productView = (p: Product): ProductView =>
     Object.freeze({
       id: p.id,
@@ -73,9 +79,10 @@ function buildViews(bundle: Bundle, l: Locale): LocaleViews {
       price: price(p.price),
       protein: p.protein !== undefined ? grams(p.protein, l) : "",
       sugar: p.sugar !== undefined ? grams(p.sugar, l) : "",
-      weight: p.weight !== undefined ? grams(p.weight, l) : "",
+      weight: p.weight !== undefined ? grams(p.weight, l, p.unit) : "",
       photo: p.photo ?? "",
       per100g: p.weight ? price((p.price * 100) / p.weight) : "",
+      per100: p.weight ? `${price((p.price * 100) / p.weight)} ${l === "ru" ? "за" : "per"} ${grams(100, l, p.unit)}` : "",
     });
   const pickLine = (p: Product) =>
     [price(p.price), ...(p.protein !== undefined ? [`${grams(p.protein, l)} ${l === "ru" ? "белка" : "protein"}`] : [])].join(" · ");

@@ -104,7 +104,12 @@ export interface Order {
   channel: Channel;
   audience: Audience;
   lines: CartLine[];
+  /** what the customer pays, kopecks: totals.total when the order has totals */
   total: number;
+  /** every figure of the order, computed once (src/engine/money), kopecks */
+  totals?: OrderTotals;
+  /** paid online (Telegram payments, a provider's link); refunds noted by staff */
+  payment?: OrderPayment;
   delivery: string;
   address?: string;
   phone?: string;
@@ -113,11 +118,40 @@ export interface Order {
   updatedAt: number;
 }
 
+export interface OrderTotals {
+  /** goods at their prices */
+  goods: number;
+  /** promo code discount */
+  promo: number;
+  promoCode?: string;
+  /** bonus points spent (1 point = 1 ₽ = 100 kopecks) */
+  points: number;
+  /** courier fee (0 when free) */
+  delivery: number;
+  /** goods − promo − points + delivery */
+  total: number;
+  /** bonus points this order earns */
+  earned: number;
+}
+
+export interface OrderPayment {
+  method: "on_delivery" | "online";
+  status: "pending" | "paid" | "refunded";
+  provider?: string;
+  /** the provider's charge id (Telegram: telegram_payment_charge_id) */
+  chargeId?: string;
+  paidAt?: number;
+  refundedAt?: number;
+  refundNote?: string;
+}
+
 /** A pending question: what the next customer message is taken as. */
 export interface Awaiting {
   step: string;
   kind: "text" | "number" | "phone" | "email" | "choice";
   choices?: Choice[];
+  /** the choices went out as numbered text: a bare digit picks one */
+  numbered?: boolean;
   failures: number;
 }
 

@@ -88,7 +88,11 @@ export interface InboundSystem extends EventBase {
     /** a contact this one referred placed a first order */
     | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string }
     /** say this as it is: a reply another channel could not deliver, or an offer to move channels (src/moves) */
-    | { kind: "relay"; text: string; photoUrl?: string; from: Channel; why: "undeliverable" | "move_offer" };
+    | { kind: "relay"; text: string; photoUrl?: string; from: Channel; why: "undeliverable" | "move_offer" }
+    /** an order paid online (Telegram successful_payment); amount in kopecks */
+    | { kind: "payment"; orderId: string; amount: number; currency: string; chargeId: string; providerChargeId?: string; provider: string }
+    /** staff noted a refund made at the payment provider */
+    | { kind: "order_refund"; orderId: string; note: string; by: string };
 }
 
 export type OrderStatusName = "placed" | "confirmed" | "shipped" | "delivered" | "cancelled";

@@ -7,6 +7,17 @@ export interface Choice {
   description?: string;
 }
 
+/** An order to pay online (Telegram payments): lines in kopecks that sum to the order's total. */
+export interface Invoice {
+  orderId: string;
+  title: string;
+  description: string;
+  /** comes back in pre_checkout_query / successful_payment: the order id */
+  payload: string;
+  currency: "RUB";
+  prices: { label: string; amount: number }[];
+}
+
 /**
  * What the engine says, channel-neutral. The renderer turns it into RenderedParts
  * that fit the channel (see src/render).
@@ -28,6 +39,8 @@ export interface OutboundMessage {
    * (name + body parameters); without it the message is held for staff.
    */
   template?: { name: string; language: string; params: string[] };
+  /** an invoice after the text (Telegram); other channels get a payment link instead */
+  invoice?: Invoice;
 }
 
 /**
@@ -44,6 +57,10 @@ export interface RenderedPart {
   askPhone?: { label: string };
   removeKeyboard?: boolean;
   template?: { name: string; language: string; params: string[] };
+  /** sent as an invoice (Telegram sendInvoice), text before it as its own message */
+  invoice?: Invoice;
+  /** a photo failed on the platform: this part is the card without it (never dropped) */
+  photoDropped?: boolean;
 }
 
 export type OutboxStatus = "pending" | "sent" | "held" | "dead";

@@ -81,7 +81,14 @@ export class Sender {
     }
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 
-    const result = await adapter.send(item);
+    let result = await adapter.send(item);
+    // A photo the platform refuses (a bad URL, a file it will not take): the card goes
+    // again as text with its buttons, never dropped.
+    const fallback = !result.ok && result.error.kind === "permanent" ? withoutPhoto(item) : undefined;
+    if (fallback) {
+      log.warn({ outbox: item.id, channel: item.channel, message: !result.ok ? result.error.message : "" }, "photo refused; sending the card as text");
+      result = await adapter.send(fallback);
+    }
     if (result.ok) {
       // The message is out: recording it must not fail, or it goes again after the lease.
       const next = await this.persist(() => store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.()), item.id);
@@ -155,4 +162,12 @@ export class Sender {
         return;
     }
   }
+}
+
+/** The item as a text card: the photo's link dropped, its text and buttons kept (undefined: no photo to drop). */
+export function withoutPhoto(item: OutboxItem): OutboxItem | undefined {
+  if (!item.part.photoUrl) return undefined;
+  const { photoUrl: _dropped, ...rest } = item.part;
+  if (rest.text.trim() === "" && !rest.buttons && !rest.list) return undefined;
+  return { ...item, part: { ...rest, photoDropped: true } };
 }

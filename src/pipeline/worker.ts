@@ -6,6 +6,7 @@ import type { OutboxItem } from "../model/outbound.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
 import { render } from "../render/render.ts";
+import { bookPromoUses, promoUsesFor } from "./promo-uses.ts";
 import { pooledRandomBytes } from "../store/ids.ts";
 import type { CommitLeases, JournalEntry, Store } from "../store/port.ts";
 import { type EventBus, touchpointEvent } from "../events/bus.ts";
@@ -109,18 +110,27 @@ export class Worker {
     const { contact, created } = usual ? { contact: known, created: false } : await this.contactFor(e, conversation, known, now);
     // a contact made by this message has no orders to read
     const orders = usual ? turn.orders : created ? [] : await store.listOrders({ contactId: contact.id, limit: RECENT_ORDERS });
-    let n = 0;
-    const result = step({
-      bundle: this.deps.bundle(),
-      event: e,
-      now,
-      conversation,
-      contact,
-      orders,
-      referrer,
-      newId: (prefix) => `${prefix}_${entry.id}_${(n++).toString(36)}`,
-      links: this.deps.links,
-    });
+    const bundle = this.deps.bundle();
+    const promoUses = await promoUsesFor(store, bundle, conversation, e);
+    const run = () => {
+      let n = 0;
+      return step({
+        bundle,
+        event: e,
+        now,
+        conversation,
+        contact,
+        orders,
+        referrer,
+        newId: (prefix) => `${prefix}_${entry.id}_${(n++).toString(36)}`,
+        links: this.deps.links,
+        promoUses,
+      });
+    };
+    let result = run();
+    // a promo code's last use taken by someone else meanwhile: the step again, seeing it used up
+    for (const code of await bookPromoUses(store, bundle, result)) promoUses[code] = Number.MAX_SAFE_INTEGER;
+    if (Object.values(promoUses).includes(Number.MAX_SAFE_INTEGER)) result = run();
     const samePhone = await this.otherContactWithPhone(contact, result);
     const outbox = this.outboxItems(result, now, entry.id);
     const leased = await store.commitStep(

@@ -55,6 +55,8 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Rendere
   }
   const chunks = split(text, caps.maxTextLength, tailLimit);
   chunks.forEach((chunk, i) => parts.push(i === chunks.length - 1 ? { text: chunk, ...tail } : { text: chunk }));
+  // the invoice follows its text as a message of its own (Telegram sendInvoice)
+  if (msg.invoice) parts.push({ text: "", invoice: msg.invoice });
   return parts;
 }
 

@@ -25,6 +25,8 @@ const AUDIT_OF: Record<InboundSystem["event"]["kind"], AuditAction | undefined> 
   order_status: "status",
   referral_reward: undefined,
   relay: undefined,
+  payment: undefined,
+  order_refund: "status",
 };
 
 function detailOf(ev: InboundSystem["event"]): string | undefined {

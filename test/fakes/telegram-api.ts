@@ -196,6 +196,18 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
           photo: [{ file_id: `photo-${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 800, height: 600 }],
           ...(params.caption !== undefined ? { caption: params.caption } : {}),
         });
+      case "sendInvoice": {
+        // Bot API sendInvoice: title 1-32, description 1-255, payload 1-128 bytes, a currency, prices
+        const prices = Array.isArray(params.prices) ? (params.prices as { label?: unknown; amount?: unknown }[]) : [];
+        const total = prices.reduce((sum, p) => sum + (Number.isInteger(p.amount) ? Number(p.amount) : Number.NaN), 0);
+        const title = String(params.title ?? "");
+        const description = String(params.description ?? "");
+        const payload = String(params.payload ?? "");
+        if (title.length < 1 || title.length > 32 || description.length < 1 || description.length > 255) throw new BadRequest("Bad Request: invoice title or description length");
+        if (Buffer.byteLength(payload) < 1 || Buffer.byteLength(payload) > 128) throw new BadRequest("Bad Request: INVOICE_PAYLOAD_INVALID");
+        if (!/^[A-Z]{3}$/.test(String(params.currency ?? "")) || prices.length === 0 || !Number.isFinite(total) || total <= 0) throw new BadRequest("Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID");
+        return message(params, { invoice: { title, description, start_parameter: "", currency: params.currency, total_amount: total } });
+      }
       case "editMessageText":
         return message(params, { text: params.text, message_id: params.message_id });
       case "setWebhook":
@@ -302,6 +314,17 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     const handler = handlers.get(method);
     let result: unknown;
     try {
+      if (!handler && method === "sendInvoice") {
+        try {
+          defaultResult(method, params);
+        } catch (err) {
+          if (err instanceof BadRequest) {
+            call.status = 400;
+            return send(res, 400, { ok: false, error_code: 400, description: err.message });
+          }
+          throw err;
+        }
+      }
       result = handler
         ? await handler(params, call)
         : method === "getUpdates"
@@ -393,6 +416,48 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         server.close(() => resolve());
         server.closeAllConnections();
       });
+    },
+  };
+}
+
+class BadRequest extends Error {}
+
+/**
+ * The updates Telegram sends when a customer pays an invoice the bot sent (Bot API
+ * "Payments"): first a pre_checkout_query (answer it within 10 s), then, once it was
+ * answered ok, a message with successful_payment.
+ */
+export function preCheckoutUpdate(updateId: number, invoice: FakeTelegramCall, from: { id: number }, change: { totalAmount?: number } = {}): Record<string, unknown> {
+  const prices = invoice.params.prices as { amount: number }[];
+  return {
+    update_id: updateId,
+    pre_checkout_query: {
+      id: `pcq${updateId}`,
+      from: { id: from.id, is_bot: false, first_name: "Аристарх", language_code: "ru" },
+      currency: invoice.params.currency,
+      total_amount: change.totalAmount ?? prices.reduce((s, p) => s + p.amount, 0),
+      invoice_payload: invoice.params.payload,
+    },
+  };
+}
+
+export function successfulPaymentUpdate(updateId: number, invoice: FakeTelegramCall, from: { id: number }, at: number): Record<string, unknown> {
+  const prices = invoice.params.prices as { amount: number }[];
+  const user = { id: from.id, is_bot: false, first_name: "Аристарх", language_code: "ru" };
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(at / 1000),
+      from: user,
+      chat: { id: from.id, type: "private", first_name: "Аристарх" },
+      successful_payment: {
+        currency: invoice.params.currency,
+        total_amount: prices.reduce((s, p) => s + p.amount, 0),
+        invoice_payload: invoice.params.payload,
+        telegram_payment_charge_id: `tg_charge_${updateId}`,
+        provider_payment_charge_id: `provider_charge_${updateId}`,
+      },
     },
   };
 }
