@@ -3,6 +3,7 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
+import type { ReportReads } from "./report-reads.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis, in-memory for unit
@@ -239,6 +240,8 @@ export interface Store {
   stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns>;
   /** where conversations currently stand, for drop-off */
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;
+  /** the owner's reports' reads (src/store/report-reads.ts); absent on test-only stores */
+  reportReads?(): ReportReads;
 
   // ---- lifecycle ------------------------------------------------------------------
   ping(): Promise<void>;

@@ -9,6 +9,7 @@
  */
 
 import { STAGES } from "../model/domain.ts";
+import { REPORT_INDEX_LUA } from "./redis-report-reads.ts";
 
 /** stage name -> its number in the funnel log (STAGES order, from 0) */
 const STAGE_NUMBERS = STAGES.map((stage, i) => `['${stage}'] = ${i}`).join(", ");
@@ -607,6 +608,7 @@ if #tps > 0 then
   if #newTps > 0 then
     local tpseq = redis.call('INCRBY', G('tpseq'), #newTps) - #newTps
     local newIds = {}
+    local rt, sv = {}, {}
     local byContact = {}
     local contactOrder = {}
     for _, t in ipairs(newTps) do
@@ -620,7 +622,10 @@ if #tps > 0 then
       end
       zargs[#zargs + 1] = t.at
       zargs[#zargs + 1] = pad(tpseq) .. '|' .. t.d
+      reportIndex(t, zargs[#zargs], rt, sv)
     end
+    if #rt > 0 then callChunked('ZADD', G('rt'), rt, 2) end
+    if #sv > 0 then callChunked('ZADD', G('sv'), sv, 2) end
     callChunked('SADD', G('tpid'), newIds, 1)
     for _, cid in ipairs(contactOrder) do callChunked('ZADD', kContactTps(cid), byContact[cid], 2) end
   end
@@ -1041,7 +1046,7 @@ export const LUA = {
   releaseInbound: PRELUDE + RELEASE_INBOUND,
   deadInbound: PRELUDE + DEAD_INBOUND,
   deadInboundAction: PRELUDE + DEAD_INBOUND_ACTION,
-  commit: PRELUDE + ITEM_FIELDS + COMMIT,
+  commit: PRELUDE + ITEM_FIELDS + REPORT_INDEX_LUA + COMMIT,
   loadTurn: PRELUDE + TURN + LOAD_TURN,
   pendingInbound: PRELUDE + PENDING_INBOUND,
   pauseSends: PRELUDE + PAUSE_SENDS,

@@ -30,6 +30,7 @@ import { newId } from "./ids.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 import { LUA, type ScriptName } from "./redis-scripts.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
+import { RedisReportReads } from "./redis-report-reads.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
@@ -967,6 +968,12 @@ export class RedisStore implements Store {
       else byStep.set(key, { flow, step, count: n });
     });
     return [...byStep.values()].sort((a, b) => cmp(a.flow, b.flow) || cmp(a.step, b.step));
+  }
+
+  private reports?: RedisReportReads;
+  /** the owner's reports' reads (src/store/redis-report-reads.ts) */
+  reportReads(): RedisReportReads {
+    return (this.reports ??= new RedisReportReads(this.link, this.p));
   }
 
   // ---- lifecycle ------------------------------------------------------------------

@@ -25,6 +25,7 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { REPORT_INDEXES, SqliteReportReads } from "./sqlite-report-reads.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 
 export { DEDUPE_TTL_MS, StaleEntryError } from "./shared.ts";
@@ -402,6 +403,7 @@ export class SqliteStore implements Store {
         throw new Error(`database ${path} has schema version ${version}, newer than this build (${SCHEMA_VERSION})`);
       }
       db.exec(SCHEMA);
+      db.exec(REPORT_INDEXES);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return new SqliteStore(db, opts);
     } catch (err) {
@@ -1075,6 +1077,12 @@ export class SqliteStore implements Store {
     const sql = `SELECT cv.flow AS flow, cv.step AS step, count(*) AS count FROM conversations cv ${join}
       WHERE ${where.join(" AND ")} GROUP BY cv.flow, cv.step ORDER BY cv.flow, cv.step`;
     return this.stmt<{ flow: string; step: string; count: number }>(sql).all(...args);
+  }
+
+  private reports?: SqliteReportReads;
+  /** the owner's reports' reads (src/store/sqlite-report-reads.ts) */
+  reportReads(): SqliteReportReads {
+    return (this.reports ??= new SqliteReportReads(this.db));
   }
 
   // ---- lifecycle ------------------------------------------------------------------
