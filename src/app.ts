@@ -12,6 +12,7 @@ import { loadBundle } from "./engine/check.ts";
 import type { LinkBuilder } from "./engine/engine.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
+import { registerReports } from "./http/reports/index.ts";
 import type { Channel } from "./model/channel.ts";
 import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
@@ -205,6 +206,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerReports(http, { store, token: config.staffApiToken, bundle: () => bundle, now });
 
   workerPump.start();
   senderPump.start();
