@@ -8,6 +8,9 @@ import { CatalogueSchema, FlowSchema, ShopSchema } from "../engine/schema.ts";
 import { AUDIENCES, STAGE_TITLES, type Audience } from "../model/domain.ts";
 import { parseDate } from "../http/staff-api.ts";
 import { openStore } from "../store/open.ts";
+import { toCsv } from "../analytics/csv.ts";
+import { tables } from "../analytics/tables.ts";
+import { registerReportCommands } from "./report.ts";
 
 /** `npx frontdesk <command>`: the owner's and operator's tools. */
 const program = new Command("frontdesk").description("front desk: flows, reports and platform setup").showHelpAfterError();
@@ -68,7 +71,8 @@ report
   .option("--to <date>", "end, exclusive (ISO date or epoch ms); default now")
   .option("--audience <audience>", `only one audience (${AUDIENCES.join(", ")})`, audience)
   .option("--json", "print JSON instead of a table")
-  .action(async (opts: { from?: string; to?: string; audience?: Audience; json?: boolean }) => {
+  .option("--csv", "print the table as CSV (UTF-8 with BOM, ';')")
+  .action(async (opts: { from?: string; to?: string; audience?: Audience; json?: boolean; csv?: boolean }) => {
     let from: number;
     let to: number;
     try {
@@ -81,11 +85,15 @@ report
     const store = await openStore(config());
     try {
       const r = await funnelReport(store, from, to, opts.audience);
-      process.stdout.write(`${opts.json ? JSON.stringify(r, null, 2) : formatFunnel(r, STAGE_TITLES)}\n`);
+      process.stderr.write(`${store.kind === "redis" ? "Redis (REDIS_URL)" : "embedded SQLite (DATA_DIR)"}\n`);
+      if (opts.csv) process.stdout.write(toCsv(tables.funnel({ ...r, previous: { from, to: from, rows: [], churned: 0 } })));
+      else process.stdout.write(`${opts.json ? JSON.stringify(r, null, 2) : formatFunnel(r, STAGE_TITLES)}\n`);
     } finally {
       await store.close();
     }
   });
+
+registerReportCommands(report);
 
 const telegram = program.command("telegram").description("Telegram bot setup");
 telegram
