@@ -4,6 +4,7 @@ import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
 import type { ReportReads } from "./report-reads.ts";
+import type { KeyValuePort } from "./kv.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis, in-memory for unit
@@ -144,7 +145,7 @@ export interface RetryOptions {
   countAttempt?: boolean;
 }
 
-export interface Store {
+export interface Store extends KeyValuePort {
   readonly kind: "sqlite" | "redis" | "memory";
 
   // ---- inbound journal -------------------------------------------------------

@@ -31,6 +31,8 @@ import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeCont
 import { LUA, type ScriptName } from "./redis-scripts.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
 import { RedisReportReads } from "./redis-report-reads.ts";
+import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
+import { RedisKv } from "./redis-kv.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
@@ -308,12 +310,14 @@ export class RedisStore implements Store {
   /** key prefix: `{prefix}` on a cluster, so that all keys share its slot */
   private readonly p: string;
   private closed = false;
+  private readonly kv: RedisKv;
 
   private constructor(
     private readonly link: RedisLink,
     private readonly clock: () => number,
   ) {
     this.p = link.prefix;
+    this.kv = new RedisKv(link, link.prefix);
     this.shas = Object.fromEntries(
       Object.entries(LUA).map(([name, src]) => [name, createHash("sha1").update(src).digest("hex")]),
     ) as Record<ScriptName, string>;
@@ -361,6 +365,27 @@ export class RedisStore implements Store {
   }
   private kContact(id: string): string {
     return `${this.p}:{p:${id}}`;
+  }
+
+  // ---- key-value records (src/store/kv.ts) ------------------------------------------
+
+  kvGet(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvGet(ns, key);
+  }
+  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
+    return this.kv.kvSet(ns, key, value, opts);
+  }
+  kvDelete(ns: string, key: string): Promise<boolean> {
+    return this.kv.kvDelete(ns, key);
+  }
+  kvTake(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvTake(ns, key);
+  }
+  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
+    return this.kv.kvIncr(ns, key, by, ttlMs);
+  }
+  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
+    return this.kv.kvList(ns, limit);
   }
 
   // ---- inbound journal ---------------------------------------------------------------
