@@ -13,6 +13,7 @@ import type { LinkBuilder } from "./engine/engine.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
 import { registerReports } from "./http/reports/index.ts";
+import { registerStaffWeb } from "./http/staff/index.ts";
 import type { Channel } from "./model/channel.ts";
 import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
@@ -207,6 +208,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
   await registerReports(http, { store, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, config });
 
   workerPump.start();
   senderPump.start();

@@ -57,6 +57,13 @@ const EnvSchema = z.object({
   /** sent replies are deleted this many days after they went out; 0 keeps them forever */
   OUTBOX_RETENTION_DAYS: num(z.number().int().min(0).max(3650), 90),
 
+  /** staff web pages (src/http/staff): behind a reverse proxy that sets X-Forwarded-Proto/-For */
+  TRUST_PROXY: optional.pipe(z.enum(["0", "1", "true", "false"], { message: "must be true or false" }).optional()),
+  /** open chats one operator is given at most by routing */
+  STAFF_MAX_OPEN_CHATS: num(z.number().int().min(1).max(500), 8),
+  /** a chat nobody answered for this many minutes is offered to the next operator */
+  STAFF_OFFER_AFTER_MINUTES: num(z.number().int().min(1).max(1440), 5),
+
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_WEBHOOK_SECRET: optional.pipe(
     z
@@ -131,6 +138,8 @@ export interface Config {
   telegram?: TelegramConfig;
   whatsapp?: WhatsAppConfig;
   vk?: VkConfig;
+  /** staff web pages */
+  staff: { trustProxy: boolean; maxOpenChats: number; offerAfterMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -227,5 +236,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     telegram,
     whatsapp,
     vk,
+    staff: {
+      trustProxy: env.TRUST_PROXY === "1" || env.TRUST_PROXY === "true",
+      maxOpenChats: env.STAFF_MAX_OPEN_CHATS,
+      offerAfterMinutes: env.STAFF_OFFER_AFTER_MINUTES,
+    },
   };
 }

@@ -11,6 +11,7 @@ import { openStore } from "../store/open.ts";
 import { toCsv } from "../analytics/csv.ts";
 import { tables } from "../analytics/tables.ts";
 import { registerReportCommands } from "./report.ts";
+import { registerStaffCommands } from "./staff.ts";
 
 /** `npx frontdesk <command>`: the owner's and operator's tools. */
 const program = new Command("frontdesk").description("front desk: flows, reports and platform setup").showHelpAfterError();
@@ -109,5 +110,7 @@ telegram
     await setTelegramWebhook(c.telegram, url);
     process.stdout.write(`webhook set: ${url}\n`);
   });
+
+registerStaffCommands(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import { deepLinkOf, isCommand, mentions } from "./answers.ts";
 import { resolveStepRef, shopRef } from "./bundle.ts";
 import { isStaleLifecycleTimer } from "./lifecycle.ts";
 import { answer, MENU_ID, PERSON_ID, retry, runFrom, startHandoff } from "./run.ts";
+import { onStaffEvent } from "./staff-events.ts";
 import { durationMs } from "./text.ts";
 import { Turn, type EngineInput, type EngineResult } from "./turn.ts";
 
@@ -234,6 +235,11 @@ function onSystem(turn: Turn, e: InboundSystem): void {
       runFrom(turn, `${flow}.${step}`);
       return;
     }
+    case "staff_note":
+    case "assign":
+    case "resolve":
+    case "offline":
+      return onStaffEvent(turn, ev);
     case "referral_reward":
       turn.contact.bonusPoints += ev.bonus;
       turn.touch("note", `friend ${ev.friendName} ordered: +${ev.bonus}`, { moment: "good", data: { orderId: ev.orderId, bonus: ev.bonus } });

@@ -79,6 +79,11 @@ export interface InboundSystem extends EventBase {
     | { kind: "handback"; by: string; step?: string }
     | { kind: "staff_reply"; by: string; text: string }
     | { kind: "handoff_take"; by: string }
+    /** staff pages (src/engine/staff-events.ts): never sent to the customer */
+    | { kind: "staff_note"; by: string; text: string }
+    | { kind: "assign"; by: string; to: string }
+    | { kind: "resolve"; by: string }
+    | { kind: "offline"; by: string; summary: string; via: string; moment?: "good" | "bad"; at?: number }
     /** a contact this one referred placed a first order */
     | { kind: "referral_reward"; friendName: string; bonus: number; orderId: string };
 }
