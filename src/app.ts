@@ -207,7 +207,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
-  await registerReports(http, { store, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerReports(http, { store, token: config.staffApiToken, bundle: () => bundle, now, links: (payload) => [...adapters.keys()].map((channel) => ({ channel, url: links(channel, payload) })) });
   await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, config });
 
   workerPump.start();

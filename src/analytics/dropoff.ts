@@ -38,13 +38,14 @@ export async function dropoffReport(store: Store, bundle: Bundle, p: Period, aud
   const reached = new Map<string, Set<string>>();
   const last = new Map<string, { key: string; at: number }>();
   for (const v of visits) {
-    if (!wanted.has(v.flow)) continue;
     const key = `${v.flow}\n${v.step}`;
+    // the last step is looked for in every flow: one that went on into another flow did not stop
+    const l = last.get(v.conversationKey);
+    if (!l || v.at >= l.at) last.set(v.conversationKey, { key, at: v.at });
+    if (!wanted.has(v.flow)) continue;
     let s = reached.get(key);
     if (!s) reached.set(key, (s = new Set()));
     s.add(v.conversationKey);
-    const l = last.get(v.conversationKey);
-    if (!l || v.at >= l.at) last.set(v.conversationKey, { key, at: v.at });
   }
   const stopped = new Map<string, number>();
   for (const l of last.values()) if (l.at < quietSince) stopped.set(l.key, (stopped.get(l.key) ?? 0) + 1);

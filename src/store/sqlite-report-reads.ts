@@ -17,7 +17,7 @@ const STEP_COLUMNS = "json_extract(data, '$.conversationKey'), json_extract(data
 /** run at open: creating them over an existing file indexes what is there */
 export const REPORT_INDEXES = `
 CREATE INDEX IF NOT EXISTS touchpoints_report_events ON touchpoints(at) WHERE ${EVENT_PRED};
-CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, ${STEP_COLUMNS}) WHERE ${STEP_PRED};
+CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, seq, ${STEP_COLUMNS}) WHERE ${STEP_PRED};
 `;
 
 export class SqliteReportReads implements ReportReads {
@@ -33,7 +33,7 @@ export class SqliteReportReads implements ReportReads {
       `SELECT data FROM touchpoints INDEXED BY touchpoints_report_events WHERE ${EVENT_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
     );
     this.visitsSql = db.prepare<[number, number], [number, string, string, string]>(
-      `SELECT at, ${STEP_COLUMNS} FROM touchpoints INDEXED BY touchpoints_step_visits WHERE ${STEP_PRED} AND at >= ? AND at < ? ORDER BY at`,
+      `SELECT at, ${STEP_COLUMNS} FROM touchpoints INDEXED BY touchpoints_step_visits WHERE ${STEP_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
     );
     this.visitsSql.raw(true);
   }

@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { requireRole } from "../staff/auth.ts";
 import { atRiskRoutes } from "./at-risk.ts";
 import { cohortsRoutes } from "./cohorts.ts";
 import type { ReportDeps } from "./deps.ts";
@@ -10,6 +12,7 @@ import { dropoffRoutes } from "./dropoff.ts";
 import { feedbackRoutes } from "./feedback.ts";
 import { funnelRoutes } from "./funnel.ts";
 import { sourcesRoutes } from "./sources.ts";
+import { ownerSourceRoutes } from "./owner-sources.ts";
 import { staffRoutes } from "./staff.ts";
 
 export type { ReportDeps } from "./deps.ts";
@@ -19,7 +22,8 @@ export type { ReportDeps } from "./deps.ts";
  * through their zod schemas, and @fastify/swagger (registered inside, so it sees only
  * these routes) turns them into the OpenAPI document served with its UI at /api/docs
  * (JSON at /api/docs/json). Reading a report takes the bearer STAFF_API_TOKEN or a
- * staff session with the owner or viewer role.
+ * staff session with the owner or viewer role (the staff shell's requireRole; only
+ * the bearer where the shell is not wired).
  */
 const sha = (s: string) => createHash("sha256").update(s).digest();
 
@@ -29,9 +33,12 @@ export async function registerReports(app: FastifyInstance, deps: ReportDeps): P
     api.setSerializerCompiler(serializerCompiler);
     api.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
       if (err.validation) return reply.code(400).send({ error: "bad_request", message: err.message });
+      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: "bad_request", message: err.message });
       api.log.error({ err }, "report failed");
       return reply.code(500).send({ error: "internal", message: "the report could not be built; see the service log" });
     });
+    // the owner's forms post urlencoded (parsed only inside this plugin)
+    if (!api.hasContentTypeParser("application/x-www-form-urlencoded")) await api.register(formbody, { bodyLimit: 16 * 1024 });
     await api.register(swagger, {
       openapi: {
         info: { title: "front desk — owner's reports", version: "1", description: "Reports over the customer journey. CSV: add ?format=csv (UTF-8 with BOM, `;`)." },
@@ -42,11 +49,13 @@ export async function registerReports(app: FastifyInstance, deps: ReportDeps): P
     await api.register(swaggerUi, { routePrefix: "/api/docs" });
 
     await api.register(async (reports) => {
-      reports.addHook("onRequest", (req, reply) => guard(deps, req, reply));
+      const staffGate = requireRole("owner", "viewer");
+      reports.addHook("preHandler", (req, reply) => (req.server.hasDecorator("staffAuth") ? staffGate.call(req.server, req, reply) : guard(deps, req, reply)));
       for (const routes of [funnelRoutes, sourcesRoutes, dropoffRoutes, feedbackRoutes, atRiskRoutes, cohortsRoutes, staffRoutes]) {
         await routes(reports, deps);
       }
     });
+    await ownerSourceRoutes(api, deps);
   });
 }
 
@@ -56,7 +65,6 @@ async function guard(deps: ReportDeps, req: FastifyRequest, reply: FastifyReply)
     if (deps.token && timingSafeEqual(sha(bearer), sha(deps.token))) return;
     return reply.code(401).send({ error: "unauthorized", message: "wrong bearer token" });
   }
-  if (deps.sessionGuard) return deps.sessionGuard(req, reply);
   if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the report API" });
   return reply.code(401).send({ error: "unauthorized", message: "missing bearer token" });
 }
