@@ -11,6 +11,7 @@ import { openStore } from "../store/open.ts";
 import { toCsv } from "../analytics/csv.ts";
 import { tables } from "../analytics/tables.ts";
 import { registerReportCommands } from "./report.ts";
+import { registerDemoCommand } from "./demo.ts";
 import { registerStaffCommands } from "./staff.ts";
 
 /** `npx frontdesk <command>`: the owner's and operator's tools. */
@@ -95,6 +96,7 @@ report
   });
 
 registerReportCommands(report);
+registerDemoCommand(program);
 
 const telegram = program.command("telegram").description("Telegram bot setup");
 telegram

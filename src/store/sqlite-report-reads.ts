@@ -62,3 +62,25 @@ export class SqliteReportReads implements ReportReads {
     return out;
   }
 }
+
+/** deletes chats and their contacts with everything that hangs off them, in one transaction; answers how many contacts went */
+export function removeChats(db: Database.Database, conversationKeys: string[]): number {
+  const contactOf = db.prepare<[string], { contact_id: string }>("SELECT contact_id FROM conversations WHERE key = ?");
+  const run = db.transaction((keys: string[]) => {
+    const contacts = new Set<string>();
+    for (const k of keys) {
+      const row = contactOf.get(k);
+      if (row) contacts.add(row.contact_id);
+    }
+    for (const id of contacts) {
+      for (const row of db.prepare<[string], { key: string }>("SELECT key FROM conversations WHERE contact_id = ?").all(id)) {
+        for (const t of ["journal", "journal_heads", "outbox", "timers"]) db.prepare(`DELETE FROM ${t} WHERE conversation_key = ?`).run(row.key);
+      }
+      for (const t of ["conversations", "identities", "stage_entries", "touchpoints", "orders"]) db.prepare(`DELETE FROM ${t} WHERE contact_id = ?`).run(id);
+      db.prepare("DELETE FROM contacts WHERE id = ? OR merged_into = ?").run(id, id);
+    }
+    db.prepare("DELETE FROM outbox_platform_ids WHERE outbox_rid NOT IN (SELECT rid FROM outbox)").run();
+    return contacts.size;
+  });
+  return run(conversationKeys);
+}

@@ -25,7 +25,7 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
-import { REPORT_INDEXES, SqliteReportReads } from "./sqlite-report-reads.ts";
+import { REPORT_INDEXES, SqliteReportReads, removeChats } from "./sqlite-report-reads.ts";
 import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
@@ -1081,6 +1081,11 @@ export class SqliteStore implements Store {
     const sql = `SELECT cv.flow AS flow, cv.step AS step, count(*) AS count FROM conversations cv ${join}
       WHERE ${where.join(" AND ")} GROUP BY cv.flow, cv.step ORDER BY cv.flow, cv.step`;
     return this.stmt<{ flow: string; step: string; count: number }>(sql).all(...args);
+  }
+
+  /** `frontdesk demo --reset`: the demo's chats and their contacts, with all that hangs off them (src/cli/demo-reset.ts) */
+  removeDemoChats(conversationKeys: string[]): number {
+    return removeChats(this.db, conversationKeys);
   }
 
   private reports?: SqliteReportReads;

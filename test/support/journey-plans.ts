@@ -43,14 +43,14 @@ export function plans(n = 240): Plan[] {
   return out;
 }
 
-const at = (day: number, h: number, m = 0) => T0 + day * DAY + h * HOUR + m * MIN;
-
-export async function play(h: Harness, j: Journeys, n = 240): Promise<void> {
-  const people = plans(n).map((p) => j.add(p));
-  const ordered = (p: Person) => p.orders.length > 0;
+export async function play(h: Harness, j: Journeys, n = 240, extra: Plan[] = []): Promise<void> {
+  const at = (day: number, h: number, m = 0) => j.t0 + day * DAY + h * HOUR + m * MIN;
+  const people = [...extra, ...plans(n)].map((p) => j.add(p));
+  // a chat still with a person (a low NPS nobody took yet) gets no bot menu: they reorder no more
+  const ordered = (p: Person) => p.orders.length > 0 && !(p.care && p.care.backAt === undefined);
   for (let d = 0; d <= LAST_DAY; d++) {
     if (d === 35) {
-      const referrer = people.find((p) => p.plan.depth === "order" && p.plan.day < 30 && !p.plan.reorder && (p.plan.csat ?? 0) >= 4 && (p.plan.nps ?? 0) >= 7)!;
+      const referrer = people.find((p) => p.plan.referrer) ?? people.find((p) => p.plan.depth === "order" && p.plan.day < 30 && !p.plan.reorder && (p.plan.csat ?? 0) >= 4 && (p.plan.nps ?? 0) >= 7)!;
       await j.until(at(d, 8));
       await j.invite(referrer);
     }

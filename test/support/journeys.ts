@@ -29,6 +29,8 @@ export interface Plan {
   day: number;
   /** a second order the same day (6 h later), or a month later */
   reorder?: "same_day" | "month";
+  /** the one whose friends come with their code (default: a happy early customer) */
+  referrer?: boolean;
   /** a third order 25 days after the second */
   third?: boolean;
   /** delivered the next day, then CSAT (and NPS, and an open answer when CSAT ≥ 4) */
@@ -91,8 +93,12 @@ export class Journeys {
   referralCode?: string;
   referrer?: Person;
 
-  constructor(private readonly h: Harness) {
-    h.clock.t = T0;
+  constructor(
+    private readonly h: Harness,
+    /** day 0 of the plans, 00:00 UTC */
+    readonly t0 = T0,
+  ) {
+    h.clock.t = t0;
   }
 
   now(): number {
