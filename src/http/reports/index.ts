@@ -13,6 +13,7 @@ import { feedbackRoutes } from "./feedback.ts";
 import { funnelRoutes } from "./funnel.ts";
 import { sourcesRoutes } from "./sources.ts";
 import { ownerSourceRoutes } from "./owner-sources.ts";
+import { reportPages } from "./pages.ts";
 import { staffRoutes } from "./staff.ts";
 
 export type { ReportDeps } from "./deps.ts";
@@ -56,6 +57,7 @@ export async function registerReports(app: FastifyInstance, deps: ReportDeps): P
       }
     });
     await ownerSourceRoutes(api, deps);
+    await reportPages(api, deps);
   });
 }
 
