@@ -20,6 +20,7 @@ import { registerEdge } from "./http/edge.ts";
 import { registerHealth } from "./http/health.ts";
 import { REDACT_PATHS } from "./http/redact.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
+import { registerReports } from "./http/reports/index.ts";
 import { registerStaffWeb } from "./http/staff/index.ts";
 import { registerMoneyApi } from "./http/money-api.ts";
 import type { Channel } from "./model/channel.ts";
@@ -232,6 +233,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   for (const adapter of adapters.values()) await adapter.register(http, ctx);
   await registerHealth(http, { store });
   await registerStaffApi(http, { store, ingest, token: config.staffApiToken, bundle: () => bundle, now });
+  await registerReports(http, { store, token: config.staffApiToken, bundle: () => bundle, now, links: (payload) => [...adapters.keys()].map((channel) => ({ channel, url: links(channel, payload) })) });
   await registerStaffWeb(http, { store, ingest, bundle: () => bundle, now, events, config });
   const staffSide = await startStaffSide({ config, store, bundle: () => bundle, now, log, ingest, events, telegram, ...(opts.pollMs ? { slaEveryMs: opts.pollMs * 20 } : {}) });
   await registerMovesApi(http, { store, kv: store, ingest, links, channels, token: config.staffApiToken, now });

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { funnelReport } from "../analytics/funnel.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import { AUDIENCES } from "../model/domain.ts";
 import type { InboundEvent } from "../model/inbound.ts";
@@ -12,8 +11,8 @@ import { badRequestBody } from "./zod-error.ts";
 /**
  * The staff and owner HTTP API under /api (bearer STAFF_API_TOKEN): the inbox of
  * handed-off chats, replying, taking and handing back, order statuses, offline
- * touchpoints, held and dead messages (dead letters retried or dismissed), and the
- * funnel. Anything that changes a conversation goes through its queue as an event, so
+ * touchpoints, held and dead messages (dead letters retried or dismissed). The
+ * reports are in src/http/reports/. Anything that changes a conversation goes through its queue as an event, so
  * it is ordered with the customer's own messages.
  */
 export interface StaffApiDeps {
@@ -226,18 +225,6 @@ export async function registerStaffApi(app: FastifyInstance, deps: StaffApiDeps)
         return reply.code(404).send({ error: "not_found", message: `no dead letter ${id.data}` });
       }
       return { ok: true };
-    });
-
-    api.get<{ Querystring: Record<string, string> }>("/api/report/funnel", async (req, reply) => {
-      const q = Period.safeParse(req.query);
-      if (!q.success) return bad(reply, q.error);
-      try {
-        const to = parseDate(q.data.to, deps.now());
-        const from = parseDate(q.data.from, to - 30 * 86_400_000);
-        return await funnelReport(store, from, to, q.data.audience, deps.now());
-      } catch (err) {
-        return reply.code(400).send({ error: "bad_request", message: (err as Error).message });
-      }
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } fro
 import type { OrderStatusName } from "../model/inbound.ts";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/bus.ts";
+import type { ReportReads } from "./report-reads.ts";
 import type { KeyValuePort } from "./kv.ts";
 import type { SentAfterPort } from "./sent-after.ts";
 
@@ -241,6 +242,8 @@ export interface Store extends KeyValuePort, SentAfterPort {
   stageColumns(from: number, to: number, audience?: Audience): Promise<StageColumns>;
   /** where conversations currently stand, for drop-off */
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;
+  /** the owner's reports' reads (src/store/report-reads.ts); absent on test-only stores */
+  reportReads?(): ReportReads;
 
   // ---- lifecycle ------------------------------------------------------------------
   /**

@@ -24,11 +24,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { STAGES } from "../model/domain.ts";
 import { FIELDS, LOG_FORMAT, PAD } from "./redis-records.ts";
+import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS } from "./report-reads.ts";
 
 const LUA_DIR = new URL("./lua/", import.meta.url);
 
 /** the shared library, in the order it is defined */
-export const LIBRARY_FILES = ["lib/prelude.lua", "lib/outbox.lua", "lib/turn.lua"] as const;
+export const LIBRARY_FILES = ["lib/prelude.lua", "lib/outbox.lua", "lib/turn.lua", "lib/report-index.lua"] as const;
 
 const SCRIPT_FILES = {
   enqueue: "enqueue.lua",
@@ -68,7 +69,11 @@ function constants(): string {
   const list = (xs: readonly string[]) => `{ ${xs.map(str).join(", ")} }`;
   const fields = Object.entries(FIELDS).map(([name, fs]) => `${name} = ${list(fs)}`);
   const stageNo = STAGES.map((stage, i) => `[${str(stage)}] = ${i}`);
-  return `local FIELDS, PAD, LOG_FORMAT, STAGE_NO = { ${fields.join(", ")} }, ${PAD}, ${str(LOG_FORMAT)}, { ${stageNo.join(", ")} };`;
+  const stepMarks = Object.entries(STEP_VISIT_MARKS).map(([k, v]) => `${k} = ${str(v)}`);
+  return (
+    `local FIELDS, PAD, LOG_FORMAT, STAGE_NO, REPORT_MARKS, STEP_MARKS = { ${fields.join(", ")} }, ${PAD}, ${str(LOG_FORMAT)}, ` +
+    `{ ${stageNo.join(", ")} }, ${list(REPORT_EVENT_MARKS)}, { ${stepMarks.join(", ")} };`
+  );
 }
 
 /** `local` taken off a library's top-level definitions: they assign names declared on line 1 */

@@ -12,6 +12,7 @@ import { RedisAnalytics } from "./redis-analytics.ts";
 import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { RedisKv } from "./redis-kv.ts";
 import { RedisEventBus } from "../events/redis-bus.ts";
+import { RedisReportReads } from "./redis-report-reads.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
@@ -125,6 +126,12 @@ export class RedisStore extends RedisAnalytics implements Store {
   /** live events for every instance on this Redis: a capped stream, read on a connection of its own */
   openEvents(log: Logger): RedisEventBus {
     return new RedisEventBus(this.link, () => this.link.duplicate(), log);
+  }
+
+  private reports?: RedisReportReads;
+  /** the owner's reports' reads (src/store/redis-report-reads.ts) */
+  reportReads(): RedisReportReads {
+    return (this.reports ??= new RedisReportReads(this.link, this.p));
   }
 
   // ---- key-value records (src/store/kv.ts) ------------------------------------------

@@ -25,6 +25,7 @@ import type {
 import { newId } from "./ids.ts";
 import { SENT_AFTER_MAX, type SentAfterPort } from "./sent-after.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { REPORT_INDEXES, SqliteReportReads, removeChats } from "./sqlite-report-reads.ts";
 import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
@@ -406,6 +407,7 @@ export class SqliteStore implements Store, SentAfterPort {
         throw new Error(`database ${path} has schema version ${version}, newer than this build (${SCHEMA_VERSION})`);
       }
       db.exec(SCHEMA);
+      db.exec(REPORT_INDEXES);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return new SqliteStore(db, opts);
     } catch (err) {
@@ -1077,6 +1079,17 @@ export class SqliteStore implements Store, SentAfterPort {
     const sql = `SELECT cv.flow AS flow, cv.step AS step, count(*) AS count FROM conversations cv ${join}
       WHERE ${where.join(" AND ")} GROUP BY cv.flow, cv.step ORDER BY cv.flow, cv.step`;
     return this.stmt<{ flow: string; step: string; count: number }>(sql).all(...args);
+  }
+
+  /** `frontdesk demo --reset`: the demo's chats and their contacts, with all that hangs off them (src/cli/demo-reset.ts) */
+  removeDemoChats(conversationKeys: string[]): number {
+    return removeChats(this.db, conversationKeys);
+  }
+
+  private reports?: SqliteReportReads;
+  /** the owner's reports' reads (src/store/sqlite-report-reads.ts) */
+  reportReads(): SqliteReportReads {
+    return (this.reports ??= new SqliteReportReads(this.db));
   }
 
   // ---- key-value records (src/store/kv.ts) ------------------------------------------

@@ -136,6 +136,7 @@ if #tps > 0 then
   if #newTps > 0 then
     local tpseq = redis.call('INCRBY', G('tpseq'), #newTps) - #newTps
     local newIds = {}
+    local rt, sv = {}, {}
     local byContact = {}
     local contactOrder = {}
     for _, t in ipairs(newTps) do
@@ -149,7 +150,10 @@ if #tps > 0 then
       end
       zargs[#zargs + 1] = t.at
       zargs[#zargs + 1] = pad(tpseq) .. '|' .. t.d
+      reportIndex(t, zargs[#zargs], rt, sv)
     end
+    if #rt > 0 then callChunked('ZADD', G('rt'), rt, 2) end
+    if #sv > 0 then callChunked('ZADD', G('sv'), sv, 2) end
     callChunked('SADD', G('tpid'), newIds, 1)
     for _, cid in ipairs(contactOrder) do callChunked('ZADD', kContactTps(cid), byContact[cid], 2) end
   end

@@ -1,0 +1,110 @@
+import type { Contact, Order, Touchpoint } from "../model/domain.ts";
+import type { RedisLink } from "./redis-link.ts";
+import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
+
+/**
+ * The reports' reads on Redis. The commit script (redis-scripts.ts) adds each new
+ * touchpoint that is a report event to `<p>:rt` (the touchpoint's JSON, scored by its
+ * time) and each bot reply at a step to `<p>:sv` ("ck\nflow\nstep"), in the same
+ * write as the touchpoint itself, with the same "<seq>|" prefix as the per-contact
+ * set so equal times keep their order. Contacts and orders come from the store's own
+ * indexes (`cu`, `or:all`).
+ */
+const PAD = 13;
+const lua = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+const has = (m: string) => `string.find(d, ${lua(m)}, 1, true)`;
+
+/** Lua for the commit script: call reportIndex(t, member, rt, sv) per new touchpoint */
+export const REPORT_INDEX_LUA = String.raw`
+local function reportIndex(t, member, rt, sv)
+  local d = t.d
+  if ${REPORT_EVENT_MARKS.map(has).join(" or ")} then
+    rt[#rt + 1] = t.at
+    rt[#rt + 1] = member
+  end
+  if ${has(STEP_VISIT_MARKS.kind)} and ${has(STEP_VISIT_MARKS.step)} and not ${has(STEP_VISIT_MARKS.staff)} then
+    local ck = string.match(d, '"conversationKey":"([^"]*)"')
+    local fl = string.match(d, '"flow":"([^"]*)"')
+    local st = string.match(d, '"step":"([^"]*)"')
+    if ck and fl and st then
+      sv[#sv + 1] = t.at
+      sv[#sv + 1] = string.sub(member, 1, 13) .. ck .. '\n' .. fl .. '\n' .. st
+    end
+  end
+end
+`;
+
+const CHUNK = 2000;
+
+function list(x: unknown): string[] {
+  return Array.isArray(x) ? x.map(String) : [];
+}
+
+export class RedisReportReads implements ReportReads {
+  constructor(
+    private readonly link: RedisLink,
+    private readonly p: string,
+  ) {}
+
+  private k(name: string): string {
+    return `${this.p}:${name}`;
+  }
+
+  /** HGET field d of each key, in chunks that node-redis pipelines */
+  private async docs(keys: string[], field = "d"): Promise<(string | null)[]> {
+    const out: (string | null)[] = [];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const replies = await Promise.all(keys.slice(i, i + CHUNK).map((key) => this.link.send(["HGET", key, field])));
+      for (const r of replies) out.push(r === null || r === undefined ? null : String(r));
+    }
+    return out;
+  }
+
+  async contacts(): Promise<Contact[]> {
+    const ids = list(await this.link.send(["ZRANGE", this.k("cu"), "0", "-1"])).map((m) => m.slice(PAD));
+    const docs = await this.docs(ids.map((id) => `${this.p}:{p:${id}}`));
+    const out: Contact[] = [];
+    for (const d of docs) {
+      if (d === null) continue;
+      const c = JSON.parse(d) as Contact;
+      if (c.mergedInto === undefined) out.push(c);
+    }
+    return out;
+  }
+
+  async orders(): Promise<Order[]> {
+    const ids = list(await this.link.send(["ZRANGE", this.k("or:all"), "0", "-1"])).map((m) => m.slice(PAD));
+    const keys = ids.map((id) => this.k(`or:${id}`));
+    const out: Order[] = [];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const replies = await Promise.all(keys.slice(i, i + CHUNK).map((key) => this.link.send(["HMGET", key, "d", "c"])));
+      for (const r of replies) {
+        const [d, c] = Array.isArray(r) ? r : [];
+        if (d === null || d === undefined) continue;
+        const order = JSON.parse(String(d)) as Order;
+        if (c !== null && c !== undefined) order.contactId = String(c);
+        out.push(order);
+      }
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private async range(key: string, from: number, to: number): Promise<string[]> {
+    if (!(to > from)) return [];
+    return list(await this.link.send(["ZRANGE", this.k(key), String(from), `(${to}`, "BYSCORE"]));
+  }
+
+  async events(from: number, to: number): Promise<Touchpoint[]> {
+    return (await this.range("rt", from, to)).map((m) => JSON.parse(m.slice(PAD)) as Touchpoint).filter(isReportEvent);
+  }
+
+  async stepVisits(from: number, to: number): Promise<StepVisit[]> {
+    const members = list(await this.link.send(["ZRANGE", this.k("sv"), String(from), `(${to}`, "BYSCORE", "WITHSCORES"]));
+    const out: StepVisit[] = [];
+    for (let i = 0; i + 1 < members.length; i += 2) {
+      const [conversationKey, flow, step] = members[i]!.slice(PAD).split("\n");
+      if (conversationKey && flow && step) out.push({ at: Number(members[i + 1]), conversationKey, flow, step });
+    }
+    return out;
+  }
+}

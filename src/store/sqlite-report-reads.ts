@@ -1,0 +1,86 @@
+import type Database from "better-sqlite3";
+import type { Contact, Order, Touchpoint } from "../model/domain.ts";
+import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
+
+/**
+ * The reports' reads on the embedded store. The two indexes are partial indexes on
+ * the touchpoints table (no new table, nothing for commitStep to do): SQLite keeps a
+ * row in them only when its JSON matches, so a plain message costs nothing and a bot
+ * reply one short index entry. The predicates must be written exactly so in queries
+ * for the planner to pick the index.
+ */
+const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const EVENT_PRED = `(${REPORT_EVENT_MARKS.map((m) => `instr(data, ${q(m)}) > 0`).join(" OR ")})`;
+const STEP_PRED = `(instr(data, ${q(STEP_VISIT_MARKS.kind)}) > 0 AND instr(data, ${q(STEP_VISIT_MARKS.step)}) > 0 AND instr(data, ${q(STEP_VISIT_MARKS.staff)}) = 0)`;
+const STEP_COLUMNS = "json_extract(data, '$.conversationKey'), json_extract(data, '$.flow'), json_extract(data, '$.step')";
+
+/** run at open: creating them over an existing file indexes what is there */
+export const REPORT_INDEXES = `
+CREATE INDEX IF NOT EXISTS touchpoints_report_events ON touchpoints(at) WHERE ${EVENT_PRED};
+CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, seq, ${STEP_COLUMNS}) WHERE ${STEP_PRED};
+`;
+
+export class SqliteReportReads implements ReportReads {
+  private readonly contactsSql;
+  private readonly ordersSql;
+  private readonly eventsSql;
+  private readonly visitsSql;
+
+  constructor(db: Database.Database) {
+    this.contactsSql = db.prepare<[], { data: string }>("SELECT data FROM contacts WHERE merged_into IS NULL");
+    this.ordersSql = db.prepare<[], { contact_id: string; data: string }>("SELECT contact_id, data FROM orders ORDER BY created_at, id");
+    this.eventsSql = db.prepare<[number, number], { data: string }>(
+      `SELECT data FROM touchpoints INDEXED BY touchpoints_report_events WHERE ${EVENT_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
+    );
+    this.visitsSql = db.prepare<[number, number], [number, string, string, string]>(
+      `SELECT at, ${STEP_COLUMNS} FROM touchpoints INDEXED BY touchpoints_step_visits WHERE ${STEP_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
+    );
+    this.visitsSql.raw(true);
+  }
+
+  async contacts(): Promise<Contact[]> {
+    return this.contactsSql.all().map((r) => JSON.parse(r.data) as Contact);
+  }
+
+  async orders(): Promise<Order[]> {
+    return this.ordersSql.all().map((r) => ({ ...(JSON.parse(r.data) as Order), contactId: r.contact_id }));
+  }
+
+  async events(from: number, to: number): Promise<Touchpoint[]> {
+    return this.eventsSql
+      .all(from, to)
+      .map((r) => JSON.parse(r.data) as Touchpoint)
+      .filter(isReportEvent);
+  }
+
+  async stepVisits(from: number, to: number): Promise<StepVisit[]> {
+    const rows = this.visitsSql.all(from, to) as unknown as [number, string | null, string | null, string | null][];
+    const out: StepVisit[] = [];
+    for (const [at, conversationKey, flow, step] of rows) {
+      if (conversationKey && flow && step) out.push({ at, conversationKey, flow, step });
+    }
+    return out;
+  }
+}
+
+/** deletes chats and their contacts with everything that hangs off them, in one transaction; answers how many contacts went */
+export function removeChats(db: Database.Database, conversationKeys: string[]): number {
+  const contactOf = db.prepare<[string], { contact_id: string }>("SELECT contact_id FROM conversations WHERE key = ?");
+  const run = db.transaction((keys: string[]) => {
+    const contacts = new Set<string>();
+    for (const k of keys) {
+      const row = contactOf.get(k);
+      if (row) contacts.add(row.contact_id);
+    }
+    for (const id of contacts) {
+      for (const row of db.prepare<[string], { key: string }>("SELECT key FROM conversations WHERE contact_id = ?").all(id)) {
+        for (const t of ["journal", "journal_heads", "outbox", "timers"]) db.prepare(`DELETE FROM ${t} WHERE conversation_key = ?`).run(row.key);
+      }
+      for (const t of ["conversations", "identities", "stage_entries", "touchpoints", "orders"]) db.prepare(`DELETE FROM ${t} WHERE contact_id = ?`).run(id);
+      db.prepare("DELETE FROM contacts WHERE id = ? OR merged_into = ?").run(id, id);
+    }
+    db.prepare("DELETE FROM outbox_platform_ids WHERE outbox_rid NOT IN (SELECT rid FROM outbox)").run();
+    return contacts.size;
+  });
+  return run(conversationKeys);
+}
