@@ -59,6 +59,8 @@ async function runChat(channel: Channel, flowsDir: string): Promise<void> {
 
   out(`${channel}: ${flowsDir} — сценарии магазина, временное хранилище (удалится при выходе). /help — команды.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty, prompt: "вы › " });
+  // Ctrl+C on a terminal reaches readline, not the process: end the loop, clean up
+  rl.on("SIGINT", () => rl.close());
   if (tty) rl.prompt();
   try {
     for await (const raw of rl) {
