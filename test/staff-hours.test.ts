@@ -85,4 +85,11 @@ describe("working hours", () => {
       { numRuns: 200 },
     );
   });
+
+  it("a day on which the clocks change is as long as it really is (Europe/Berlin, 29 March 2026)", () => {
+    const berlin = HoursSchema.parse({ timezone: "Europe/Berlin", week: { sun: ["00:00-24:00"], mon: ["09:00-10:00"] } });
+    const sat = Date.UTC(2026, 2, 28, 12);
+    expect(workingMsBetween(berlin, sat, Date.UTC(2026, 2, 30, 12))).toBe(23 * HOUR + HOUR);
+    expect(nextOpening(berlin, Date.UTC(2026, 2, 29, 23))).toBe(Date.UTC(2026, 2, 30, 7)); // 9:00 CEST
+  });
 });
