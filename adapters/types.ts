@@ -7,7 +7,7 @@ import type { OutboxItem } from "../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../src/store/port.ts";
 
 /**
- * One interface every channel implements (Telegram, WhatsApp, VK, the web chat).
+ * One interface every channel implements (Telegram, WhatsApp, VK, MAX, the web chat).
  * Nothing outside adapters/ imports a platform SDK, and no adapter imports another.
  *
  * Inbound: the adapter's routes verify, parse and call `ingest` with one event per

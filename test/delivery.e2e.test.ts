@@ -412,6 +412,7 @@ describe.concurrent("a person steps in", () => {
     { channel: "telegram", user: "5012340301" },
     { channel: "whatsapp", user: "79160103010" },
     { channel: "vk", user: "305030101" },
+    { channel: "max", user: "41030101" },
   ];
   it.for(STAFF_CASES)("$channel: «оператор» → the inbox → staff answers on the channel → handback → the bot again", async ({ channel, user }, { expect }) => {
     const h = await startHarness();

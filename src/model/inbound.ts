@@ -5,11 +5,11 @@ import type { Channel } from "./channel.ts";
  * parses its webhook into these events, one per message of a batch.
  *
  * `dedupeKey` is unique per platform delivery (Telegram update_id, WhatsApp wamid,
- * VK event_id, web client message id): the same key twice is processed once.
+ * VK event_id, MAX mid / callback_id, web client message id): the same key twice is processed once.
  */
 interface EventBase {
   channel: Channel;
-  /** where replies go: Telegram chat id, WhatsApp wa_id, VK peer_id, web session id */
+  /** where replies go: Telegram chat id, WhatsApp wa_id, VK peer_id, MAX dialog chat_id, web session id */
   chatId: string;
   /** the platform's id of the person (same as chatId in private chats) */
   userId: string;
@@ -38,7 +38,7 @@ export interface InboundMessage extends EventBase {
   phone?: string;
   location?: { lat: number; lon: number };
   attachments?: Attachment[];
-  /** deep-link payload: /start payload, VK ref, web ?src= */
+  /** deep-link payload: /start payload, VK ref, MAX bot_started payload, web ?src= */
   source?: string;
   /** language hint from the platform (e.g. Telegram language_code) */
   locale?: string;
