@@ -3,6 +3,8 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
+import type { Logger } from "pino";
+import type { EventBus } from "../events/bus.ts";
 import type { KeyValuePort } from "./kv.ts";
 
 /**
@@ -242,6 +244,11 @@ export interface Store extends KeyValuePort {
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;
 
   // ---- lifecycle ------------------------------------------------------------------
+  /**
+   * The live-event bus across every instance sharing this store (Redis: a capped
+   * stream). A store without one serves a single process: the app uses an in-process bus.
+   */
+  openEvents?(log: Logger): EventBus;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

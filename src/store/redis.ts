@@ -32,6 +32,7 @@ import { LUA, type ScriptName } from "./redis-scripts.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
 import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { RedisKv } from "./redis-kv.ts";
+import { RedisEventBus } from "../events/redis-bus.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
@@ -364,6 +365,11 @@ export class RedisStore implements Store {
   }
   private kContact(id: string): string {
     return `${this.p}:{p:${id}}`;
+  }
+
+  /** live events for every instance on this Redis: a capped stream, read on a connection of its own */
+  openEvents(log: Logger): RedisEventBus {
+    return new RedisEventBus(this.link, () => this.link.duplicate(), log);
   }
 
   // ---- key-value records (src/store/kv.ts) ------------------------------------------
