@@ -35,7 +35,7 @@ describe("money: 12 chocolate bars to an office, below the free-delivery thresho
     expect(textOf(confirm)).toContain(`Товары: 1${NB}788${NB}₽`);
     expect(textOf(confirm)).toContain(`Доставка: 290${NB}₽ (до бесплатной от 2${NB}500${NB}₽ осталось 712${NB}₽)`);
     expect(textOf(confirm)).toContain(`Итого: 2${NB}078${NB}₽`);
-    expect(textOf(placed)).toMatch(new RegExp(`Заказ №\\S+ принят[\\s\\S]*Итого: 2${NB}078${NB}₽[\\s\\S]*Начислим баллов: \\+89`));
+    expect(textOf(placed)).toMatch(new RegExp(`Заказ №\\S+ принят[\\s\\S]*Итого: 2${NB}078${NB}₽[\\s\\S]*Начислено баллов: \\+89`));
 
     const contact = (await h.store.findContactByIdentity("telegram", c.user))!;
     const { json: view } = await h.staff("GET", `/api/contacts/${contact.id}`);

@@ -82,7 +82,7 @@ export const ENGINE_TEXTS = [
 ] as const;
 
 /** Texts the engine uses for money (any cart or order), promo codes and payment, by the step kinds that need them. */
-const MONEY_TEXTS = ["money.goods", "money.promo", "money.points", "money.delivery_fee", "money.delivery_courier", "money.delivery_free", "money.total", "money.earn", "money.set_offer"];
+const MONEY_TEXTS = ["money.goods", "money.promo", "money.points", "money.delivery_fee", "money.delivery_courier", "money.delivery_paid", "money.delivery_free", "money.earned", "money.total", "money.earn", "money.set_offer"];
 const PROMO_TEXTS = ["promo.applied", "promo.saved", "promo.min_order", "promo.unknown", "promo.expired", "promo.used_up", "promo.used_by_you"];
 const PAY_TEXTS = ["pay.invoice_title", "pay.invoice_description", "pay.link", "pay.on_delivery_only", "pay.paid", "pay.refused", "money.invoice_delivery", "money.invoice_promo", "money.invoice_points"];
 

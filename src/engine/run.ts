@@ -310,7 +310,10 @@ function placeOrder(turn: Turn, def: Extract<Step, { kind: "order" }>): string |
     updatedAt: turn.now,
   };
   if (phone && !contact.phone) contact.phone = phone;
-  const summary = fill("{{cart.summary}}", scope);
+  conv.vars.placing = true;
+  turn.cartChanged();
+  const summary = fill("{{cart.summary}}", turn.values());
+  delete conv.vars.placing;
   turn.saveOrder(order);
   conv.cart = [];
   turn.cartChanged();

@@ -96,12 +96,14 @@ export function cartView(ctx: CartContext): Record<string, unknown> {
       const pickup = conv.vars.delivery === "pickup";
       const chosen = typeof conv.vars.delivery === "string" && conv.vars.delivery !== "";
       const fee = chosen ? x.delivery : x.courierFee;
+      // the placed order's summary says what was charged and earned, not what is left to free delivery
+      const placed = conv.vars.placing === true;
       if (!pickup) {
         if (fee === 0) rows.push(say("money.delivery_free", {}));
-        else rows.push(say(chosen ? "money.delivery_fee" : "money.delivery_courier", { amount: m(fee), left: m(x.leftToFree), free_from: m(x.freeFrom) }));
+        else rows.push(say(placed ? "money.delivery_paid" : chosen ? "money.delivery_fee" : "money.delivery_courier", { amount: m(fee), left: m(x.leftToFree), free_from: m(x.freeFrom) }));
       }
       rows.push(say("money.total", { amount: m(x.total) }));
-      if (x.earned > 0) rows.push(say("money.earn", { points: x.earned }));
+      if (x.earned > 0) rows.push(say(placed ? "money.earned" : "money.earn", { points: x.earned }));
       return rows.join("\n");
     },
   };
