@@ -100,6 +100,14 @@ describe("web chat under a flood", () => {
     expect((await call("10.8.8.8", "POST", "/webchat/api/messages", { cookie: other.cookie!, body: { id: "other1", text: "привет" } })).status).toBe(202);
   }, 60_000);
 
+  it("the page itself is limited per address", async () => {
+    const loads: Res[] = [];
+    for (let i = 0; i < WEB_LIMITS.pagesPerAddress + 10; i++) loads.push(await call("10.5.5.5", "GET", i % 3 ? "/" : "/webchat/chat.js"));
+    expect(count(loads, 200)).toBe(WEB_LIMITS.pagesPerAddress);
+    expect(count(loads, 429)).toBe(10);
+    expect((await call("10.5.5.6", "GET", "/?src=flyer")).status).toBe(200);
+  }, 60_000);
+
   it("long-polls held open are capped per session", async () => {
     const { cookie } = await openSession("10.9.9.9");
     await call("10.9.9.9", "POST", "/webchat/api/messages", { cookie: cookie!, body: { id: "capst1", text: "/start" } });

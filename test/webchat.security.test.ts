@@ -141,7 +141,7 @@ describe("security headers", () => {
       expect(csp, path).toContain("default-src 'self'");
       expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
       expect(res.headers.get("referrer-policy"), path).toBe("same-origin");
-      expect(res.headers.get("x-frame-options"), path).toBe("SAMEORIGIN");
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
     }
     const html = await (await fetch(`${base}/`)).text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);

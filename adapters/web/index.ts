@@ -79,7 +79,8 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
         const newSessions = limiter("session-addr", limits.sessionsPerAddress, (req) => req.ip);
         const polls = limiter("poll-session", limits.pollsPerSession, (req) => sessionOf(req));
 
-        await registerPage(scope, deps.shopName);
+        const pages = limiter("page-addr", limits.pagesPerAddress, (req) => req.ip);
+        await registerPage(scope, deps.shopName, (req, reply) => refused(reply, pages(req)));
 
         scope.post("/webchat/api/session", async (req, reply) => {
           const current = await sessions.current(req);

@@ -11,6 +11,8 @@ export interface WebLimits {
   messagesPerAddress: number;
   /** new sessions one address may open per window */
   sessionsPerAddress: number;
+  /** page loads (the page, its script and style) one address may make per window */
+  pagesPerAddress: number;
   /** polls one session may start per window (a page polls once per reply or 25 s) */
   pollsPerSession: number;
   windowMs: number;
@@ -23,6 +25,7 @@ export const WEB_LIMITS: WebLimits = {
   messagesPerSession: 20,
   messagesPerAddress: 300,
   sessionsPerAddress: 60,
+  pagesPerAddress: 600,
   pollsPerSession: 60,
   windowMs: 10_000,
   openPollsPerSession: 3,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** The shop's name in both languages (flows/shop.yaml `name`). */
 export interface ShopName {
@@ -20,8 +20,18 @@ const escapeHtml = (s: string): string =>
  * Content-Security-Policy can forbid inline script and style. The shop's name is
  * written into the page (escaped) for the header and the tab title.
  */
-export async function registerPage(scope: FastifyInstance, shopName?: () => ShopName): Promise<void> {
-  scope.get("/", async (req, reply) => {
+export async function registerPage(
+  scope: FastifyInstance,
+  shopName: (() => ShopName) | undefined,
+  /** per-address limit: answers whether it sent a 429 */
+  limited: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>,
+): Promise<void> {
+  scope.addHook("onRequest", async (req, reply) => {
+    if (req.method === "GET" && (req.url === "/" || req.url.startsWith("/?") || req.url.startsWith("/webchat/chat."))) {
+      if (await limited(req, reply)) return reply;
+    }
+  });
+  scope.get("/", async (_req, reply) => {
     const name = shopName?.() ?? { ru: "Чат магазина", en: "Shop chat" };
     const html = HTML.replaceAll("{{name.ru}}", escapeHtml(name.ru)).replaceAll("{{name.en}}", escapeHtml(name.en));
     return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(html);

@@ -41,6 +41,8 @@ export async function registerEdge(app: FastifyInstance, opts: EdgeOptions): Pro
       },
     },
     referrerPolicy: { policy: "same-origin" },
+    // the same as frame-ancestors 'none', for browsers that only know this header
+    frameguard: { action: "deny" },
     // plain http on a shop's laptop is fine; behind TLS the proxy sets HSTS
     strictTransportSecurity: false,
     crossOriginEmbedderPolicy: false,

@@ -86,7 +86,7 @@ export interface Harness {
 let seq = 1000;
 
 /** Tests drive many customers from one address: the web chat's limits have their own tests (test/webchat.limits.test.ts). */
-const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000 };
+const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000, pagesPerAddress: 100_000 };
 
 export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string } = {}): Promise<Harness> {
   const telegram = await startFakeTelegram();
