@@ -53,17 +53,21 @@ function fromOf(tp: Touchpoint): "customer" | "staff" | "bot" | "note" {
   return isStaffOut(tp) ? "staff" : "bot";
 }
 
-export function priorityOf(conv: Conversation, recent: Touchpoint[]): Priority {
+/** was the shop closed at this moment (staffgroup's working hours, src/staff/hours.ts isOpen) */
+export type OutOfHours = (at: number) => boolean;
+
+export function priorityOf(conv: Conversation, recent: Touchpoint[], outOfHours?: OutOfHours): Priority {
   const reason = conv.handoff?.reason ?? "";
   if (/^low /.test(reason)) return "low_score";
   const sinceHandoff = recent.filter((tp) => tp.at >= (conv.handoff?.since ?? 0) - 60_000);
   if (/person/i.test(reason) || sinceHandoff.some((tp) => tp.data?.buttonId === "__person")) return "person";
   if (recent.some((tp) => tp.data?.stalled !== undefined)) return "stalled";
   if (sinceHandoff.some((tp) => tp.kind === "handoff" && tp.data?.outOfHours === true)) return "out_of_hours";
+  if (outOfHours && conv.handoff && outOfHours(conv.handoff.since)) return "out_of_hours";
   return "other";
 }
 
-export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: Touchpoint[]): InboxRow {
+export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: Touchpoint[], outOfHours?: OutOfHours): InboxRow {
   const recent = touchpoints.filter((tp) => tp.conversationKey === conv.key || tp.channel === "offline").slice(-RECENT);
   const messages = recent.filter((tp) => tp.kind === "message_in" || tp.kind === "button" || tp.kind === "message_out");
   const lastStaff = [...recent].reverse().find(isStaffOut);
@@ -78,7 +82,7 @@ export function rowOf(conv: Conversation, contact: Contact | null, touchpoints: 
     name: displayName(contact, conv),
     channel: conv.channel,
     audience: contact?.audience ?? "customer",
-    priority: priorityOf(conv, recent),
+    priority: priorityOf(conv, recent, outOfHours),
     badMoment: recent.some((tp) => tp.moment === "bad"),
     assignee: conv.handoff?.assignee ?? null,
     offeredTo: null,
@@ -96,12 +100,12 @@ export function sortRows(rows: InboxRow[]): InboxRow[] {
   return rows.sort((a, b) => rank(a) - rank(b) || (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || a.handoffSince - b.handoffSince);
 }
 
-export async function inboxRows(store: Store, limit = 200): Promise<InboxRow[]> {
+export async function inboxRows(store: Store, limit = 200, outOfHours?: OutOfHours): Promise<InboxRow[]> {
   const conversations = await store.listConversations({ inHandoff: true, limit });
   const rows = await Promise.all(
     conversations.map(async (conv) => {
       const [contact, touchpoints] = await Promise.all([store.getContact(conv.contactId), store.listTouchpoints(conv.contactId, 200)]);
-      const row = rowOf(conv, contact, touchpoints);
+      const row = rowOf(conv, contact, touchpoints, outOfHours);
       const offer = row.assignee ? null : await currentOffer(store, conv.key);
       if (offer && offer.since === conv.handoff?.since) row.offeredTo = offer.to;
       return row;

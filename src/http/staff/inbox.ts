@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AUDIENCES, type Audience } from "../../model/domain.ts";
-import { inboxRows, type InboxRow } from "../../staff/inbox.ts";
+import { inboxRows, type InboxRow, type OutOfHours } from "../../staff/inbox.ts";
 import type { EventBus } from "../../events/bus.ts";
 import type { Store } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
@@ -19,6 +19,8 @@ export interface InboxDeps {
   store: Store;
   now: () => number;
   events: Pick<EventBus, "head">;
+  /** the shop's working hours, when known (a chat handed over while closed is marked so) */
+  outOfHours?: OutOfHours;
 }
 
 function rowsView(rows: InboxRow[], audience: Audience | undefined, now: number, me: string | undefined) {
@@ -34,7 +36,7 @@ export async function registerInbox(app: FastifyInstance, deps: InboxDeps): Prom
     const q = Query.safeParse(req.query);
     const audience = q.success ? q.data.q : undefined;
     const cursor = await deps.events.head();
-    const data = rowsView(await inboxRows(deps.store), audience, deps.now(), req.staffCaller?.login);
+    const data = rowsView(await inboxRows(deps.store, 200, deps.outOfHours), audience, deps.now(), req.staffCaller?.login);
     return sendPage(req, reply, "inbox", { title: t(langOf(req), "inbox.title"), active: "inbox", live: true, cursor }, {
       ...data,
       rowsHtml: renderView("inbox-rows", langOf(req), data),
@@ -45,7 +47,7 @@ export async function registerInbox(app: FastifyInstance, deps: InboxDeps): Prom
 
   app.get<{ Querystring: Record<string, string> }>("/staff/inbox/rows", gate, async (req, reply) => {
     const q = Query.safeParse(req.query);
-    const data = rowsView(await inboxRows(deps.store), q.success ? q.data.q : undefined, deps.now(), req.staffCaller?.login);
+    const data = rowsView(await inboxRows(deps.store, 200, deps.outOfHours), q.success ? q.data.q : undefined, deps.now(), req.staffCaller?.login);
     return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(renderView("inbox-rows", langOf(req), data));
   });
 }
