@@ -81,7 +81,8 @@ export function feedback(people: Person[], p: Period) {
       .filter((x) => x.care && inP(x.care.openedAt, p))
       .map((x) => ({
         at: x.care!.openedAt,
-        score: x.feedback.find((f) => f.at === x.care!.openedAt && f.scale !== "open")!.score!,
+        // CSAT and NPS can be answered in the same minute: the low one is the last before the case
+        score: x.feedback.filter((f) => f.at === x.care!.openedAt && f.scale !== "open").pop()!.score!,
         handledBy: x.care!.by ? [x.care!.by] : [],
         firstReplyAt: x.care!.repliedAt ?? null,
         resolvedAt: x.care!.backAt ?? null,

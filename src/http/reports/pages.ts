@@ -195,7 +195,7 @@ export async function reportPages(app: FastifyInstance, deps: ReportDeps): Promi
 <div class="chart-box"><canvas id="chart" aria-label="${esc(PAGES[page])}"></canvas></div>
 <script type="application/json" id="chart-data">${JSON.stringify(view.chart).replace(/</g, "\\u003c")}</script>
 <a class="csv button" href="${esc(csv)}" download>Скачать CSV</a>
-${tableHtml(view.table)}${view.extra ?? ""}`;
+${tableHtml(view.table).replace("data-table", 'data-table id="main-table"')}${view.extra ?? ""}`;
     return sendReport(req, reply, page, body);
   });
 }
