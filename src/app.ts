@@ -22,6 +22,7 @@ import { REDACT_PATHS } from "./http/redact.ts";
 import { registerStaffApi } from "./http/staff-api.ts";
 import { registerReports } from "./http/reports/index.ts";
 import { registerStaffWeb } from "./http/staff/index.ts";
+import { peopleLine } from "./staff/people-line.ts";
 import { registerMoneyApi } from "./http/money-api.ts";
 import type { Channel } from "./model/channel.ts";
 import type { InboundEvent } from "./model/inbound.ts";
@@ -103,7 +104,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   const adapters = new Map<Channel, ChannelAdapter>();
-  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
+  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, presence: () => peopleLine(bundle.shop.hours, now()), ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
   adapters.set("web", web);
   let telegram: TelegramAdapter | undefined;
   if (config.telegram) {

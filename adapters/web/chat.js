@@ -11,7 +11,7 @@
   $("input").placeholder = T.placeholder;
   $("send").textContent = T.send;
   $("title").textContent = name;
-  $("sub").textContent = T.sub;
+  $("sub").textContent = document.body.dataset[en ? "peopleEn" : "peopleRu"] || T.sub;
   document.title = name + (en ? " — chat" : " — чат");
   document.documentElement.lang = en ? "en" : "ru";
   // Older pages kept a client-made session id here (and took one from ?session=): never again.

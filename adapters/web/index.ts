@@ -50,6 +50,8 @@ export interface WebAdapterDeps {
   /** "sent" events from every instance (src/events/bus.ts) */
   events?: SentEvents;
   shopName?: () => ShopName;
+  /** the header's line on whether people are there now */
+  presence?: () => ShopName;
   limits?: Partial<WebLimits>;
 }
 
@@ -80,7 +82,7 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
         const polls = limiter("poll-session", limits.pollsPerSession, (req) => sessionOf(req));
 
         const pages = limiter("page-addr", limits.pagesPerAddress, (req) => req.ip);
-        await registerPage(scope, deps.shopName, (req, reply) => refused(reply, pages(req)));
+        await registerPage(scope, deps.shopName, (req, reply) => refused(reply, pages(req)), deps.presence);
 
         scope.post("/webchat/api/session", async (req, reply) => {
           const current = await sessions.current(req);

@@ -18,13 +18,16 @@ const escapeHtml = (s: string): string =>
 /**
  * The page at / and its script and style as files of their own, so the
  * Content-Security-Policy can forbid inline script and style. The shop's name is
- * written into the page (escaped) for the header and the tab title.
+ * written into the page (escaped) for the header and the tab title, with the line on
+ * whether people are there now.
  */
 export async function registerPage(
   scope: FastifyInstance,
   shopName: (() => ShopName) | undefined,
   /** per-address limit: answers whether it sent a 429 */
   limited: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>,
+  /** whether people are there now, in both languages */
+  presence?: () => ShopName,
 ): Promise<void> {
   scope.addHook("onRequest", async (req, reply) => {
     if (req.method === "GET" && (req.url === "/" || req.url.startsWith("/?") || req.url.startsWith("/webchat/chat."))) {
@@ -33,7 +36,11 @@ export async function registerPage(
   });
   scope.get("/", async (_req, reply) => {
     const name = shopName?.() ?? { ru: "Чат магазина", en: "Shop chat" };
-    const html = HTML.replaceAll("{{name.ru}}", escapeHtml(name.ru)).replaceAll("{{name.en}}", escapeHtml(name.en));
+    const people = presence?.() ?? { ru: "", en: "" };
+    const html = HTML.replaceAll("{{name.ru}}", escapeHtml(name.ru))
+      .replaceAll("{{name.en}}", escapeHtml(name.en))
+      .replaceAll("{{people.ru}}", escapeHtml(people.ru))
+      .replaceAll("{{people.en}}", escapeHtml(people.en));
     return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(html);
   });
   scope.get("/webchat/chat.js", async (_req, reply) =>

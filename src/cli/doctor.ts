@@ -39,16 +39,17 @@ export async function runDoctor(dataDir?: string): Promise<DoctorCheck[]> {
     ];
   }
   if (dataDir) config = { ...config, dataDir };
-  const channels = [config.telegram && "telegram", config.whatsapp && "whatsapp", config.vk && "vk"].filter(Boolean);
+  const channels = [config.telegram && "telegram", config.whatsapp && "whatsapp", config.vk && "vk", config.max && "max"].filter(Boolean);
   settings.detail += `; channels on: web${channels.length ? `, ${channels.join(", ")}` : ""}`;
   const reference = config.telegram?.apiRoot ?? config.vk?.apiBase ?? config.whatsapp?.apiBase;
-  const doctorConfig = { ...config, telegramStaffChatId: process.env.TELEGRAM_STAFF_CHAT_ID?.trim() || undefined };
+  const doctorConfig = { ...config, telegramStaffChatId: config.telegram?.staffChatId };
   const again = "run npx frontdesk doctor again; if it persists, report it with this line";
   // the SDKs load only for doctor, not for every command
-  const [{ doctorChecks: telegramChecks }, { doctorChecks: whatsappChecks }, { doctorChecks: vkChecks }] = await Promise.all([
+  const [{ doctorChecks: telegramChecks }, { doctorChecks: whatsappChecks }, { doctorChecks: vkChecks }, { doctorChecks: maxChecks }] = await Promise.all([
     import("../../adapters/telegram/doctor.ts"),
     import("../../adapters/whatsapp/doctor.ts"),
     import("../../adapters/vk/doctor.ts"),
+    import("../../adapters/max/doctor.ts"),
   ]);
   // the platforms are asked side by side; lines keep this order
   const groups = await Promise.all([
@@ -58,6 +59,7 @@ export async function runDoctor(dataDir?: string): Promise<DoctorCheck[]> {
     guarded("Telegram", () => telegramChecks(doctorConfig), again),
     guarded("WhatsApp", () => whatsappChecks(config), again),
     guarded("VK", () => vkChecks(config), again),
+    guarded("MAX", () => maxChecks(config), again),
   ]);
   return [settings, ...groups.flat()];
 }

@@ -11,6 +11,7 @@ import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
 import { registerChat } from "./chat.ts";
 import { registerInbox } from "./inbox.ts";
+import { isOpen } from "../../staff/hours.ts";
 import { registerLive } from "./live.ts";
 import { registerLogin } from "./login.ts";
 import { registerTeam } from "./team.ts";
@@ -42,7 +43,8 @@ export async function registerStaffWeb(app: FastifyInstance, deps: StaffWebDeps)
     if (!staff.hasContentTypeParser("application/x-www-form-urlencoded")) await staff.register(formbody, { bodyLimit: 64 * 1024 });
     await registerAssets(staff);
     await registerLogin(staff, deps.now);
-    await registerInbox(staff, deps);
+    // a handoff written when the shop was closed counts as "out of hours" (src/staff/hours.ts)
+    await registerInbox(staff, { ...deps, outOfHours: (at) => !isOpen(deps.bundle().shop.hours, at) });
     await registerTeam(staff, deps);
     const live = await registerLive(staff, { events: deps.events, kv: deps.store, store: deps.store });
     // open event streams would keep the server from closing
