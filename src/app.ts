@@ -21,6 +21,8 @@ import { pruneSentReplies } from "./pipeline/retention.ts";
 import { Sender } from "./pipeline/sender.ts";
 import { RECENT_ORDERS, Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
+import type { EventBus } from "./events/bus.ts";
+import { openEventBus } from "./events/open.ts";
 import { SqliteStore } from "./store/sqlite.ts";
 import type { EnqueueOutcome, JournalEntry, Store } from "./store/port.ts";
 
@@ -47,6 +49,8 @@ export interface AppOptions {
 export interface App {
   http: FastifyInstance;
   store: Store;
+  /** live events: every committed touchpoint, every reply sent, staff alerts */
+  events: EventBus;
   bundle: () => Bundle;
   adapters: Map<Channel, ChannelAdapter>;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
@@ -82,6 +86,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const store = opts.store ?? (await openStore(config));
   // one process owns the embedded store: whatever a crashed predecessor held is free
   if (store instanceof SqliteStore) store.releaseLeases();
+  const events = openEventBus(store, log);
   const bundle = await loadBundle(config.flowsDir);
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
@@ -143,10 +148,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       else senderPump?.wake(); // the chat's head is busy or waiting: let a claim sort it out
     },
     enqueue: ingest,
+    events,
   });
   // Delivery timing (rate limits, retry backoff) runs on the wall clock; the business
   // clock (`now`) drives the journey, timers and the WhatsApp window.
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -219,6 +225,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   return {
     http,
     store,
+    events,
     bundle: () => bundle,
     adapters,
     ingest,
@@ -248,6 +255,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const adapter of adapters.values()) await adapter.stop?.();
       await workerPump.stop();
       await senderPump.stop();
+      await events.close();
       await store.close();
     },
   };

@@ -9,6 +9,7 @@ import type { OutboxItem } from "../src/model/outbound.ts";
 import type { StageColumns, Store } from "../src/store/port.ts";
 import { STAGES, type Audience, type Conversation, type Order, type StageKey } from "../src/model/domain.ts";
 import { computeFunnel } from "../src/analytics/funnel.ts";
+import { kvCases } from "./kv-contract.ts";
 import {
   T0,
   makeCommit,
@@ -973,6 +974,11 @@ export function storeContract(
           { flow: "main", step: "menu", count: 1 },
         ]);
       });
+    });
+
+    describe("key-value records", () => {
+      const reopen = opts.reopen;
+      kvCases(() => store, reopen ? async () => void (store = await reopen(store)) : undefined);
     });
 
     // ---- lifecycle ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
 import type { OutboxLease, Store } from "../store/port.ts";
 import { channelBurst, RateLimiter } from "./rate-limit.ts";
+import type { EventBus } from "../events/bus.ts";
 
 /**
  * Drains the outbox: one item per conversation at a time (so replies arrive in
@@ -20,6 +21,8 @@ export interface SenderDeps {
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
   /** a lease for the chat's next item, taken with markSent (none while stopping) */
   lease?: () => OutboxLease | undefined;
+  /** live pages hear of every reply that left */
+  events?: Pick<EventBus, "publish">;
 }
 
 export const MAX_SEND_ATTEMPTS = 10;
@@ -81,6 +84,9 @@ export class Sender {
       // The message is out: recording it must not fail, or it goes again after the lease.
       const next = await this.persist(() => store.markSent(item.id, result.platformMessageIds, now(), this.deps.lease?.()), item.id);
       adapter.recorded?.(item);
+      this.deps.events?.publish([
+        { at: now(), kind: "sent", conversationKey: item.conversationKey, contactId: item.contactId, data: { outboxId: item.id, seq: item.seq, channel: item.channel } },
+      ]);
       return next;
     }
     const err = result.error;

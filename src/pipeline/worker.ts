@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { CAPABILITIES, type Channel } from "../model/channel.ts";
-import type { Contact, Conversation } from "../model/domain.ts";
+import type { Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import { conversationKey, type InboundEvent, type InboundStatus } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
 import type { Bundle } from "../engine/bundle.ts";
@@ -8,6 +8,7 @@ import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
 import { render } from "../render/render.ts";
 import { pooledRandomBytes } from "../store/ids.ts";
 import type { CommitLeases, JournalEntry, Store } from "../store/port.ts";
+import { type EventBus, touchpointEvent } from "../events/bus.ts";
 
 /**
  * Takes one journal entry (the oldest of a conversation nobody else is working
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   onOutbox: (leased: OutboxItem[]) => void;
   /** enqueue follow-up events (rewards, reachability) */
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
+  /** live pages hear of every committed touchpoint */
+  events?: Pick<EventBus, "publish">;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -132,6 +135,7 @@ export class Worker {
       this.deps.leases(),
     );
     if (outbox.length > 0) this.deps.onOutbox(leased.outbox);
+    this.deps.events?.publish(result.touchpoints.map(touchpointEvent));
     // Same phone on two channels: one person, one history (the older contact stays).
     if (samePhone) {
       const [from, into] = samePhone.createdAt <= result.contact.createdAt ? [result.contact, samePhone] : [samePhone, result.contact];
@@ -243,23 +247,17 @@ export class Worker {
       // Never lost silently: staff see it among held messages and can send it again.
       await store.markFailed(item.id, "held", `platform reported failure${e.error ? `: ${e.error.code} ${e.error.title}` : ""}`);
     }
-    await store.commitStep({
-      entryId: entry.id,
-      contacts: [],
-      touchpoints: [
-        {
-          id: `tp_${entry.id}`,
-          at: e.at,
-          contactId: item.contactId,
-          conversationKey: conversationKey(e),
-          channel: e.channel as Channel,
-          kind: "delivery_status",
-          summary: `${e.status}${e.error ? ` (${e.error.code} ${e.error.title})` : ""}`,
-          data: { outboxId: item.id, status: e.status, ...(e.error ? { error: e.error } : {}) },
-        },
-      ],
-      orders: [],
-      outbox: [],
-    });
+    const tp: Touchpoint = {
+      id: `tp_${entry.id}`,
+      at: e.at,
+      contactId: item.contactId,
+      conversationKey: conversationKey(e),
+      channel: e.channel as Channel,
+      kind: "delivery_status",
+      summary: `${e.status}${e.error ? ` (${e.error.code} ${e.error.title})` : ""}`,
+      data: { outboxId: item.id, status: e.status, ...(e.error ? { error: e.error } : {}) },
+    };
+    await store.commitStep({ entryId: entry.id, contacts: [], touchpoints: [tp], orders: [], outbox: [] });
+    this.deps.events?.publish([touchpointEvent(tp)]);
   }
 }

@@ -3,6 +3,9 @@ import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem, OutboxStatus } from "../model/outbound.ts";
 import type { Audience, Contact, Conversation, Order, StageKey, Touchpoint } from "../model/domain.ts";
 import type { OrderStatusName } from "../model/inbound.ts";
+import type { Logger } from "pino";
+import type { EventBus } from "../events/bus.ts";
+import type { KeyValuePort } from "./kv.ts";
 
 /**
  * The one port every store implements (embedded SQLite, Redis).
@@ -135,7 +138,7 @@ export interface RetryOptions {
   countAttempt?: boolean;
 }
 
-export interface Store {
+export interface Store extends KeyValuePort {
   readonly kind: "sqlite" | "redis";
 
   // ---- inbound journal -------------------------------------------------------
@@ -238,6 +241,11 @@ export interface Store {
   stepCounts(filter: { audience?: Audience; idleSince?: number }): Promise<{ flow: string; step: string; count: number }[]>;
 
   // ---- lifecycle ------------------------------------------------------------------
+  /**
+   * The live-event bus across every instance sharing this store (Redis: a capped
+   * stream). A store without one serves a single process: the app uses an in-process bus.
+   */
+  openEvents?(log: Logger): EventBus;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface RedisLink {
   /** the key prefix to build every key from: `{prefix}` on a cluster */
   readonly prefix: string;
   send(args: string[], options?: SendOptions): Promise<unknown>;
+  /** another connection to the same server or cluster, for blocking reads (live events) */
+  duplicate(): Promise<RedisLink>;
   /** connected (fails /readyz fast while it is not) */
   ready(): boolean;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function openRedisLink(url: string, prefix: string, log: Logger): P
       cluster: false,
       prefix,
       send: (args, options) => sendPatiently(() => client.sendCommand(args, options)),
+      duplicate: () => openRedisLink(url, prefix, log),
       ready: () => client.isReady,
       close: () => client.close(),
       destroy: () => client.destroy(),
@@ -100,6 +103,7 @@ export async function openRedisLink(url: string, prefix: string, log: Logger): P
     prefix: tagged,
     // every key of the shop hashes like the prefix itself: route by it
     send: (args, options) => sendPatiently(() => cluster.sendCommand(tagged, false, args, options)),
+    duplicate: () => openRedisLink(url, prefix, log),
     ready: () => cluster.isOpen,
     close: () => cluster.close(),
     destroy: () => cluster.destroy(),

@@ -9,6 +9,9 @@ import { PAD } from "./redis-records.ts";
 import { arr, conversationArgs, contactArgs, limitOf, optStr, orderArgs, outboxArgs, stopOf, str, strs, toEntries, toOutboxItems, touchpointArgs } from "./redis-codec.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
 import { RedisAnalytics } from "./redis-analytics.ts";
+import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
+import { RedisKv } from "./redis-kv.ts";
+import { RedisEventBus } from "../events/redis-bus.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
@@ -97,9 +100,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
 export class RedisStore extends RedisAnalytics implements Store {
   readonly kind = "redis" as const;
   private closed = false;
+  private readonly kv: RedisKv;
 
   private constructor(link: RedisLink, clock: () => number) {
     super(link, clock);
+    this.kv = new RedisKv(link, link.prefix);
   }
 
   /** a standalone server or a Redis Cluster (see redis-link.ts), whichever REDIS_URL points at */
@@ -115,6 +120,32 @@ export class RedisStore extends RedisAnalytics implements Store {
   /** whether this store runs on a Redis Cluster (all of its keys in the slot of its prefix) */
   get cluster(): boolean {
     return this.link.cluster;
+  }
+
+  /** live events for every instance on this Redis: a capped stream, read on a connection of its own */
+  openEvents(log: Logger): RedisEventBus {
+    return new RedisEventBus(this.link, () => this.link.duplicate(), log);
+  }
+
+  // ---- key-value records (src/store/kv.ts) ------------------------------------------
+
+  kvGet(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvGet(ns, key);
+  }
+  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
+    return this.kv.kvSet(ns, key, value, opts);
+  }
+  kvDelete(ns: string, key: string): Promise<boolean> {
+    return this.kv.kvDelete(ns, key);
+  }
+  kvTake(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvTake(ns, key);
+  }
+  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
+    return this.kv.kvIncr(ns, key, by, ttlMs);
+  }
+  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
+    return this.kv.kvList(ns, limit);
   }
 
   // ---- the step commit ---------------------------------------------------------

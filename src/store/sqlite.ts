@@ -24,6 +24,8 @@ import type {
 } from "./port.ts";
 import { newId } from "./ids.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
+import { SqliteKv } from "./sqlite-kv.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 
 export { DEDUPE_TTL_MS, StaleEntryError } from "./shared.ts";
@@ -363,6 +365,7 @@ export class SqliteStore implements Store {
   private readonly dynamic = new Map<string, Stmt>();
   private readonly clock: () => number;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  private readonly kv: SqliteKv;
 
   private constructor(
     private readonly db: Db,
@@ -370,6 +373,7 @@ export class SqliteStore implements Store {
   ) {
     this.clock = opts.clock ?? Date.now;
     this.s = prepareAll(db);
+    this.kv = new SqliteKv(db, this.clock);
     this.contacts = new RowWriter(
       db,
       "contacts",
@@ -1062,6 +1066,27 @@ export class SqliteStore implements Store {
     const sql = `SELECT cv.flow AS flow, cv.step AS step, count(*) AS count FROM conversations cv ${join}
       WHERE ${where.join(" AND ")} GROUP BY cv.flow, cv.step ORDER BY cv.flow, cv.step`;
     return this.stmt<{ flow: string; step: string; count: number }>(sql).all(...args);
+  }
+
+  // ---- key-value records (src/store/kv.ts) ------------------------------------------
+
+  kvGet(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvGet(ns, key);
+  }
+  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
+    return this.kv.kvSet(ns, key, value, opts);
+  }
+  kvDelete(ns: string, key: string): Promise<boolean> {
+    return this.kv.kvDelete(ns, key);
+  }
+  kvTake(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvTake(ns, key);
+  }
+  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
+    return this.kv.kvIncr(ns, key, by, ttlMs);
+  }
+  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
+    return this.kv.kvList(ns, limit);
   }
 
   // ---- lifecycle ------------------------------------------------------------------
