@@ -6,6 +6,7 @@ import { vkEvent, vkMessageNew } from "./fakes/vk-api.ts";
 import { signWhatsApp, waStatus, waText, whatsappBatch, type WaObject } from "./fakes/whatsapp-api.ts";
 import { armWhatsAppFailures, Customer, deliver, failedWhatsAppCalls, type PlatformReply } from "./support/customer.ts";
 import { DAY, HOUR, MAX_SECRET, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "./support/harness.ts";
+import { waitUntil } from "./support/load.ts";
 
 /**
  * When a platform's API fails or a webhook is not what it should be: replies are
@@ -16,13 +17,15 @@ import { DAY, HOUR, MAX_SECRET, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, t
  */
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let found: T | undefined;
+  const check = async () => {
     const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    if (v === undefined || v === false) return false;
+    found = v;
+    return true;
+  };
+  await waitUntil(check, timeoutMs, () => `waited ${timeoutMs} ms for ${what}`, 50);
+  return found!;
 }
 
 const outbox = (h: Harness, key: string): Promise<OutboxItem[]> => h.store.listOutbox({ conversationKey: key, limit: 500 });

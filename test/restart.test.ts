@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Choice, RenderedPart } from "../src/model/outbound.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { freePort } from "./support/ports.ts";
+import { waitUntil } from "./support/load.ts";
 
 /**
  * The service as an operator runs it: `node --import tsx src/main.ts` in its own
@@ -64,15 +65,12 @@ async function startService(port: number, dataDir: string): Promise<Service> {
   let dead = false;
   void exited.then(() => (dead = true));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
   for (const path of ["/healthz", "/readyz"]) {
-    for (;;) {
+    const up = async () => {
       if (dead) throw new Error(`the service exited while starting:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`${path} not 200 after 20 s:\n${out}`);
-      const status = await fetch(base + path).then((r) => r.status, () => 0);
-      if (status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return (await fetch(base + path).then((r) => r.status, () => 0)) === 200;
+    };
+    await waitUntil(up, 20_000, () => `${path} not 200 after 20 s:\n${out}`);
   }
   return { base, proc, output: () => out, exited };
 }

@@ -21,16 +21,7 @@ import {
   makeTouchpoint,
 } from "./store-fixtures.ts";
 
-export {
-  T0,
-  makeCommit,
-  makeContact,
-  makeConversation,
-  makeMessage,
-  makeOrder,
-  makeOutboxItem,
-  makeTouchpoint,
-} from "./store-fixtures.ts";
+export * from "./store-fixtures.ts";
 import { stageRows } from "./support/store.ts";
 import { MAX_MERGE_HOPS } from "../src/store/shared.ts";
 

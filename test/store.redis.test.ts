@@ -19,20 +19,17 @@ import {
 } from "./store-contract.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
 import { stageRows } from "./support/store.ts";
+import { waitUntil } from "./support/load.ts";
 
 const quiet = pino({ level: "silent" });
 
 /** retry until it resolves (a client reconnecting after a restart) */
 async function eventually<T>(f: () => Promise<T>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await f();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  let value: T | undefined;
+  let lastError: unknown;
+  const attempt = () => f().then((v) => ((value = v), true), (err: unknown) => ((lastError = err), false));
+  await waitUntil(attempt, ms, () => String(lastError), 50);
+  return value as T;
 }
 
 let server: RedisHandle;

@@ -3,6 +3,9 @@ import { vkEvent, vkMessageNew } from "../fakes/vk-api.ts";
 import { dialogOf, maxBotStarted, maxCallback, maxContact, maxText, type FakeMaxSent } from "../fakes/max-api.ts";
 import { signWhatsApp, waButtonReply, waListReply, waText, whatsappBatch, type WaObject } from "../fakes/whatsapp-api.ts";
 import { MAX_SECRET, TG_SECRET, WA_SECRET, type Harness } from "./harness.ts";
+import { maxReply, telegramReply, vkReply, webReply, whatsappReply, type Choice, type Obj, type PlatformReply, type Shape } from "./replies.ts";
+
+export type { Choice, PlatformReply, Shape } from "./replies.ts";
 
 /**
  * A customer on one channel who reads the bot's replies in the platform's own format
@@ -13,130 +16,6 @@ import { MAX_SECRET, TG_SECRET, WA_SECRET, type Harness } from "./harness.ts";
  * drivers read replies in a flattened form; this reads the raw platform messages so
  * tests can check the format too.
  */
-
-export interface Choice {
-  /** what goes back to the platform: callback_data, row/button id, payload b, or the digit for numbered text */
-  id: string;
-  label: string;
-}
-
-export type Shape =
-  | "text"
-  | "tg_inline"
-  | "tg_share_phone"
-  | "wa_buttons"
-  | "wa_list"
-  | "wa_template"
-  | "vk_keyboard"
-  | "web_buttons"
-  | "web_list"
-  /** MAX inline keyboard of callback buttons */
-  | "max_inline"
-  /** MAX request_contact button (alone or under the choices) */
-  | "max_share_phone"
-  /** choices as "1. …" lines, answered with a digit */
-  | "numbered";
-
-export interface PlatformReply {
-  channel: Channel;
-  text: string;
-  shape: Shape;
-  choices: Choice[];
-  photoUrl?: string;
-  /** exactly what the platform (or the web chat page) received */
-  raw: Record<string, unknown>;
-}
-
-const NUMBERED_LINE = /^(\d{1,2})\. (.+?)(?: — .*)?$/;
-
-/**
- * "1. Каталог\n2. Цены" at the end of a text: choices answered with the digit; a score
- * scale ("0 · 1 · … · 10") is answered with the score itself.
- */
-function numbered(text: string): Choice[] {
-  const tail = text.split("\n\n").at(-1) ?? "";
-  if (/^\d{1,2}( · \d{1,2})+$/.test(tail)) return tail.split(" · ").map((n) => ({ id: n, label: n }));
-  const lines = tail.split("\n");
-  const out: Choice[] = [];
-  for (const [i, line] of lines.entries()) {
-    const m = NUMBERED_LINE.exec(line);
-    if (!m || Number(m[1]) !== i + 1) return [];
-    out.push({ id: m[1]!, label: m[2]! });
-  }
-  return out;
-}
-
-function plain(channel: Channel, text: string, raw: Record<string, unknown>, photoUrl?: string): PlatformReply {
-  const choices = numbered(text);
-  return { channel, text, shape: choices.length > 0 ? "numbered" : "text", choices, raw, ...(photoUrl ? { photoUrl } : {}) };
-}
-
-type Obj = Record<string, any>;
-
-function telegramReply(params: Obj): PlatformReply {
-  const text = String(params.text ?? params.caption ?? "");
-  const photo = typeof params.photo === "string" ? params.photo : undefined;
-  const markup = params.reply_markup as Obj | undefined;
-  if (markup?.inline_keyboard) {
-    const choices = (markup.inline_keyboard as Obj[][]).flat().map((b) => ({ id: String(b.callback_data), label: String(b.text) }));
-    return { channel: "telegram", text, shape: "tg_inline", choices, raw: params, ...(photo ? { photoUrl: photo } : {}) };
-  }
-  if (markup?.keyboard) return { channel: "telegram", text, shape: "tg_share_phone", choices: [], raw: params };
-  return plain("telegram", text, params, photo);
-}
-
-function whatsappReply(body: Obj): PlatformReply {
-  if (body.type === "interactive") {
-    const i = body.interactive as Obj;
-    const text = String(i.body?.text ?? "");
-    const photo = i.header?.type === "image" ? String(i.header.image?.link) : undefined;
-    if (i.type === "button") {
-      const choices = (i.action.buttons as Obj[]).map((b) => ({ id: String(b.reply.id), label: String(b.reply.title) }));
-      return { channel: "whatsapp", text, shape: "wa_buttons", choices, raw: body, ...(photo ? { photoUrl: photo } : {}) };
-    }
-    const choices = (i.action.sections as Obj[]).flatMap((s) => (s.rows as Obj[]).map((r) => ({ id: String(r.id), label: String(r.title) })));
-    return { channel: "whatsapp", text, shape: "wa_list", choices, raw: body };
-  }
-  if (body.type === "template") return { channel: "whatsapp", text: `[template ${body.template?.name}]`, shape: "wa_template", choices: [], raw: body };
-  if (body.type === "image") return plain("whatsapp", String(body.image?.caption ?? ""), body, String(body.image?.link));
-  return plain("whatsapp", String(body.text?.body ?? ""), body);
-}
-
-function vkReply(text: string, keyboard: unknown, raw: Obj): PlatformReply {
-  const kb = keyboard as { buttons?: { action: { label: string; payload?: string } }[][] } | undefined;
-  const buttons = (kb?.buttons ?? []).flat();
-  if (buttons.length > 0) {
-    const choices = buttons.map((b) => ({ id: String((JSON.parse(b.action.payload ?? "{}") as Obj).b), label: b.action.label }));
-    return { channel: "vk", text, shape: "vk_keyboard", choices, raw };
-  }
-  return plain("vk", text, raw);
-}
-
-function webReply(m: Obj): PlatformReply {
-  const text = String(m.text ?? "");
-  const photo = typeof m.photoUrl === "string" ? m.photoUrl : undefined;
-  if (Array.isArray(m.buttons) && m.buttons.length > 0) {
-    const choices = (m.buttons as Obj[][]).flat().map((c) => ({ id: String(c.id), label: String(c.label) }));
-    return { channel: "web", text, shape: "web_buttons", choices, raw: m, ...(photo ? { photoUrl: photo } : {}) };
-  }
-  if (m.list?.rows?.length) {
-    const choices = (m.list.rows as Obj[]).map((c) => ({ id: String(c.id), label: String(c.label) }));
-    return { channel: "web", text, shape: "web_list", choices, raw: m };
-  }
-  return plain("web", text, m, photo);
-}
-
-function maxReply(m: FakeMaxSent): PlatformReply {
-  const kb = m.attachments.find((a) => a.type === "inline_keyboard");
-  const buttons = ((kb?.payload?.buttons ?? []) as Obj[][]).flat();
-  const image = m.attachments.find((a) => a.type === "image");
-  const photo = image ? String(image.payload?.url) : undefined;
-  const raw = { text: m.text, attachments: m.attachments } as Obj;
-  const choices = buttons.filter((b) => b.type === "callback").map((b) => ({ id: String(b.payload), label: String(b.text) }));
-  if (buttons.some((b) => b.type === "request_contact")) return { channel: "max", text: m.text, shape: "max_share_phone", choices, raw, ...(photo ? { photoUrl: photo } : {}) };
-  if (choices.length > 0) return { channel: "max", text: m.text, shape: "max_inline", choices, raw, ...(photo ? { photoUrl: photo } : {}) };
-  return plain("max", m.text, raw, photo);
-}
 
 /** MAX: the customer is their user id; replies go to their dialog with the bot (its own chat id) */
 export const maxChatOf = (user: string): string => String(dialogOf(Number(user)));

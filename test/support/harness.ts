@@ -10,6 +10,7 @@ import { FAKE_BOT_INFO, startFakeTelegram, type FakeTelegram } from "../fakes/te
 import { FAKE_VK_CONFIRMATION, FAKE_VK_GROUP_ID, FAKE_VK_SECRET, startFakeVk, vkEvent, vkMessageNew, type FakeVk } from "../fakes/vk-api.ts";
 import { dialogOf, FAKE_MAX_TOKEN, maxBotStarted, maxCallback, maxContact, maxText, startFakeMax, type FakeMax } from "../fakes/max-api.ts";
 import { FAKE_WHATSAPP_TOKEN, signWhatsApp, startFakeWhatsApp, waButtonReply, waText, whatsappBatch, type FakeWhatsApp } from "../fakes/whatsapp-api.ts";
+import { maxReply, telegramReply, vkReply, webReply, whatsappReply, type PlatformReply } from "./replies.ts";
 
 /**
  * The whole service in-process with real SDKs talking to local fake platforms, a
@@ -39,6 +40,16 @@ export interface SeenReply {
   choices: { id: string; label: string }[];
   photoUrl?: string;
   askPhone?: boolean;
+}
+
+/** a decoded platform reply (replies.ts) as the drivers hand it out: numbered text has no one-tap choices */
+function seen(r: PlatformReply): SeenReply {
+  return {
+    text: r.text,
+    choices: r.shape === "numbered" ? [] : r.choices,
+    ...(r.photoUrl ? { photoUrl: r.photoUrl } : {}),
+    ...(r.askPhone ? { askPhone: true } : {}),
+  };
 }
 
 export interface Input {
@@ -181,15 +192,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     replies(user) {
       return telegram.calls
         .filter((c) => (c.method === "sendMessage" || c.method === "sendPhoto") && String(c.params.chat_id) === user && c.status === 200)
-        .map((c) => {
-          const markup = c.params.reply_markup as { inline_keyboard?: { text: string; callback_data: string }[][]; keyboard?: unknown } | undefined;
-          return {
-            text: String(c.params.text ?? c.params.caption ?? ""),
-            choices: (markup?.inline_keyboard ?? []).flat().map((b) => ({ id: b.callback_data, label: b.text })),
-            ...(c.params.photo ? { photoUrl: String(c.params.photo) } : {}),
-            ...(markup?.keyboard ? { askPhone: true } : {}),
-          };
-        });
+        .map((c) => seen(telegramReply(c.params)));
     },
   };
 
@@ -207,20 +210,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       return whatsapp
         .messages()
         .filter((c) => c.body.to === user)
-        .map((c) => {
-          const b = c.body as any;
-          if (b.type === "interactive") {
-            const i = b.interactive;
-            const choices =
-              i.type === "button"
-                ? i.action.buttons.map((x: any) => ({ id: x.reply.id, label: x.reply.title }))
-                : i.action.sections.flatMap((s: any) => s.rows.map((r: any) => ({ id: r.id, label: r.title })));
-            return { text: i.body.text, choices };
-          }
-          if (b.type === "image") return { text: b.image.caption ?? "", choices: [], photoUrl: b.image.link };
-          if (b.type === "template") return { text: `[template ${b.template.name}]`, choices: [] };
-          return { text: b.text.body, choices: [] };
-        });
+        .map((c) => seen(whatsappReply(c.body)));
     },
   };
 
@@ -241,11 +231,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       return vk
         .delivered()
         .filter((d) => d.peerId === user)
-        .map((d) => {
-          const kb = d.keyboard as { buttons?: { action: { label: string; payload?: string } }[][] } | undefined;
-          const choices = (kb?.buttons ?? []).flat().map((b) => ({ id: JSON.parse(b.action.payload ?? "{}").b as string, label: b.action.label }));
-          return { text: d.text, choices };
-        });
+        .map((d) => seen(vkReply(d.text, d.keyboard, d.params)));
     },
   };
 
@@ -268,19 +254,11 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
   // The web chat is read the way the page reads it: GET /webchat/api/messages.
   const webReplies = new Map<string, SeenReply[]>();
   const pullWeb = async (user: string) => {
-    const seen = webReplies.get(user) ?? [];
+    const before = webReplies.get(user) ?? [];
     const res = await http.inject({ method: "GET", url: "/webchat/api/messages?after=-1&wait=0", headers: { cookie: await webCookie(user) } });
-    const { messages } = res.json() as { messages: any[] };
-    webReplies.set(
-      user,
-      messages.map((m) => ({
-        text: m.text,
-        choices: [...(m.buttons ?? []).flat(), ...(m.list?.rows ?? [])].map((c: any) => ({ id: c.id, label: c.label })),
-        ...(m.photoUrl ? { photoUrl: m.photoUrl } : {}),
-        ...(m.askPhone ? { askPhone: true } : {}),
-      })),
-    );
-    return seen.length;
+    const { messages } = res.json() as { messages: Record<string, unknown>[] };
+    webReplies.set(user, messages.map((m) => seen(webReply(m))));
+    return before.length;
   };
 
   /** replies that arrive without a customer message (staff, timers) */
@@ -307,17 +285,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       return max
         .sent()
         .filter((m) => m.chatId === chat)
-        .map((m) => {
-          const kb = m.attachments.find((a) => a.type === "inline_keyboard");
-          const buttons = ((kb?.payload?.buttons ?? []) as { type: string; text: string; payload?: string }[][]).flat();
-          const image = m.attachments.find((a) => a.type === "image");
-          return {
-            text: m.text,
-            choices: buttons.filter((b) => b.type === "callback").map((b) => ({ id: String(b.payload), label: b.text })),
-            ...(image ? { photoUrl: String(image.payload?.url) } : {}),
-            ...(buttons.some((b) => b.type === "request_contact") ? { askPhone: true } : {}),
-          };
-        });
+        .map((m) => seen(maxReply(m)));
     },
   };
 
