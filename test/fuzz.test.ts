@@ -84,6 +84,7 @@ describe(`fuzzer: ${RUNS} cases per public route`, () => {
       ...h.telegram.calls.filter((x) => (x.method === "sendMessage" || x.method === "sendPhoto") && x.status === 200).map((x) => ({ channel: "telegram" as const, chat: String(x.params.chat_id) })),
       ...h.whatsapp.messages().map((x) => ({ channel: "whatsapp" as const, chat: String(x.body.to) })),
       ...h.vk.delivered().map((x) => ({ channel: "vk" as const, chat: x.peerId })),
+      ...h.max.sent().map((x) => ({ channel: "max" as const, chat: x.chatId })),
     ];
     // every send goes to a chat named in an authentic request (a forged body's chat never gets one)
     const everything = authenticBodies.join("\n");
@@ -112,7 +113,7 @@ describe(`fuzzer: ${RUNS} cases per public route`, () => {
 
     const rows = [...stats.entries()].map(([route, s]) => ({ route, ...s }));
     const total = rows.reduce((a, r) => a + r.bodies, 0);
-    const perChannel = ["telegram", "whatsapp", "vk"].map((ch) => `${ch} ${sent.filter((x) => x.channel === ch).length}`).join(", ");
+    const perChannel = ["telegram", "whatsapp", "vk", "max"].map((ch) => `${ch} ${sent.filter((x) => x.channel === ch).length}`).join(", ");
     console.log(
       [
         `fuzzer: ${total} requests over ${rows.length} routes (${RUNS} cases each${SEED !== undefined ? `, seed ${SEED}` : ""})`,

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { sameSecret } from "../../src/http/secrets.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Ingest } from "../types.ts";
@@ -19,13 +19,8 @@ export interface WebhookDeps {
   log: Logger;
 }
 
-const sha256 = (s: string): Buffer => createHash("sha256").update(s).digest();
-
-/** compares digests, so neither the content nor the length of the secret leaks through timing */
-export function maxSecretMatches(given: unknown, expected: string | undefined): boolean {
-  if (expected === undefined || expected === "" || typeof given !== "string") return false;
-  return timingSafeEqual(sha256(given), sha256(expected));
-}
+/** the shared constant-time comparison (src/http/secrets.ts) */
+export const maxSecretMatches = sameSecret;
 
 /**
  * POST /webhooks/max. 401 before the body is read when the secret is wrong; 400 for a

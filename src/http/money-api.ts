@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { bearerToken, sameSecret } from "./secrets.ts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { moneyReport } from "../analytics/money.ts";
@@ -18,7 +18,6 @@ export interface MoneyApiDeps {
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
 }
 
-const hash = (s: string) => createHash("sha256").update(s).digest();
 const Period = z.object({ from: z.string().optional(), to: z.string().optional() });
 const RefundBody = z.object({ note: z.string().min(1).max(500), by: z.string().min(1).max(80).default("staff") }).strict();
 
@@ -26,8 +25,7 @@ export async function registerMoneyApi(app: FastifyInstance, deps: MoneyApiDeps)
   await app.register(async (api) => {
     api.addHook("onRequest", async (req, reply) => {
       if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
-      const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
-      if (!timingSafeEqual(hash(given), hash(deps.token))) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
+      if (!sameSecret(bearerToken(req.headers.authorization), deps.token)) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
     });
 
     api.get<{ Querystring: Record<string, string> }>("/api/report/orders", async (req, reply) => {

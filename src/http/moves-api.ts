@@ -1,4 +1,5 @@
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { bearerToken, sameSecret } from "./secrets.ts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Ingest } from "../../adapters/types.ts";
@@ -38,7 +39,6 @@ const MoveBody = z
   })
   .strict();
 
-const hash = (s: string) => createHash("sha256").update(s).digest();
 
 /**
  * POST /api/conversations/:key/move {to}: offers the customer, on the chat they are
@@ -50,8 +50,7 @@ export async function registerMovesApi(app: FastifyInstance, deps: MovesApiDeps)
   await app.register(async (api) => {
     api.addHook("onRequest", async (req, reply) => {
       if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
-      const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
-      if (!timingSafeEqual(hash(given), hash(deps.token))) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
+      if (!sameSecret(bearerToken(req.headers.authorization), deps.token)) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
     });
 
     api.post<{ Params: { key: string } }>("/api/conversations/:key/move", async (req, reply) => {

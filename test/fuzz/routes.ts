@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import type { Channel } from "../../src/model/channel.ts";
 import { FAKE_VK_SECRET, vkEvent, vkMessageNew } from "../fakes/vk-api.ts";
+import { maxText } from "../fakes/max-api.ts";
 import { signWhatsApp, waText, whatsappBatch } from "../fakes/whatsapp-api.ts";
-import { STAFF_TOKEN, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "../support/harness.ts";
+import { MAX_SECRET, STAFF_TOKEN, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "../support/harness.ts";
 import { anyBody, mutate, mutation, type Mutation } from "./bodies.ts";
 
 /**
@@ -218,5 +219,32 @@ const staffApi: FuzzRoute = {
   },
 };
 
+const max: FuzzRoute = {
+  name: "max webhook",
+  async build(c, { next }) {
+    const n = next();
+    // the update names the dialog's chat id, so a send there is traced to this body
+    const body = shape(c, JSON.stringify(maxText({ userId: chatFor(c, 300_000_000, n), text: c.text, mid: `mid.fz${n}` })));
+    const secret = authentic(c) ? MAX_SECRET : forgedSecret(c);
+    return {
+      method: "POST",
+      url: "/webhooks/max",
+      headers: { ...json, ...(secret !== undefined ? { "x-max-bot-api-secret": secret } : {}) },
+      body,
+      authentic: authentic(c),
+    };
+  },
+};
+
+/** sign-in: nobody gets in with made-up logins and passwords, and nothing is sent */
+const staffLogin: FuzzRoute = {
+  name: "staff login",
+  async build(c) {
+    const form = `login=${enc(c.text)}&password=${enc(c.junk.slice(0, 80))}&csrf=${enc(c.junk.slice(80, 120))}`;
+    const body = c.variant === "valid" || c.variant === "forged" ? form : c.junk;
+    return { method: "POST", url: "/staff/login", headers: { "content-type": "application/x-www-form-urlencoded" }, body, authentic: false };
+  },
+};
+
 /** the table: one line per public route */
-export const FUZZ_ROUTES: FuzzRoute[] = [telegram, whatsappPost, whatsappVerify, vk, webPost, webPoll, webSessionRoute, staffApi];
+export const FUZZ_ROUTES: FuzzRoute[] = [telegram, whatsappPost, whatsappVerify, vk, max, webPost, webPoll, webSessionRoute, staffApi, staffLogin];

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { bearerToken, sameSecret } from "../secrets.ts";
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import type { StaffRole } from "../../staff/accounts.ts";
 import { markOnline } from "../../staff/presence.ts";
@@ -48,7 +48,6 @@ export function decorateStaffAuth(app: FastifyInstance, opts: StaffAuthOptions):
   if (!app.hasDecorator("staffAuth")) app.decorate("staffAuth", opts);
 }
 
-const sha = (s: string) => createHash("sha256").update(s).digest();
 
 export function cookieValue(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -99,8 +98,7 @@ export async function staffSession(req: FastifyRequest): Promise<StaffSession | 
 const SESSION_CACHE = Symbol("staffSession");
 
 function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
-  const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-  return !!token && !!given && timingSafeEqual(sha(given), sha(token));
+  return sameSecret(bearerToken(req.headers.authorization), token);
 }
 
 function wantsJson(req: FastifyRequest): boolean {
@@ -126,7 +124,7 @@ export function csrfProblem(req: FastifyRequest, session: StaffSession, opts: St
   if (!origin || !ownOrigins(req, opts).includes(origin)) return "origin";
   const body = req.body as Record<string, unknown> | undefined;
   const given = String(req.headers["x-csrf-token"] ?? (body && typeof body === "object" ? (body._csrf ?? "") : ""));
-  if (!given || !timingSafeEqual(sha(given), sha(session.csrf))) return "token";
+  if (!sameSecret(given, session.csrf)) return "token";
   return null;
 }
 
