@@ -41,20 +41,20 @@ function answerTo(out: string, typed: string): string {
   return end < 0 ? rest : rest.slice(0, end);
 }
 
-const ORDER = ["Каталог", "Протеиновые батончики", "Шоколадный брауни", "В корзину", "12", "Оформить заказ", "Курьер в офис", "Лесная ул., 5", "/phone +7 916 111-22-33", "Всё верно"];
+const ORDER = ["Каталог", "Протеиновые батончики", "Шоколадный брауни", "12 шт", "Оформить заказ", "Курьер в офис", "Лесная ул., 5", "/phone +7 916 111-22-33", "Заказать"];
 
 describe("frontdesk chat", { timeout: 120_000 }, () => {
   it("hello → order → /wait 3h → the feedback question, numbered buttons as Telegram shows them", async () => {
     const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("frontdesk-chat-")));
-    const r = await chat(["привет", "1", ...ORDER, "/deliver", "/wait 1h", "/wait 3h", "/state", "/quit"]);
+    const r = await chat(["привет", ...ORDER, "/deliver", "/wait 1h", "/wait 3h", "/state", "/quit"]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.stdout;
 
     expect(answerTo(out, "привет")).toMatch(/^бот › Здравствуйте! Это ФитПерекус/);
-    expect(answerTo(out, "привет")).toMatch(/\[1\] Хочу купить {3}\[2\] Стать партнёром/);
-    // "1" pressed the first button: the customer menu
-    expect(answerTo(out, "1")).toMatch(/\[1\] Каталог/);
-    expect(answerTo(out, "Всё верно")).toMatch(/Заказ №(\S+) принят/);
+    // the welcome: popular products and the catalogue as numbered buttons, one tap each
+    expect(answerTo(out, "привет")).toMatch(/\[1\] Шоколадный брауни/);
+    expect(answerTo(out, "привет")).toMatch(/\[\d\] Каталог/);
+    expect(answerTo(out, "Заказать")).toMatch(/Заказ №(\S+) принят/);
     const number = /Заказ №(\S+) принят/.exec(out)![1]!;
     expect(answerTo(out, "/deliver")).toContain(`✔ заказ №${number}: delivered`);
     // an hour is not enough (the shop asks 2 h after delivery) …
@@ -78,9 +78,9 @@ describe("frontdesk chat", { timeout: 120_000 }, () => {
   });
 
   it("--channel whatsapp: more than three choices become a list, as WhatsApp shows them; /wait 12d brings the repeat reminder", async () => {
-    const r = await chat(["привет", "Хочу купить", ...ORDER, "/wait 12d", "/quit"], ["--channel", "whatsapp"]);
+    const r = await chat(["привет", ...ORDER, "/wait 12d", "/quit"], ["--channel", "whatsapp"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(answerTo(r.stdout, "привет")).toMatch(/ ≡ .+\n +\[1\] Хочу купить\n +\[2\] Стать партнёром/);
+    expect(answerTo(r.stdout, "привет")).toMatch(/ ≡ .+\n +\[1\] Шоколадный брауни/);
     const repeat = answerTo(r.stdout, "/wait 12d");
     expect(repeat).toMatch(/^⏩ \+12 дн: /);
     expect(repeat).toMatch(/^бот › /m);

@@ -12,11 +12,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe(".env file", () => {
   it("fills what the environment lacks; the environment wins; says which file it read", () => {
-    writeFileSync(join(dir, ".env"), "# shop\nPORT=4100\nSTAFF_API_TOKEN='from file with spaces'\nLOG_LEVEL=debug\n");
+    writeFileSync(join(dir, ".env"), "# shop\nPORT=4100\nSTAFF_API_TOKEN='from file with spaces and long enough for the rule'\nLOG_LEVEL=debug\n");
     const env: NodeJS.ProcessEnv = { LOG_LEVEL: "warn" };
     const r = loadEnvFile(env, dir);
     expect(r.path).toBe(join(dir, ".env"));
-    expect(env).toMatchObject({ PORT: "4100", STAFF_API_TOKEN: "from file with spaces", LOG_LEVEL: "warn" });
+    expect(env).toMatchObject({ PORT: "4100", STAFF_API_TOKEN: "from file with spaces and long enough for the rule", LOG_LEVEL: "warn" });
     expect(r.applied.sort()).toEqual(["PORT", "STAFF_API_TOKEN"]);
     expect(r.overridden).toEqual(["LOG_LEVEL"]);
     expect(describeEnvFile(r)).toBe(`settings: ${join(dir, ".env")} (2 variables; 1 overridden by the environment: LOG_LEVEL)`);

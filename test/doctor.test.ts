@@ -97,7 +97,7 @@ describe("frontdesk doctor", { timeout: 120_000 }, () => {
     expect(line(r.stdout, "Telegram: staff group")).toContain(`${STAFF_CHAT}: administrator, may manage topics`);
     expect(line(r.stdout, "WhatsApp: access token and number")).toContain("accepted: +7 916 000-00-00 «ФитПерекус», quality GREEN");
     expect(line(r.stdout, "VK: community token")).toContain(`accepted: «Fake shop» (club${FAKE_VK_GROUP_ID})`);
-    expect(r.stdout).toMatch(/all 10 checks passed\n$/);
+    expect(r.stdout).toMatch(/all 11 checks passed\n$/);
   });
 
   it("a wrong token per channel: that channel red with the platform's own words, the others green, exit 1", async () => {
@@ -112,7 +112,7 @@ describe("frontdesk doctor", { timeout: 120_000 }, () => {
     // nothing else is asked with a refused token, and the rest of the shop is still judged
     expect(r.stdout).not.toContain("Telegram: webhook");
     for (const n of ["store", "flows"]) expect(line(r.stdout, n)).toMatch(/^✔ ok /);
-    expect(r.stdout).toMatch(/3 of 7 checks failed\n$/);
+    expect(r.stdout).toMatch(/3 of 8 checks failed\n$/);
     expect(r.stdout).not.toContain("AAWrong");
   });
 

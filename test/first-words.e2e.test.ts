@@ -74,7 +74,7 @@ describe.each(CHANNELS)("first words on %s", (channel) => {
     const replies = await c.type("хочу стать франчайзи");
     expect(textOf(replies)).toContain("менеджеру по франшизе");
     expect(textOf(replies)).toContain("В каком городе");
-    const contact = await h.store.findContactByIdentity(channel, c.user);
+    const contact = await c.contact();
     expect(contact!.audience).toBe("partner");
 
     const buyer = customer();
@@ -91,9 +91,9 @@ describe.each(CHANNELS)("first words on %s", (channel) => {
     const two = await c.type("2");
     expect(textOf(two)).toContain("Не совсем понял");
     expect(textOf(two)).not.toContain("франшиз");
-    const contact = await h.store.findContactByIdentity(channel, c.user);
+    const contact = await c.contact();
     expect(contact!.audience).toBe("customer");
-    const conv = await h.store.getConversation(c.key);
+    const conv = await h.store.getConversation(await c.conversationKey());
     expect(conv!.flow).toBe("customer");
     // the offer is new, with a person — not the same menu again
     expect(labelsOf(two)).toContain("Позвать человека");

@@ -65,7 +65,7 @@ describe("money: 12 chocolate bars to an office, below the free-delivery thresho
     expect(textOf(spend)).toContain(`Баллами: −89${NB}₽`);
     expect(textOf(spend)).toContain(`Итого: 1${NB}810,20${NB}₽`);
     await c.tap("Заказать");
-    const contact = (await h.store.findContactByIdentity("web", c.user))!;
+    const contact = (await c.contact())!;
     const [order] = await h.store.listOrders({ contactId: contact.id });
     expect(order!.totals).toEqual({ goods: 178_800, promo: 17_880, promoCode: "FIT10", points: 8_900, delivery: 29_000, total: 181_020, earned: 76 });
     expect(order!.total).toBe(181_020);

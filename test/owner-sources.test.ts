@@ -1,7 +1,7 @@
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./support/harness.ts";
+import { STAFF_TOKEN, startHarness, type Harness } from "./support/harness.ts";
 import { addStaff, signIn, staffPost, ORIGIN } from "./support/staff.ts";
 
 /**
@@ -34,7 +34,7 @@ describe("the owner's own sources", () => {
     const gym = list.json.sources.find((s: { name: string }) => s.name === "gym_flyer");
     expect(gym.title).toBe("Флаер в спортзале");
     const byChannel = Object.fromEntries(gym.links.map((l: { channel: string; url: string }) => [l.channel, l.url]));
-    expect(Object.keys(byChannel).sort()).toEqual(["telegram", "vk", "web", "whatsapp"]);
+    expect(Object.keys(byChannel).sort()).toEqual(["max", "telegram", "vk", "web", "whatsapp"]);
     expect(byChannel.telegram).toMatch(/^https:\/\/t\.me\/\w+\?start=src_gym_flyer$/);
     expect(byChannel.vk).toMatch(/^https:\/\/vk\.me\/club\d+\?ref=src_gym_flyer$/);
     expect(byChannel.web).toMatch(/\/\?start=src_gym_flyer$/);
@@ -45,15 +45,15 @@ describe("the owner's own sources", () => {
   it("gives a QR code (PNG and SVG) that decodes to the link of the channel asked for", async () => {
     const links = (await h.staff("GET", "/api/sources")).json.sources[0].links as { channel: string; url: string }[];
     for (const link of links) {
-      const png = await h.app.http.inject({ url: `/api/sources/gym_flyer/qr.png?channel=${link.channel}`, headers: { authorization: "Bearer test-staff-token" } });
+      const png = await h.app.http.inject({ url: `/api/sources/gym_flyer/qr.png?channel=${link.channel}`, headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
       expect(png.statusCode).toBe(200);
       expect(png.headers["content-type"]).toBe("image/png");
       expect(decodePng(png.rawPayload), link.channel).toBe(link.url);
     }
-    const svg = await h.app.http.inject({ url: "/api/sources/gym_flyer/qr.svg?channel=telegram", headers: { authorization: "Bearer test-staff-token" } });
+    const svg = await h.app.http.inject({ url: "/api/sources/gym_flyer/qr.svg?channel=telegram", headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
     expect(svg.headers["content-type"]).toContain("image/svg+xml");
     expect(svg.body).toMatch(/^<svg[^>]+viewBox/);
-    expect((await h.app.http.inject({ url: "/api/sources/nope/qr.png", headers: { authorization: "Bearer test-staff-token" } })).statusCode).toBe(404);
+    expect((await h.app.http.inject({ url: "/api/sources/nope/qr.png", headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).statusCode).toBe(404);
   });
 
   it("a viewer reads the sources but cannot create one; without a session nothing is shown", async () => {

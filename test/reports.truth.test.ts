@@ -8,7 +8,7 @@ import { sourcesReport } from "../src/analytics/sources.ts";
 import { staffReport } from "../src/analytics/staff.ts";
 import { RedisStore } from "../src/store/redis.ts";
 import type { Store } from "../src/store/port.ts";
-import { startHarness, type Harness } from "./support/harness.ts";
+import { STAFF_TOKEN, startHarness, type Harness } from "./support/harness.ts";
 import { PERIOD, play } from "./support/journey-plans.ts";
 import * as truth from "./support/journey-truth.ts";
 import { DAY, Journeys, type Person } from "./support/journeys.ts";
@@ -146,7 +146,7 @@ for (const kind of ["sqlite", "redis"] as const) {
       for (const name of ["funnel", "sources", "dropoff", "feedback", "at-risk", "cohorts", "staff"]) {
         const json = await h.staff("GET", `/api/report/${name}?${q}`);
         expect(json.status, name).toBe(200);
-        const csv = await h.app.http.inject({ url: `/api/report/${name}?${q}&format=csv`, headers: { authorization: "Bearer test-staff-token" } });
+        const csv = await h.app.http.inject({ url: `/api/report/${name}?${q}&format=csv`, headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
         expect(csv.headers["content-type"]).toContain("text/csv");
         expect(csv.body.startsWith("\uFEFF")).toBe(true);
         const { tables } = await import("../src/analytics/tables.ts");

@@ -2,8 +2,6 @@ import type { Logger } from "pino";
 import type { RedisLink } from "../store/redis-link.ts";
 import { type DeskEvent, type EventBus, type NewDeskEvent, type Unsubscribe, deliver } from "./bus.ts";
 
-/** events published within this window go out as one stream entry */
-const FLUSH_MS = 20;
 /** stream entries kept (each holds one window's events) */
 const STREAM_MAX = 5_000;
 const BLOCK_MS = 1_000;
@@ -33,8 +31,8 @@ interface Subscriber {
 
 /**
  * The event bus across instances on Redis: a capped stream (`<prefix>:events`). Each
- * instance appends what it publishes in small batches (one XADD per 20 ms window, so a
- * busy pipeline pays one command per window, not one per message) and, while anyone
+ * instance appends what it publishes in small batches (one XADD per turn of the event
+ * loop, so a busy pipeline pays one command per turn, not one per event) and, while anyone
  * here subscribes, reads the stream on a connection of its own (XREAD BLOCK), so a
  * reply sent through instance A reaches a page served by instance B. Nothing is read
  * while nobody listens.
@@ -42,7 +40,7 @@ interface Subscriber {
 export class RedisEventBus implements EventBus {
   private readonly key: string;
   private pending: NewDeskEvent[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Immediate | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly subscribers = new Set<Subscriber>();
   private reader: Promise<void> | undefined;
@@ -60,11 +58,14 @@ export class RedisEventBus implements EventBus {
   publish(events: NewDeskEvent[]): void {
     if (this.closed || events.length === 0) return;
     this.pending.push(...events);
-    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    // what one turn of the event loop published goes out as one entry, right after that
+    // turn: soon enough that a conversation's next step (on this or another instance,
+    // which needs this commit first) publishes after it, so the stream keeps their order
+    this.flushTimer ??= setImmediate(() => void this.flush());
   }
 
   private flush(): Promise<void> {
-    clearTimeout(this.flushTimer);
+    if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return this.flushing;

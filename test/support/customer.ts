@@ -1,4 +1,5 @@
 import type { Channel } from "../../src/model/channel.ts";
+import type { Contact } from "../../src/model/domain.ts";
 import { vkEvent, vkMessageNew } from "../fakes/vk-api.ts";
 import { dialogOf, maxBotStarted, maxCallback, maxContact, maxText, type FakeMaxSent } from "../fakes/max-api.ts";
 import { signWhatsApp, waButtonReply, waListReply, waText, whatsappBatch, type WaObject } from "../fakes/whatsapp-api.ts";
@@ -16,6 +17,8 @@ export type { Choice, PlatformReply, Shape } from "./replies.ts";
  * drivers read replies in a flattened form; this reads the raw platform messages so
  * tests can check the format too.
  */
+
+let maxTicks = 0;
 
 /** MAX: the customer is their user id; replies go to their dialog with the bot (its own chat id) */
 export const maxChatOf = (user: string): string => String(dialogOf(Number(user)));
@@ -143,7 +146,8 @@ export function delivery(h: Harness, channel: Channel, user: string, m: { text?:
       return { url: "/webhooks/vk", body: JSON.stringify(vkEvent("message_new", object, { eventId: `ev${id}` })), headers: { "content-type": "application/json" } };
     }
     case "max": {
-      const o = { userId: Number(user), at: now };
+      // a press of «Начать» has no id of its own, only its time: two presses are two times
+      const o = { userId: Number(user), at: now + ++maxTicks };
       const update = m.button
         ? maxCallback({ ...o, payload: m.button.id })
         : m.phone
@@ -190,6 +194,16 @@ export class Customer {
 
   get key(): string {
     return `${this.channel}:${this.channel === "max" ? maxChatOf(this.user) : this.user}`;
+  }
+
+  /** the conversation's key as the store has it (the web chat's is its server-issued session) */
+  async conversationKey(): Promise<string> {
+    return this.channel === "web" ? `web:${await this.h.platformUser("web", this.user)}` : this.key;
+  }
+
+  /** this customer's contact, found by their identity on the channel */
+  async contact(): Promise<Contact | null> {
+    return this.h.store.findContactByIdentity(this.channel, await this.h.platformUser(this.channel, this.user));
   }
 
   async all(): Promise<PlatformReply[]> {

@@ -13,6 +13,9 @@ import type { Harness, SeenReply } from "./harness.ts";
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
+/** flows/shop.yaml money: courier to the office 290 ₽, free from 2 500 ₽ (kopecks) */
+const COURIER_FEE = 29_000;
+const FREE_DELIVERY_FROM = 250_000;
 /** long before the wall clock: "quiet for a day" is judged against the period */
 export const T0 = Date.UTC(2025, 0, 6, 0, 0, 0);
 
@@ -159,6 +162,8 @@ export class Journeys {
       const link = p.plan.friend ? `ref_${this.referralCode}` : p.plan.audience === "supplier" ? "aud_supplier" : p.plan.source ? `src_${p.plan.source}` : undefined;
       const replies = h.say(p.plan.channel, p.user, link ? { text: "/start", source: link } : { text: "/start" });
       await expectReply(replies, p.plan.audience === "supplier" ? /./ : "Здравствуйте!");
+      // the web chat's conversation is its server-issued session
+      if (p.plan.channel === "web") p.conversationKey = `web:${await h.platformUser("web", p.user)}`;
       this.mark(p, "awareness");
       if (p.plan.audience === "supplier") {
         this.visit(p, "supplier.start");
@@ -169,6 +174,12 @@ export class Journeys {
     });
     const partners = people.filter((p) => p.plan.audience === "partner");
     this.pause(4 * MIN);
+    // the audience question is behind «Я не за покупкой»: partners, and customers who
+    // want the menu rather than the popular products, go that way
+    await this.all([...partners, ...at("menu").filter((p) => p.plan.audience === "customer")], async (p) => {
+      await expectReply(h.tap(p.plan.channel, p.user, "Я не за покупкой"), /./);
+      this.visit(p, "customer.audience");
+    });
     await this.all(partners, async (p) => {
       await expectReply(h.tap(p.plan.channel, p.user, "Стать партнёром"), /./);
       this.visit(p, "partner.start");
@@ -200,15 +211,22 @@ export class Journeys {
   private async checkout(p: Person): Promise<void> {
     const { h } = this;
     const ch = p.plan.channel;
-    await expectReply(h.tap(ch, p.user, "В корзину"), "Сколько штук");
+    // quantity and «в корзину» in one tap (6 or 12), or another number typed
     const qty = 6 + (p.n % 3) * 6;
-    await expectReply(h.say(ch, p.user, String(qty)), "Оформляем?");
+    if (qty === 18) {
+      await expectReply(h.tap(ch, p.user, "Другое количество"), "Сколько штук");
+      await expectReply(h.say(ch, p.user, String(qty)), "Оформляем?");
+    } else {
+      await expectReply(h.tap(ch, p.user, `${qty} шт`), "Оформляем?");
+    }
     await expectReply(h.tap(ch, p.user, "Оформить заказ"), "Как удобнее получить заказ?");
     await expectReply(h.tap(ch, p.user, "Курьер в офис"), "Напишите адрес");
     await expectReply(h.say(ch, p.user, `Лесная ул., ${p.n}, офис ${100 + p.n}`), "Телефон для связи");
-    await expectReply(h.say(ch, p.user, `+7 916 100-${String(p.n).padStart(4, "0")}`), "Всё верно?");
-    await expectReply(h.tap(ch, p.user, "Всё верно"), /Заказ №\S+ принят/);
-    this.ordered(p, PRODUCTS[p.n % PRODUCTS.length]!.price * qty);
+    await expectReply(h.say(ch, p.user, `+7 916 100-${String(p.n).padStart(4, "0")}`), "Проверьте");
+    await expectReply(h.tap(ch, p.user, "Заказать"), /Заказ №\S+ принят/);
+    // the order's total is the goods and the courier's fee below the free-delivery threshold (shop.yaml money)
+    const goods = PRODUCTS[p.n % PRODUCTS.length]!.price * qty;
+    this.ordered(p, goods + (goods < FREE_DELIVERY_FROM ? COURIER_FEE : 0));
   }
 
   async reorder(people: Person[]): Promise<void> {
