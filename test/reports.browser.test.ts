@@ -56,8 +56,10 @@ describe("report pages in Chromium", () => {
       const lines = csv.replace(/^\uFEFF/, "").trim().split("\r\n").slice(1);
       // the page's table is the CSV's table (numbers printed the Russian way on both)
       const norm = (s: string) => s.replace(/\s/g, "").replace(/^—$/, "").replace(/^"|"$/g, "");
-      expect(cells.length, name).toBe(lines.length);
-      cells.forEach((row, i) => expect(row.map(norm), `${name} row ${i}`).toEqual(lines[i]!.split(";").map(norm)));
+      // drop-off's page leaves out the steps nobody reached (the CSV keeps them)
+      const fileRows = lines.filter((l) => name !== "dropoff" || l.split(";")[3] !== "0");
+      expect(cells.length, name).toBe(fileRows.length);
+      cells.forEach((row, i) => expect(row.map(norm), `${name} row ${i}`).toEqual(fileRows[i]!.split(";").map(norm)));
       // the CSV is the JSON's table
       const json = await page.evaluate(async (u) => (await fetch(u!.replace("format=csv", "format=json"))).json(), csvHref);
       const { tables } = await import("../src/analytics/tables.ts");

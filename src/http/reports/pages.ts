@@ -89,7 +89,8 @@ async function build(page: Page, deps: ReportDeps, q: Record<string, string>): P
       return {
         kpis: worst[0] ? [["Больше всего уходят", `${worst[0].flow}.${worst[0].step}`], ["Остановились там", num(worst[0].stopped)], ["Из дошедших", pct(worst[0].rate)]] : [["Остановок нет", "—"]],
         chart: { type: "bar", horizontal: true, labels: worst.map((s) => `${s.flow}.${s.step}`), series: [{ label: "остановились", data: worst.map((s) => s.stopped), color: "#c2410c" }, { label: "дошли", data: worst.map((s) => s.reached), color: "#cbd5e1" }] },
-        table: tables.dropoff(r),
+        // steps nobody reached stay in the CSV, not on the page
+        table: { ...tables.dropoff(r), rows: tables.dropoff(r).rows.filter((row) => row[3] !== 0) },
       };
     }
     case "feedback": {
@@ -105,7 +106,7 @@ async function build(page: Page, deps: ReportDeps, q: Record<string, string>): P
     }
     case "at-risk": {
       const r = await riskReport(store, p, who, deps.bundle().shop.lifecycle.lapseFactor);
-      const rows = r.atRisk.map((a) => `<tr><td>${esc(a.name ?? a.contactId)}</td><td>${esc(a.channel)}</td><td>${a.balance}</td><td class="text">${esc(a.detail)}</td><td>${a.conversationKey ? `<a href="/staff/chat/${encodeURIComponent(a.conversationKey)}">открыть чат</a>` : "—"}</td></tr>`);
+      const rows = r.atRisk.map((a) => `<tr><td>${esc(a.name ?? "без имени")}</td><td>${esc(a.channel)}</td><td>${a.balance}</td><td class="text">${esc(a.detail)}</td><td>${a.conversationKey ? `<a href="/staff/chat/${encodeURIComponent(a.conversationKey)}">открыть чат</a>` : "—"}</td></tr>`);
       return {
         kpis: [["Хороших моментов", num(r.moments.good)], ["Плохих моментов", num(r.moments.bad)], ["Баланс (+1 / −12)", num(r.moments.balance)], ["В зоне риска", num(r.atRisk.length)]],
         chart: { type: "bar", labels: r.balances.map((b) => b.band), series: [{ label: "контактов", data: r.balances.map((b) => b.contacts), color: "#9333ea" }] },
