@@ -197,7 +197,7 @@ describe("restarting the service", () => {
     await chat.tap("Курьер в офис", "Напишите адрес");
     await chat.say({ text: "Пресненская наб., 10, офис 1204" }, "Телефон для связи");
     await chat.say({ phone: "+7 916 123-45-67" }, "Всё верно?");
-    await chat.tap("Заказать", /Заказ №\S+ принят/);
+    await chat.tap("✅ Заказать", /Заказ №\S+ принят/);
 
     // Every reply once, in order, before and after the restart.
     const all = await fetch(`${svc.base}/webchat/api/messages?after=-1&wait=0`, { headers: { cookie: await chat.cookie() } }).then((r) => r.json() as Promise<{ messages: WebMessage[] }>);
