@@ -79,8 +79,16 @@ describe("web chat on two instances sharing Redis", () => {
     const off = b.events.subscribe((e) => {
       if (e.conversationKey === `web:${sid}`) heard.push(e.kind);
     });
-    await a.events.publish([{ at: Date.now(), kind: "sent", conversationKey: `web:${sid}` }]);
-    await expect.poll(() => heard.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // B's reader takes its place in the stream as it starts: publish until B hears one
+    await expect
+      .poll(
+        () => {
+          a.events.publish([{ at: Date.now(), kind: "sent", conversationKey: `web:${sid}` }]);
+          return heard.length;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBeGreaterThan(0);
     off();
     const res = await poll; // long before its 25 s
     expect(done).toBe(true);
