@@ -50,12 +50,15 @@ export function step(input: EngineInput): EngineResult {
 
 function newConversation(input: EngineInput): Conversation {
   const e = input.event;
+  return blankConversation({ key: conversationKey(e), channel: e.channel, chatId: e.chatId }, input.contact.id, shopRef(input.bundle.shop.entry).flow, input.now);
+}
+
+/** a chat that has not started yet: no step, nothing asked, nothing in the cart */
+export function blankConversation(chat: Pick<Conversation, "key" | "channel" | "chatId">, contactId: string, flow: string, now: number): Conversation {
   return {
-    key: conversationKey(e),
-    channel: e.channel,
-    chatId: e.chatId,
-    contactId: input.contact.id,
-    flow: shopRef(input.bundle.shop.entry).flow,
+    ...chat,
+    contactId,
+    flow,
     step: null,
     awaiting: null,
     vars: {},
@@ -65,8 +68,8 @@ function newConversation(input: EngineInput): Conversation {
     lastInboundAt: null,
     hints: {},
     outSeq: 0,
-    createdAt: input.now,
-    updatedAt: input.now,
+    createdAt: now,
+    updatedAt: now,
   };
 }
 

@@ -8,6 +8,7 @@ import { render } from "../render/render.ts";
 import type { Store } from "../store/port.ts";
 import { MOVE_PAYLOAD, restoreMoveCode, takeMoveCode, type MoveTicket } from "./codes.ts";
 import type { SmallKv } from "./kv.ts";
+import { blankConversation } from "../engine/engine.ts";
 import { movedHereText } from "./texts.ts";
 
 export interface MoveDeps {
@@ -94,24 +95,7 @@ async function moveHere(deps: MoveDeps, e: InboundMessage, ticket: MoveTicket, c
     if (already && already.id !== contact.id) await store.mergeContacts(already.id, contact.id);
     return true;
   }
-  const base: Conversation = here ?? {
-    key,
-    channel: e.channel,
-    chatId: e.chatId,
-    contactId: contact.id,
-    flow: from!.flow,
-    step: null,
-    awaiting: null,
-    vars: {},
-    cart: [],
-    handoff: null,
-    timers: {},
-    lastInboundAt: null,
-    hints: {},
-    outSeq: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const base: Conversation = here ?? blankConversation({ key, channel: e.channel, chatId: e.chatId }, contact.id, from!.flow, now);
   const conversation: Conversation = {
     ...base,
     contactId: contact.id,

@@ -38,7 +38,8 @@ export interface HandoffEpisode {
   answered: boolean;
 }
 
-const Data = z
+/** what handoff, staff-reply and hand-back touchpoints carry in `data` (desk.ts reads more of it) */
+export const HandoffData = z
   .object({
     queue: z.string().optional(),
     reason: z.string().optional(),
@@ -67,7 +68,7 @@ export function handoffEpisodes(touchpoints: Touchpoint[], hours: WorkingHours |
   for (const tp of sorted) {
     const key = tp.conversationKey;
     if (!key) continue;
-    const data = Data.safeParse(tp.data ?? {});
+    const data = HandoffData.safeParse(tp.data ?? {});
     const d = data.success ? data.data : {};
     const ep = open.get(key);
     if (tp.kind === "handoff" && d.back) {

@@ -5,6 +5,7 @@ import type { DeskEvent, EventBus } from "../../events/bus.ts";
 import type { Contact, Touchpoint } from "../../model/domain.ts";
 import type { InboundEvent, InboundSystem } from "../../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../../store/port.ts";
+import { HandoffData } from "../sla.ts";
 import { GroupOutbox } from "./outbox.ts";
 import type { StaffGroupApi, StaffGroupMessage } from "./port.ts";
 import { channelName, reasonText, texts, topicLink, topicTitle } from "./texts.ts";
@@ -32,19 +33,11 @@ const LEADER_RENEW_MS = 10_000;
 const HEADER_LINE_MAX = 160;
 const RECENT_IN_HEADER = 5;
 
-const TpData = z
-  .object({
-    queue: z.string().optional(),
-    reason: z.string().optional(),
-    by: z.string().optional(),
-    back: z.boolean().optional(),
-    resolved: z.boolean().optional(),
-    staff: z.boolean().optional(),
-    scale: z.string().optional(),
-    score: z.number().optional(),
-    attachments: z.array(z.object({ kind: z.string(), url: z.string().optional(), fileId: z.string().optional(), name: z.string().optional() })).optional(),
-  })
-  .passthrough();
+const TpData = HandoffData.extend({
+  scale: z.string().optional(),
+  score: z.number().optional(),
+  attachments: z.array(z.object({ kind: z.string(), url: z.string().optional(), fileId: z.string().optional(), name: z.string().optional() })).optional(),
+}).passthrough();
 type TpData = z.infer<typeof TpData>;
 
 const AlertData = z.object({ reason: z.string(), minutes: z.number().optional(), queue: z.string().optional() }).passthrough();
