@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -14,6 +13,7 @@ import { funnelRoutes } from "./funnel.ts";
 import { sourcesRoutes } from "./sources.ts";
 import { ownerSourceRoutes } from "./owner-sources.ts";
 import { reportPages } from "./pages.ts";
+import { bearerToken, sameSecret } from "../secrets.ts";
 import { staffRoutes } from "./staff.ts";
 
 export type { ReportDeps } from "./deps.ts";
@@ -26,7 +26,6 @@ export type { ReportDeps } from "./deps.ts";
  * staff session with the owner or viewer role (the staff shell's requireRole; only
  * the bearer where the shell is not wired).
  */
-const sha = (s: string) => createHash("sha256").update(s).digest();
 
 export async function registerReports(app: FastifyInstance, deps: ReportDeps): Promise<void> {
   await app.register(async (api) => {
@@ -62,9 +61,9 @@ export async function registerReports(app: FastifyInstance, deps: ReportDeps): P
 }
 
 async function guard(deps: ReportDeps, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+  const bearer = bearerToken(req.headers.authorization);
   if (bearer !== undefined) {
-    if (deps.token && timingSafeEqual(sha(bearer), sha(deps.token))) return;
+    if (sameSecret(bearer, deps.token)) return;
     return reply.code(401).send({ error: "unauthorized", message: "wrong bearer token" });
   }
   if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the report API" });
