@@ -29,8 +29,9 @@ import type { InboundEvent } from "./model/inbound.ts";
 import type { OutboxItem } from "./model/outbound.ts";
 import { Pump } from "./pipeline/pump.ts";
 import { fireDueTimers } from "./pipeline/scheduler.ts";
+import { singleFlight } from "./pipeline/single-flight.ts";
 import { pruneSentReplies } from "./pipeline/retention.ts";
-import { Sender } from "./pipeline/sender.ts";
+import { Sender, type SenderDeps } from "./pipeline/sender.ts";
 import { RECENT_ORDERS, Worker } from "./pipeline/worker.ts";
 import { openStore } from "./store/open.ts";
 import type { EventBus } from "./events/bus.ts";
@@ -63,6 +64,8 @@ export interface AppOptions {
   webLimits?: Partial<WebLimits>;
   /** refused webhook / staff API requests one address may make per minute before 429 */
   refusalsPerAddress?: number;
+  /** send budgets per channel instead of the platforms' (journey tests lift them; pacing has its own tests) */
+  sendRates?: SenderDeps["rates"];
 }
 
 export interface App {
@@ -174,7 +177,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // clock (`now`) drives the journey, timers and the WhatsApp window.
   const channels = () => [...adapters.keys()];
   const reroute = rerouteUndeliverable({ store, channels, enqueue: ingest, now, log });
-  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events, reroute });
+  const sender = new Sender({ store, adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events, reroute, ...(opts.sendRates ? { rates: opts.sendRates } : {}) });
 
   const pollMs = opts.pollMs ?? 250;
   workerPump = new Pump<JournalEntry>({
@@ -194,18 +197,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     onError: (err) => log.error({ err }, "sender"),
   });
 
-  let ticking = false;
-  const tick = async () => {
-    if (ticking) return;
-    ticking = true;
+  // a tick asked for while one runs waits for a fresh one: it must see the clock as it is now
+  const tick = singleFlight(async () => {
     try {
       while ((await fireDueTimers(store, now(), 200)) > 0) workerPump.wake();
     } catch (err) {
       log.error({ err }, "timers");
-    } finally {
-      ticking = false;
     }
-  };
+  });
   const timerLoop = setInterval(() => void tick(), 1000);
   timerLoop.unref();
 
@@ -272,9 +271,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         const out = await store.listOutbox({ status: "pending", limit: 1 });
         if (pending === 0 && out.length === 0) return;
         if (Date.now() > deadline) throw new Error(`not idle after ${timeoutMs} ms: ${pending} inbound, ${out.length} outbound pending`);
+        // wait for what the pumps have in hand rather than on a timer; the short pause
+        // covers work they could not claim yet (leased elsewhere, a retry not yet due)
         workerPump.wake();
         senderPump.wake();
-        await new Promise((r) => setTimeout(r, 20));
+        await Promise.all([workerPump.quiet(), senderPump.quiet()]);
+        await new Promise((r) => setTimeout(r, 1));
       }
     },
     async listen() {

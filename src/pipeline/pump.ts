@@ -30,6 +30,7 @@ export class Pump<T> {
   private backlog = false;
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
+  private quietWaiters: (() => void)[] = [];
   /** leased to us on the way while every slot was busy: handled as slots free up */
   private readonly waiting: T[] = [];
 
@@ -48,6 +49,16 @@ export class Pump<T> {
     clearTimeout(this.timer);
     if (this.running === 0 && this.waiting.length === 0 && !this.claiming) return;
     await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** resolves when nothing is in hand: no claim on its way, nothing running or waiting for a slot */
+  quiet(): Promise<void> {
+    if (this.isQuiet()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  private isQuiet(): boolean {
+    return this.running === 0 && this.waiting.length === 0 && !this.claiming;
   }
 
   /** whether leasing follow-up work to this pump makes sense (it is not stopping) */
@@ -141,8 +152,8 @@ export class Pump<T> {
   }
 
   private settle(): void {
-    if (this.stopped && this.running === 0 && this.waiting.length === 0 && !this.claiming) {
-      for (const resolve of this.idle.splice(0)) resolve();
-    }
+    if (!this.isQuiet()) return;
+    for (const resolve of this.quietWaiters.splice(0)) resolve();
+    if (this.stopped) for (const resolve of this.idle.splice(0)) resolve();
   }
 }

@@ -97,9 +97,12 @@ export interface Harness {
 let seq = 1000;
 
 /** Tests drive many customers from one address: the web chat's limits have their own tests (test/webchat.limits.test.ts). */
+/** Nor do they wait out each platform's per-chat pace in wall-clock seconds (test/pacing and delivery tests do, with `realRates`). */
+const ROOMY = { perSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100_000 };
+const ROOMY_SEND_RATES = { telegram: ROOMY, whatsapp: ROOMY, vk: ROOMY, max: ROOMY, web: ROOMY };
 const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000, pagesPerAddress: 100_000 };
 
-export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string; realRates?: boolean } = {}): Promise<Harness> {
   const telegram = await startFakeTelegram();
   const whatsapp = await startFakeWhatsApp();
   const vk = await startFakeVk();
@@ -136,6 +139,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     telegram: { botInfo: FAKE_BOT_INFO },
     pollMs: 50,
     webLimits: ROOMY_WEB_LIMITS,
+    ...(opts.realRates ? {} : { sendRates: ROOMY_SEND_RATES }),
     refusalsPerAddress: 100_000,
     ...(opts.store ? { store: opts.store } : {}),
   });
@@ -252,13 +256,18 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     },
   };
   // The web chat is read the way the page reads it: GET /webchat/api/messages.
+  // Like the page, it asks only for what came after the last reply it has.
   const webReplies = new Map<string, SeenReply[]>();
+  const webSeq = new Map<string, number>();
   const pullWeb = async (user: string) => {
-    const before = webReplies.get(user) ?? [];
-    const res = await http.inject({ method: "GET", url: "/webchat/api/messages?after=-1&wait=0", headers: { cookie: await webCookie(user) } });
-    const { messages } = res.json() as { messages: Record<string, unknown>[] };
-    webReplies.set(user, messages.map((m) => seen(webReply(m))));
-    return before.length;
+    const got = webReplies.get(user) ?? [];
+    webReplies.set(user, got);
+    const res = await http.inject({ method: "GET", url: `/webchat/api/messages?after=${webSeq.get(user) ?? -1}&wait=0`, headers: { cookie: await webCookie(user) } });
+    const { messages } = res.json() as { messages: (Record<string, unknown> & { seq: number })[] };
+    for (const m of messages) {
+      got.push(seen(webReply(m)));
+      webSeq.set(user, m.seq);
+    }
   };
 
   /** replies that arrive without a customer message (staff, timers) */
