@@ -1,5 +1,5 @@
 import { MaxError } from "@maxhub/max-bot-api";
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
 import { RenderError } from "./render.ts";
 
 /** M17: MAX answers 429 without a documented wait; a second keeps us under 30 rps. */

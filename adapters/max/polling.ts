@@ -1,6 +1,6 @@
 import type { Api } from "@maxhub/max-bot-api";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { describeError } from "./errors.ts";
 import { MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "./parse.ts";
 

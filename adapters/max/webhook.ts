@@ -1,7 +1,7 @@
 import { sameSecret } from "../../src/http/secrets.ts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { MaxUpdateError, parseMaxUpdate } from "./parse.ts";
 
 export const MAX_WEBHOOK_PATH = "/webhooks/max";

@@ -1,8 +1,8 @@
 import { GrammyError, HttpError } from "grammy";
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
 import { RenderError } from "./render.ts";
 
-/** Bot API / transport errors → the sender's vocabulary (see adapters/types.ts). */
+/** Bot API / transport errors → the sender's vocabulary (see src/channel/port.ts). */
 export function toSendFailure(err: unknown): SendFailure {
   if (err instanceof GrammyError) {
     const message = `${err.method}: ${err.error_code} ${err.description}`;

@@ -1,7 +1,7 @@
 import { GrammyError, type Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { describeError } from "./errors.ts";
 import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { intakeUpdate } from "./intake.ts";
 import type { StaffGroupRoute } from "./staff-group.ts";
 import { TelegramUpdateError } from "./parse.ts";

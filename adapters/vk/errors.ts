@@ -1,5 +1,5 @@
 import { APIError } from "vk-io";
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
 
 /** A reply that is neither {response} nor {error}: a proxy page, a 5xx with a JSON body. */
 export class VkTransportError extends Error {
@@ -17,7 +17,7 @@ const UNREACHABLE = new Set([7, 15, 18, 901, 902]);
 /** VK's own trouble: 1 unknown error ("try again later"), 10 internal server error */
 const TRANSIENT = new Set([1, 10]);
 
-/** VK API / transport errors → the sender's vocabulary (adapters/types.ts). */
+/** VK API / transport errors → the sender's vocabulary (src/channel/port.ts). */
 export function toSendFailure(err: unknown): SendFailure {
   if (err instanceof APIError) {
     const code = Number(err.code);

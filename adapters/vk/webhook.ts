@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { parseVkEnvelope, parseVkUpdate, VkParseError, type VkEventAnswer } from "./parse.ts";
 
 export const VK_WEBHOOK_PATH = "/webhooks/vk";

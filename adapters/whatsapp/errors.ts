@@ -1,4 +1,4 @@
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
 
 /** The webhook body is JSON but not a WhatsApp Business Account envelope. */
 export class WhatsAppPayloadError extends Error {

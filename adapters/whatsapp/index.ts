@@ -7,7 +7,7 @@ import { WHATSAPP_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../../src/store/port.ts";
-import type { AdapterContext, ChannelAdapter, SendResult } from "../types.ts";
+import type { AdapterContext, ChannelAdapter, SendResult } from "../../src/channel/port.ts";
 import { GraphHttpError, WhatsAppPayloadError, type GraphError } from "./errors.ts";
 import { parseWhatsAppWebhookDetailed } from "./parse.ts";
 import { sendItem } from "./send.ts";

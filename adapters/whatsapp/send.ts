@@ -17,7 +17,7 @@ import {
 } from "whatsapp-api-js/messages";
 import type { ClientMessage } from "whatsapp-api-js/types";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
-import type { SendResult } from "../types.ts";
+import type { SendResult } from "../../src/channel/port.ts";
 import { mapGraphError, mapThrown } from "./errors.ts";
 
 /** Customer service window (W17). */

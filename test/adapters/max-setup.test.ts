@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { doctorChecks } from "../../adapters/max/doctor.ts";
 import { createMaxAdapter, setMaxWebhook, UPDATE_TYPES, type MarkerStore } from "../../adapters/max/index.ts";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { loadConfig, type MaxConfig } from "../../src/config.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import { maxMarker } from "../../src/moves/max-marker.ts";

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMaxAdapter, MAX_RATE, MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "../../adapters/max/index.ts";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import type { MaxConfig } from "../../src/config.ts";
 import { MAX_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";

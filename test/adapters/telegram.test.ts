@@ -10,7 +10,7 @@ import {
   TelegramUpdateError,
   type TelegramAdapter,
 } from "../../adapters/telegram/index.ts";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import type { TelegramConfig } from "../../src/config.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createVkAdapter, parseVkCallback, VkParseError, vkRandomId } from "../../adapters/vk/index.ts";
-import type { ChannelAdapter } from "../../adapters/types.ts";
+import type { ChannelAdapter } from "../../src/channel/port.ts";
 import type { VkConfig } from "../../src/config.ts";
 import type { InboundEvent, InboundMessage, InboundReachability } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
