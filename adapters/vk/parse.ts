@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
+import { sourceByDropping } from "../shared/start-source.ts";
 
 /**
  * VK Callback API envelopes → the shared inbound model. Pure: no I/O, no secret
@@ -157,7 +158,7 @@ function messageNew(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelope
   if (m.text !== undefined && m.text !== "") event.text = m.text;
   applyPayload(event, m.payload);
 
-  const source = sanitizeRef(m.ref);
+  const source = sourceByDropping(m.ref);
   if (source) event.source = source;
   const attachments = (m.attachments ?? []).map(parseAttachment).filter((a): a is Attachment => a !== null);
   if (attachments.length > 0) event.attachments = attachments;
@@ -198,13 +199,6 @@ function applyPayload(event: InboundMessage, raw: string | undefined): void {
     }
   }
   event.buttonId = raw;
-}
-
-/** Same alphabet and length as a Telegram /start payload, so sources look alike across channels. */
-export function sanitizeRef(ref: string | undefined): string | undefined {
-  if (!ref) return undefined;
-  const clean = ref.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
-  return clean === "" ? undefined : clean;
 }
 
 const SizeSchema = z.object({

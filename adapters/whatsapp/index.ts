@@ -13,7 +13,7 @@ import { parseWhatsAppWebhookDetailed } from "./parse.ts";
 import { sendItem } from "./send.ts";
 import { verifyWhatsAppSignature } from "./signature.ts";
 
-export { parseWhatsAppWebhook, parseWhatsAppWebhookDetailed, sanitiseSource } from "./parse.ts";
+export { parseWhatsAppWebhook, parseWhatsAppWebhookDetailed } from "./parse.ts";
 export { verifyWhatsAppSignature, escapeUnicode } from "./signature.ts";
 export { WhatsAppPayloadError, GraphHttpError, mapGraphError } from "./errors.ts";
 
