@@ -1,6 +1,7 @@
 import type { Api } from "@maxhub/max-bot-api";
 import type { Logger } from "pino";
 import type { Ingest } from "../../src/channel/port.ts";
+import { pollBackoffMs, sleepUnlessAborted } from "../shared/poll-backoff.ts";
 import { describeError } from "./errors.ts";
 import { MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "./parse.ts";
 
@@ -19,8 +20,6 @@ export interface MaxPollerOptions {
   /** GET /updates wait in seconds (M7: 0-90) */
   timeoutSeconds: number;
 }
-
-const MAX_BACKOFF_MS = 30_000;
 
 /**
  * A GET /updates loop of our own (not bot.start) so the marker moves past a batch only
@@ -102,13 +101,6 @@ export class MaxPoller {
   /** exponential backoff, cut short by stop() */
   private async backoff(): Promise<void> {
     this.failures++;
-    const ms = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 6));
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleepUnlessAborted(pollBackoffMs(this.failures), this.abort.signal);
   }
 }

@@ -2,6 +2,7 @@ import { GrammyError, type Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import type { Ingest } from "../../src/channel/port.ts";
+import { pollBackoffMs, sleepUnlessAborted } from "../shared/poll-backoff.ts";
 import { describeError } from "./errors.ts";
 import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";
@@ -18,8 +19,6 @@ export interface PollerOptions {
   /** long-poll wait; keep below the client's timeoutSeconds */
   timeoutSeconds: number;
 }
-
-const MAX_BACKOFF_MS = 30_000;
 
 /** grammY types its signal parameter with the abort-controller polyfill; Node's works the same at run time */
 type GrammySignal = NonNullable<Parameters<Api["getUpdates"]>[1]>;
@@ -118,16 +117,10 @@ export class Poller {
   /** exponential backoff, or retry_after on 429; cut short by stop() */
   private async backoff(err: unknown): Promise<void> {
     this.failures++;
-    let ms = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 6));
+    let ms = pollBackoffMs(this.failures);
     if (err instanceof GrammyError && err.error_code === 429 && err.parameters.retry_after !== undefined) {
       ms = err.parameters.retry_after * 1000;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await sleepUnlessAborted(ms, this.abort.signal);
   }
 }
