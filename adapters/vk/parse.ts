@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
+import { jsonOrUndefined } from "../shared/json-or-undefined.ts";
 import { sourceByDropping } from "../shared/start-source.ts";
 
 /**
@@ -187,7 +188,7 @@ const LANGS: Record<number, string> = { 0: "ru", 1: "uk", 2: "be", 3: "en", 4: "
  */
 function applyPayload(event: InboundMessage, raw: string | undefined): void {
   if (raw === undefined || raw === "") return;
-  const value = safeJson(raw);
+  const value = jsonOrUndefined(raw);
   if (isRecord(value)) {
     if (typeof value.b === "string" && value.b !== "") {
       event.buttonId = value.b;
@@ -303,7 +304,7 @@ function messageEvent(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelo
   const o = parsed.data;
   const answer: VkEventAnswer = { event_id: o.event_id, user_id: o.user_id, peer_id: o.peer_id };
   if (!isPrivatePeer(o.peer_id) || o.user_id <= 0) return { events: [], answer, skipped: "not a private dialog" };
-  const payload = typeof o.payload === "string" ? safeJson(o.payload) : o.payload;
+  const payload = typeof o.payload === "string" ? jsonOrUndefined(o.payload) : o.payload;
   const buttonId = isRecord(payload) && typeof payload.b === "string" && payload.b !== "" ? payload.b : stringify(o.payload);
   const event: InboundMessage = {
     type: "message",
@@ -337,14 +338,6 @@ function reachability(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelo
       },
     ],
   };
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 function stringify(value: unknown): string {
