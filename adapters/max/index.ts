@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { MaxConfig } from "../../src/config.ts";
+import type { MaxConfig } from "./config.ts";
 import { MAX_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
 import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../../src/channel/port.ts";

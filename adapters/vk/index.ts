@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { VK_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
-import type { VkConfig } from "../../src/config.ts";
+import type { VkConfig } from "./config.ts";
 import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../../src/channel/port.ts";
 import { VkApi } from "./api.ts";
 import { toSendFailure } from "./errors.ts";

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { WhatsAppAPI } from "whatsapp-api-js";
-import type { WhatsAppConfig } from "../../src/config.ts";
+import type { WhatsAppConfig } from "./config.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
 import { WHATSAPP_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMaxAdapter, MAX_RATE, MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "../../adapters/max/index.ts";
 import type { Ingest } from "../../src/channel/port.ts";
-import type { MaxConfig } from "../../src/config.ts";
+import type { MaxConfig } from "../../adapters/max/config.ts";
 import { MAX_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";

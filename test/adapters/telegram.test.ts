@@ -11,7 +11,7 @@ import {
   type TelegramAdapter,
 } from "../../adapters/telegram/index.ts";
 import type { Ingest } from "../../src/channel/port.ts";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { TelegramConfig } from "../../adapters/telegram/config.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.ts";

@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createVkAdapter, parseVkCallback, VkParseError, vkRandomId } from "../../adapters/vk/index.ts";
 import type { ChannelAdapter } from "../../src/channel/port.ts";
-import type { VkConfig } from "../../src/config.ts";
+import type { VkConfig } from "../../adapters/vk/config.ts";
 import type { InboundEvent, InboundMessage, InboundReachability } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../../src/store/port.ts";

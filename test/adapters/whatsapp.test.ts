@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createWhatsAppAdapter, parseWhatsAppWebhook, WhatsAppPayloadError } from "../../adapters/whatsapp/index.ts";
 import type { ChannelAdapter } from "../../src/channel/port.ts";
-import type { WhatsAppConfig } from "../../src/config.ts";
+import type { WhatsAppConfig } from "../../adapters/whatsapp/config.ts";
 import type { InboundEvent, InboundMessage, InboundStatus } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../../src/store/port.ts";
