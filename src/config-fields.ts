@@ -40,6 +40,18 @@ export const url = (fallback: string) =>
       .transform((v) => (v ?? fallback).replace(/\/+$/, "")),
   );
 
+/** a webhook secret of `min`-256 characters of A-Z a-z 0-9 _ - (the rule Telegram and MAX share but for `min`) */
+export const webhookSecret = (min: number, platform: string) =>
+  optional.pipe(
+    z
+      .string()
+      .regex(new RegExp(`^[A-Za-z0-9_-]{${min},256}$`), `must be ${min}-256 characters of A-Z a-z 0-9 _ - (${platform}'s rule)`)
+      .optional(),
+  );
+
+/** how a bot takes its updates: "webhook" or "polling"; undefined when unset (each platform has its default) */
+export const updatesMode = optional.pipe(z.enum(["webhook", "polling"]).optional());
+
 /**
  * A channel needs all of its variables or none of them. `related` are its optional
  * ones: setting one of those alone (a secret without its token) is half-set too.

@@ -1,20 +1,15 @@
 import { z } from "zod";
-import { optional, url } from "../../src/config-fields.ts";
+import { optional, updatesMode, url, webhookSecret } from "../../src/config-fields.ts";
 
 /** MAX's environment variables (src/config.ts merges them into the one schema). */
 export const MaxEnv = z.object({
   /** MAX (max.ru): the bot token from business.max.ru; off while unset */
   MAX_BOT_TOKEN: optional,
   /** sent by MAX in X-Max-Bot-Api-Secret on every webhook call (M3: 5-256 chars of A-Z a-z 0-9 _ -) */
-  MAX_WEBHOOK_SECRET: optional.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{5,256}$/, "must be 5-256 characters of A-Z a-z 0-9 _ - (MAX's rule)")
-      .optional(),
-  ),
+  MAX_WEBHOOK_SECRET: webhookSecret(5, "MAX"),
   MAX_API_BASE: url("https://platform-api2.max.ru"),
   /** "webhook" (default when a secret is set) or "polling" for a shop without a public URL */
-  MAX_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
+  MAX_MODE: updatesMode,
 });
 export type MaxEnv = z.infer<typeof MaxEnv>;
 

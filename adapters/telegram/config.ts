@@ -1,18 +1,13 @@
 import { z } from "zod";
-import { channel, num, optional, url } from "../../src/config-fields.ts";
+import { channel, num, optional, updatesMode, url, webhookSecret } from "../../src/config-fields.ts";
 
 /** Telegram's environment variables (src/config.ts merges them into the one schema). */
 export const TelegramEnv = z.object({
   TELEGRAM_BOT_TOKEN: optional,
-  TELEGRAM_WEBHOOK_SECRET: optional.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
-      .optional(),
-  ),
+  TELEGRAM_WEBHOOK_SECRET: webhookSecret(1, "Telegram"),
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
   /** "webhook" (the default: needs TELEGRAM_WEBHOOK_SECRET) or "polling", asked for explicitly, for a shop without a public URL */
-  TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
+  TELEGRAM_MODE: updatesMode,
   /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
   TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
   /** the staff group: a forum supergroup (-100…) where the bot is an admin that manages topics */
