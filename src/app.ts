@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
-import type { AdapterContext, ChannelAdapter } from "../adapters/types.ts";
+import type { AdapterContext, ChannelAdapter } from "./channel/port.ts";
 import { createTelegramAdapter, type TelegramAdapter } from "../adapters/telegram/index.ts";
 import { createVkAdapter } from "../adapters/vk/index.ts";
 import { createWebAdapter } from "../adapters/web/index.ts";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { bearerToken, sameSecret } from "./secrets.ts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../channel/port.ts";
 import type { LinkBuilder } from "../engine/engine.ts";
 import type { CHANNELS, Channel } from "../model/channel.ts";
 import type { Store } from "../store/port.ts";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../channel/port.ts";
 import { CAPABILITIES } from "../model/channel.ts";
 import type { Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import { conversationKey, type InboundEvent, type InboundMessage } from "../model/inbound.ts";

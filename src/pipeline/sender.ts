@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ChannelAdapter, RateLimit, SendFailure } from "../../adapters/types.ts";
+import type { ChannelAdapter, RateLimit, SendFailure } from "../channel/port.ts";
 import type { Channel } from "../model/channel.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
