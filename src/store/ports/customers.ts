@@ -43,10 +43,10 @@ export interface ContactReads {
   listContacts(query: ContactQuery): Promise<Contact[]>;
 }
 
-export interface HistoryReads {
+export interface JourneyReads {
   listTouchpoints(contactId: string, limit?: number): Promise<Touchpoint[]>;
   getOrder(id: string): Promise<Order | null>;
   listOrders(filter: OrderFilter): Promise<Order[]>;
 }
 
-export interface CustomerReads extends ConversationReads, ContactReads, HistoryReads {}
+export interface CustomerReads extends ConversationReads, ContactReads, JourneyReads {}
