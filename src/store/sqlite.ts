@@ -26,7 +26,7 @@ import { newId } from "./ids.ts";
 import { SENT_AFTER_MAX, type SentAfterPort } from "./sent-after.ts";
 import { SCHEMA, SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { REPORT_INDEXES, SqliteReportReads, removeChats } from "./sqlite-report-reads.ts";
-import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
+import { KeyValueDelegate } from "./kv.ts";
 import { SqliteKv } from "./sqlite-kv.ts";
 import { DEDUPE_TTL_MS, MAX_MERGE_HOPS, StaleEntryError, emptyColumns, mergeContactRecords, mergeDone } from "./shared.ts";
 
@@ -359,7 +359,7 @@ function limitOf(limit: number | undefined): number {
  * Redis. Every write that touches more than one row runs in one IMMEDIATE
  * transaction, which also makes claims safe when several processes share the file.
  */
-export class SqliteStore implements Store, SentAfterPort {
+export class SqliteStore extends KeyValueDelegate implements Store, SentAfterPort {
   readonly kind = "sqlite" as const;
   private readonly s: Statements;
   private readonly contacts: RowWriter;
@@ -367,12 +367,13 @@ export class SqliteStore implements Store, SentAfterPort {
   private readonly dynamic = new Map<string, Stmt>();
   private readonly clock: () => number;
   private lastPrune = Number.NEGATIVE_INFINITY;
-  private readonly kv: SqliteKv;
+  protected override readonly kv: SqliteKv;
 
   private constructor(
     private readonly db: Db,
     opts: SqliteStoreOptions,
   ) {
+    super();
     this.clock = opts.clock ?? Date.now;
     this.s = prepareAll(db);
     this.kv = new SqliteKv(db, this.clock);
@@ -1092,26 +1093,7 @@ export class SqliteStore implements Store, SentAfterPort {
     return (this.reports ??= new SqliteReportReads(this.db));
   }
 
-  // ---- key-value records (src/store/kv.ts) ------------------------------------------
-
-  kvGet(ns: string, key: string): Promise<string | null> {
-    return this.kv.kvGet(ns, key);
-  }
-  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
-    return this.kv.kvSet(ns, key, value, opts);
-  }
-  kvDelete(ns: string, key: string): Promise<boolean> {
-    return this.kv.kvDelete(ns, key);
-  }
-  kvTake(ns: string, key: string): Promise<string | null> {
-    return this.kv.kvTake(ns, key);
-  }
-  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
-    return this.kv.kvIncr(ns, key, by, ttlMs);
-  }
-  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
-    return this.kv.kvList(ns, limit);
-  }
+  // key-value records: KeyValueDelegate (src/store/kv.ts) hands them to this.kv
 
   // ---- lifecycle ------------------------------------------------------------------
 
