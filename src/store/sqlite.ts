@@ -739,11 +739,6 @@ export class SqliteStore extends KeyValueDelegate implements Store, SentAfterPor
     return this.resolve(this.getContactSync(id));
   }
 
-  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
-    const row = this.s.identityGet.get(channel, userId);
-    return row ? this.resolve(this.getContactSync(row.contact_id)) : null;
-  }
-
   async findContactByPhone(phone: string): Promise<Contact | null> {
     return this.resolve(parse<Contact>(this.s.contactByPhone.get(phone)));
   }
@@ -856,7 +851,8 @@ export class SqliteStore extends KeyValueDelegate implements Store, SentAfterPor
 
   async loadTurn(conversationKey: string, channel: Channel, userId: string, ordersLimit: number): Promise<TurnContext> {
     const conversation = parse<Conversation>(this.s.conversationGet.get(conversationKey));
-    const contact = await this.findContactByIdentity(channel, userId);
+    const row = this.s.identityGet.get(channel, userId);
+    const contact = row ? this.resolve(this.getContactSync(row.contact_id)) : null;
     const orders = contact ? await this.listOrders({ contactId: contact.id, limit: ordersLimit }) : [];
     return { conversation, contact, orders };
   }

@@ -1,4 +1,3 @@
-import type { Channel } from "../../model/channel.ts";
 import type { Audience, Contact, Conversation, Order, Touchpoint } from "../../model/domain.ts";
 import type { OrderStatusName } from "../../model/inbound.ts";
 
@@ -36,8 +35,6 @@ export interface ContactReads {
    * findContactByReferralCode and loadTurn's contact go the same walk
    */
   liveContact(id: string): Promise<Contact | null>;
-  /** the live contact a platform identity stands for */
-  findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null>;
   findContactByPhone(phone: string): Promise<Contact | null>;
   findContactByReferralCode(code: string): Promise<Contact | null>;
   listContacts(query: ContactQuery): Promise<Contact[]>;
