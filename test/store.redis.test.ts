@@ -16,7 +16,7 @@ import {
   makeOutboxItem,
   makeTouchpoint,
   storeContract,
-} from "./store-contract.ts";
+} from "./store-contract/index.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
 import { stageRows, contactByIdentity } from "./support/store.ts";
 import { waitUntil } from "./support/load.ts";

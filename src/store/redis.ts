@@ -15,7 +15,7 @@ import { RedisReportReads } from "./redis-report-reads.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
- * the SQLite store (sqlite.ts), key for key; test/store-contract.ts holds both to them.
+ * the SQLite store (sqlite.ts), key for key; test/store-contract/ (one suite per port) holds both to them.
  *
  * Layout (P = key prefix, default "fd"). Conversation keys share the hash tag
  * {c:<conversationKey>}, contact keys {p:<contactId>}:
