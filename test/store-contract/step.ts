@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/port.ts";
 import { type Conversation } from "../../src/model/domain.ts";
-import { makeCommit, makeContact, makeConversation, makeMessage, makeOrder, makeOutboxItem, makeTouchpoint } from "../store-fixtures.ts";
+import { T0, makeCommit, makeContact, makeConversation, makeMessage, makeOrder, makeOutboxItem, makeTouchpoint } from "../store-fixtures.ts";
 import { stageRows } from "../support/store.ts";
 import { LEASE, NOW, eachStore, type OpenStore } from "./shared.ts";
 
@@ -103,6 +103,30 @@ export function stepContract(open: OpenStore): void {
       await store.commitStep(makeCommit({ touchpoints: [tp] }));
       await store.commitStep(makeCommit({ touchpoints: [{ ...tp, summary: "second" }, tp] }));
       expect(await store.listTouchpoints("c1")).toEqual([tp]);
+    });
+  });
+
+  describe("loadTurn", () => {
+    each();
+    it("reads the conversation, the identity's live contact (merges followed) and its latest orders, newest first", async () => {
+      const from = makeContact({ identities: [{ channel: "vk", userId: "7", reachable: true }] });
+      const into = makeContact({ identities: [{ channel: "telegram", userId: "8", reachable: true }] });
+      const conv = makeConversation({ chatId: "8", contactId: into.id });
+      const orders = [1, 2, 3].map((i) => makeOrder({ contactId: into.id, createdAt: T0 + i }));
+      await store.commitStep(makeCommit({ conversation: conv, contacts: [from, into], orders }));
+      await store.mergeContacts(from.id, into.id);
+      const merged = await store.getContact(into.id);
+
+      const turn = await store.loadTurn(conv.key, "vk", "7", 2);
+      expect(turn.conversation).toEqual(conv);
+      expect(turn.contact).toEqual(merged);
+      expect(turn.orders.map((o) => o.id)).toEqual([orders[2]!.id, orders[1]!.id]);
+      // no orders asked for: none read
+      expect((await store.loadTurn(conv.key, "telegram", "8", 0)).orders).toEqual([]);
+    });
+
+    it("answers nulls for a chat and an identity it does not know", async () => {
+      expect(await store.loadTurn("telegram:nobody", "telegram", "nobody", 5)).toEqual({ conversation: null, contact: null, orders: [] });
     });
   });
 }
