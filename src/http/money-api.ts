@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { moneyReport } from "../analytics/money.ts";
 import type { InboundEvent } from "../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../store/port.ts";
+import type { EnqueueOutcome, JourneyReads } from "../store/port.ts";
 import { parseDate } from "./staff-api.ts";
 
 /**
@@ -12,7 +12,7 @@ import { parseDate } from "./staff-api.ts";
  *   POST /api/orders/:id/refund       {note, by}: a refund made at the provider, noted on the order
  */
 export interface MoneyApiDeps {
-  store: Store;
+  store: JourneyReads;
   token: string | undefined;
   now: () => number;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Bundle } from "../engine/bundle.ts";
 import { AUDIENCES } from "../model/domain.ts";
 import type { InboundEvent } from "../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, JournalPort, OutboxReads } from "../store/port.ts";
 import { bearerToken, sameSecret } from "./secrets.ts";
 import { badRequestBody } from "./zod-error.ts";
 
@@ -16,7 +16,8 @@ import { badRequestBody } from "./zod-error.ts";
  * it is ordered with the customer's own messages.
  */
 export interface StaffApiDeps {
-  store: Store;
+  /** reads for staff, the dead journal entries and the outbox they act on */
+  store: CustomerReads & JournalPort & OutboxReads;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   token: string | undefined;
   bundle: () => Bundle;

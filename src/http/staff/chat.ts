@@ -10,6 +10,7 @@ import { handbackSteps, historyOf } from "../../staff/history.ts";
 import { displayName } from "../../staff/inbox.ts";
 import { fillReply, QUICK_REPLIES } from "../../staff/quick-replies.ts";
 import { STAGE_TITLES, STAGES } from "../../model/domain.ts";
+import type { CustomerReads, KeyValuePort } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 import { langOf, t } from "./i18n.ts";
 import { renderView, sendPage } from "./layout.ts";
@@ -40,6 +41,7 @@ const Forms = {
 type Action = keyof typeof Forms;
 
 export interface ChatDeps extends StaffActionDeps {
+  store: CustomerReads & KeyValuePort;
   bundle: () => Bundle;
   events: Pick<EventBus, "head">;
   /** the WhatsApp template staff replies go out as when the window is closed */

@@ -6,7 +6,7 @@ import type { EventBus } from "../../events/bus.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
 import { createRouter } from "../../staff/routing.ts";
-import type { EnqueueOutcome, Store } from "../../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, KeyValuePort } from "../../store/port.ts";
 import { registerAssets } from "./assets.ts";
 import { decorateStaffAuth, requireRole } from "./auth.ts";
 import { registerChat } from "./chat.ts";
@@ -21,7 +21,7 @@ import { registerTeam } from "./team.ts";
  * live connection, and the team API. One call from app.ts wires it.
  */
 export interface StaffWebDeps {
-  store: Store;
+  store: CustomerReads & KeyValuePort;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   bundle: () => Bundle;
   now: () => number;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { DeskEvent, EventBus } from "../../events/bus.ts";
 import { markOnline } from "../../staff/presence.ts";
 import type { KeyValuePort } from "../../store/kv.ts";
-import type { Store } from "../../store/port.ts";
+import type { ConversationReads } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 
 /**
@@ -20,7 +20,7 @@ const LIVE_KINDS = new Set(["message_in", "button", "message_out", "handoff", "f
 export interface LiveDeps {
   events: EventBus;
   kv: KeyValuePort;
-  store: Pick<Store, "getConversation">;
+  store: ConversationReads;
 }
 
 export interface LiveStreams {
