@@ -120,7 +120,7 @@
   function show(m) {
     const div = bubble("bot", "");
     div.dataset.seq = m.seq;
-    if (m.photoUrl && /^https?:\/\//.test(m.photoUrl)) {
+    if (m.photoUrl && /^(https?:\/\/|\/webchat\/photos\/)/.test(m.photoUrl)) {
       const img = document.createElement("img");
       img.src = m.photoUrl; img.alt = ""; img.onerror = () => img.remove();
       div.appendChild(img);

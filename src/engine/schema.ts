@@ -252,7 +252,7 @@ export const ProductSchema = z
     /** an https URL, or a file in flows/ (photos/bar_choco.png) uploaded once per platform */
     photo: z
       .string()
-      .refine((v) => /^https:\/\/\S+$/.test(v) || PHOTO_FILE.test(v), "a photo is an https URL or a .png/.jpg file in flows/ (photos/bar_choco.png)")
+      .refine((v) => /^https:\/\/\S+$/.test(v) || PHOTO_FILE.test(v), "a photo is an https URL or a .png/.jpg file in flows/photos/ (photos/bar_choco.png)")
       .optional(),
     inStock: z.boolean().default(true),
     /** net content is grams or millilitres: prices per 100 g or per 100 ml */

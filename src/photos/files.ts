@@ -9,8 +9,11 @@ import { basename, resolve, sep } from "node:path";
  * which src/photos/cache.ts keeps per (channel, account, content hash).
  */
 
-/** a relative path of lower-case names, no dots but the extension: nothing outside flows/ can be named */
-export const PHOTO_FILE = /^[a-z0-9_-]+(\/[a-z0-9_-]+)*\.(png|jpe?g)$/;
+/**
+ * a path in flows/photos/ of lower-case names, no dots but the extension: nothing else in
+ * flows/ (or outside it) can be named, uploaded or served
+ */
+export const PHOTO_FILE = /^photos\/[a-z0-9_-]+(\/[a-z0-9_-]+)*\.(png|jpe?g)$/;
 /** the smallest platform cap on an uploaded photo (WhatsApp images: 5 MB; Telegram 10 MB) */
 export const PHOTO_MAX_BYTES = 5_000_000;
 
@@ -45,7 +48,7 @@ export function photoPath(dir: string, ref: string): string | undefined {
 /** What is wrong with a catalogue photo file (flows check), or undefined when it is fine. */
 export function photoFileProblem(dir: string, ref: string): string | undefined {
   const path = photoPath(dir, ref);
-  if (!path) return `photo "${ref}" is not a file name inside the flows folder (like photos/bar_choco.png)`;
+  if (!path) return `photo "${ref}" is not a file in the flows folder's photos/ (like photos/bar_choco.png)`;
   if (!existsSync(path)) return `photo file ${path} does not exist`;
   const st = statSync(path);
   if (!st.isFile()) return `photo ${path} is not a file`;
