@@ -9,6 +9,7 @@ import { isPhotoFile } from "../photos/files.ts";
  * channel can show, degrading instead of failing —
  *   too many buttons → a list (where the channel has lists) → numbered text;
  *   long text → several messages, the buttons on the last one;
+ *   a photo with a list (WhatsApp lists take no image header) → the photo first, on its own;
  *   a photo the channel cannot send → its link in the text (a photo file in flows/ is
  *   uploaded by the adapter where the channel takes files: photoFile).
  * Each returned part becomes one outbox item and one API call.
@@ -51,7 +52,7 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Rendere
     if (!(file ? (caps.photoFile ?? caps.photo) : caps.photo)) {
       // a link the customer can open; a file name in flows/ would mean nothing to them
       if (!file) text = `${text}\n${msg.photoUrl}`;
-    } else if (text.length <= caps.maxCaption && text.length <= tailLimit) {
+    } else if (text.length <= caps.maxCaption && text.length <= tailLimit && !tail.list) {
       return [{ text, photoUrl: msg.photoUrl, ...tail }];
     } else {
       parts.push({ text: "", photoUrl: msg.photoUrl });
