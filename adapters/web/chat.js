@@ -123,6 +123,8 @@
     if (m.photoUrl && /^(https?:\/\/|\/webchat\/photos\/)/.test(m.photoUrl)) {
       const img = document.createElement("img");
       img.src = m.photoUrl; img.alt = ""; img.onerror = () => img.remove();
+      // the picture arrives after the text was laid out: keep the newest message in view
+      img.onload = () => { if (!div.nextElementSibling) scroll(); };
       div.appendChild(img);
     }
     if (m.text) linkify(div, m.text);
