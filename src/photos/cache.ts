@@ -28,6 +28,10 @@ export interface PhotoSend {
   withFile(file: PhotoFile): Promise<{ result: SendResult; id?: string }>;
 }
 
+/** how long an instance's upload keeps others waiting for its id, at most */
+const UPLOAD_LOCK_MS = 10_000;
+const UPLOAD_WAIT_MS = 5_000;
+
 export const photoNamespace = (channel: Channel): string => `photo.${channel}`;
 
 export class PhotoCache {
@@ -79,6 +83,16 @@ export class PhotoCache {
         done(other);
         return how.withId(other);
       }
+      // another instance uploading the same file right now: wait a little for its id
+      const lock = `${key}:uploading`;
+      const mineLock = await this.deps.kv.kvSet(ns, lock, "1", { ifAbsent: true, ttlMs: UPLOAD_LOCK_MS }).catch(() => true);
+      if (!mineLock) {
+        const theirs = await this.waitFor(ns, key, refused);
+        if (theirs) {
+          done(theirs);
+          return how.withId(theirs);
+        }
+      }
       const { result, id } = await how.withFile(file).catch((err: unknown) => ({
         result: { ok: false, error: { kind: "permanent", message: `photo upload: ${err instanceof Error ? err.message : String(err)}` } } as SendResult,
         id: undefined,
@@ -88,12 +102,24 @@ export class PhotoCache {
           this.deps.log?.warn({ err, channel: this.channel }, "could not remember a photo id; it is uploaded again next time");
         });
       }
+      if (mineLock) await this.deps.kv.kvDelete(ns, lock).catch(() => false);
       done(id);
       return result;
     } finally {
       done(undefined);
       if (this.inflight.get(key) === mine) this.inflight.delete(key);
     }
+  }
+
+  /** another instance's upload: its id once it is stored (undefined after UPLOAD_WAIT_MS: upload ourselves) */
+  private async waitFor(ns: string, key: string, refused: string | undefined): Promise<string | undefined> {
+    const until = Date.now() + UPLOAD_WAIT_MS;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      const id = await this.get(ns, key);
+      if (id && id !== refused) return id;
+    }
+    return undefined;
   }
 
   private async get(ns: string, key: string): Promise<string | null> {
