@@ -14,6 +14,8 @@ import { rerouteUndeliverable } from "./moves/reroute.ts";
 import { registerMovesApi } from "./http/moves-api.ts";
 import type { Config } from "./config.ts";
 import type { Bundle } from "./engine/bundle.ts";
+import type { PhotoDeps } from "./photos/cache.ts";
+import { PhotoFiles } from "./photos/files.ts";
 import { loadBundle } from "./engine/check.ts";
 import type { LinkBuilder } from "./engine/engine.ts";
 import { registerEdge } from "./http/edge.ts";
@@ -107,16 +109,19 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
   const adapters = new Map<Channel, ChannelAdapter>();
-  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, presence: () => peopleLine(bundle.shop.hours, now()), ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
+  // catalogue photo files: each platform gets one upload, its id shared through the store
+  const photoFiles = new PhotoFiles(() => bundle.files.dir);
+  const photos: PhotoDeps = { files: photoFiles, kv: store, log };
+  const web = createWebAdapter({ store, events, shopName: () => bundle.shop.name, presence: () => peopleLine(bundle.shop.hours, now()), photos: photoFiles, ...(opts.webLimits ? { limits: opts.webLimits } : {}) });
   adapters.set("web", web);
   let telegram: TelegramAdapter | undefined;
   if (config.telegram) {
-    telegram = createTelegramAdapter(config.telegram, opts.telegram);
+    telegram = createTelegramAdapter(config.telegram, { photos, ...opts.telegram });
     adapters.set("telegram", telegram);
   }
-  if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log }));
-  if (config.vk) adapters.set("vk", createVkAdapter(config.vk));
-  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(store) }) : undefined;
+  if (config.whatsapp) adapters.set("whatsapp", createWhatsAppAdapter(config.whatsapp, { now, log, photos }));
+  if (config.vk) adapters.set("vk", createVkAdapter(config.vk, { photos }));
+  const max: MaxAdapter | undefined = config.max ? createMaxAdapter(config.max, { marker: maxMarker(store), photos }) : undefined;
   if (max) adapters.set("max", max);
   for (const adapter of opts.adapters ?? []) adapters.set(adapter.channel, adapter);
 

@@ -171,9 +171,10 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
       expect(pressed).toHaveLength(SCRIPT.filter((s) => typeof s.act === "object" && "tap" in s.act).length);
       const answered = new Set(h.telegram.callsOf("answerCallbackQuery").map((a) => a.params.callback_query_id));
       expect(pressed.filter((id) => !answered.has(id))).toEqual([]);
-      // the product card is one photo message with its buttons
+      // the product card is one photo message with its buttons: the file flows/photos/bar_choco.png, uploaded
       const card = all.find((r) => r.text.includes("149\u00a0₽"))!;
-      expect(card.raw.photo).toMatch(/^https:\/\/.+bar_choco/);
+      expect(card.raw.photo).toMatch(/^(attach:\/\/|AgAC)/);
+      expect(h.telegram.uploads().map((u) => u.filename)).toContain("bar_choco.png");
       expect(card.shape).toBe("tg_inline");
     }
     if (row.channel === "whatsapp") {
@@ -200,9 +201,9 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
       });
       expect(pressed).toHaveLength(SCRIPT.filter((s) => typeof s.act === "object" && "tap" in s.act).length);
       await expect.poll(() => pressed.filter((id) => !h.max.answered().includes(id))).toEqual([]);
-      // the product card is one message: the photo as an image attachment, with its buttons
+      // the product card is one message: the photo as an uploaded image attachment, with its buttons
       const card = all.find((r) => r.text.includes("149\u00a0₽"))!;
-      expect(card.photoUrl).toMatch(/^https:\/\/.+bar_choco/);
+      expect(card.photoUrl).toMatch(/^upload:\{"photos"/);
       expect(card.shape).toBe("max_inline");
     }
 

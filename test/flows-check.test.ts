@@ -263,7 +263,7 @@ describe("the story replays on the default shop", () => {
     expect(stage()).toBe("research");
     expect(ids(out)).toEqual(expect.arrayContaining(["bar_choco", "bar_vanilla", "back", "menu"]));
     out = tap("bar_vanilla");
-    expect(last(out).photoUrl).toBe("https://example.com/img/bar_vanilla.jpg");
+    expect(last(out).photoUrl).toBe("photos/bar_vanilla.png");
     expect(last(out).text).toContain("белок 20\u00a0г");
     expect(ids(out)).toEqual(["add1", "add6", "add12", "qty", "back", "person"]);
     tap("back");

@@ -47,7 +47,8 @@ describe("web chat: hello → order → feedback", () => {
     const [card] = await h.tap("web", user, "Шоколадный брауни");
     expect(card!.text).toContain("149\u00a0₽");
     expect(card!.text).toMatch(/белок 20\u00a0г/);
-    expect(card!.photoUrl).toMatch(/^https:\/\//);
+    // the photo file in flows/photos/, served by the app
+    expect(card!.photoUrl).toMatch(/^\/webchat\/photos\/bar_choco\.png\?v=/);
 
     expect(card!.choices.map((x) => x.label)).toEqual(["🛒 1 шт.", "🛒 6 шт.", "🛒 12 шт.", "Другое количество", "Назад", "Позвать человека"]);
     const [qty] = await h.tap("web", user, "Другое количество");

@@ -6,7 +6,16 @@ import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../.
 import { maxApi } from "./client.ts";
 import { describeError, toSendFailure } from "./errors.ts";
 import { MaxPoller, type MarkerStore } from "./polling.ts";
-import { RenderError, toMaxMessage } from "./render.ts";
+import { RenderError, toMaxMessage, type ImagePayload } from "./render.ts";
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { PhotoCache, type PhotoDeps } from "../../src/photos/cache.ts";
+import { isPhotoFile } from "../../src/photos/files.ts";
+
+const ImagePayloadSchema: z.ZodType<ImagePayload> = z.union([
+  z.object({ token: z.string().min(1) }),
+  z.object({ photos: z.record(z.string(), z.object({ token: z.string().min(1) })) }),
+]);
 import { registerMaxWebhook } from "./webhook.ts";
 
 export { parseMaxUpdate, MaxUpdateError, UPDATE_TYPES } from "./parse.ts";
@@ -27,6 +36,8 @@ export interface MaxAdapterOptions {
   timeoutMs?: number;
   /** GET /updates wait in polling mode */
   pollTimeoutSeconds?: number;
+  /** photo files of the catalogue: uploaded once (POST /uploads), then sent by token */
+  photos?: PhotoDeps;
 }
 
 export interface MaxAdapter extends ChannelAdapter {
@@ -37,6 +48,8 @@ export interface MaxAdapter extends ChannelAdapter {
 export function createMaxAdapter(config: MaxConfig, opts: MaxAdapterOptions = {}): MaxAdapter {
   const api = maxApi(config.token, config.apiBase, opts.timeoutMs ?? 15_000);
   let poller: MaxPoller | undefined;
+  // upload tokens belong to the bot: keyed by a digest of its token (never the token itself)
+  const photos = opts.photos ? new PhotoCache(opts.photos, "max", createHash("sha256").update(config.token).digest("hex").slice(0, 16)) : undefined;
   let log: Logger | undefined;
 
   let me: Promise<string | undefined> | undefined;
@@ -68,14 +81,37 @@ export function createMaxAdapter(config: MaxConfig, opts: MaxAdapterOptions = {}
     },
 
     async send(item: OutboxItem): Promise<SendResult> {
-      try {
-        const body = toMaxMessage(item.part);
-        const chatId = toChatId(item.chatId);
-        const sent = await api.sendMessageToChat(chatId, body.text, body.attachments ? { attachments: body.attachments } : {});
-        return { ok: true, platformMessageIds: [sent.body.mid] };
-      } catch (err) {
-        return { ok: false, error: toSendFailure(err) };
-      }
+      const post = async (image?: ImagePayload): Promise<SendResult> => {
+        try {
+          const body = toMaxMessage(item.part, image);
+          const chatId = toChatId(item.chatId);
+          const sent = await api.sendMessageToChat(chatId, body.text, body.attachments ? { attachments: body.attachments } : {});
+          return { ok: true, platformMessageIds: [sent.body.mid] };
+        } catch (err) {
+          return { ok: false, error: toSendFailure(err) };
+        }
+      };
+      const ref = item.part.photoUrl;
+      if (!isPhotoFile(ref)) return post();
+      if (!photos) return { ok: false, error: { kind: "permanent", message: `${ref} is a file and no photo store is set` } };
+      return photos.send(ref, {
+        withId: (id) => {
+          const image = ImagePayloadSchema.safeParse(safeJson(id));
+          return image.success ? post(image.data) : Promise.resolve({ ok: false, error: { kind: "permanent", message: "max: a cached image payload that is not one" } });
+        },
+        async withFile(file) {
+          let image: ImagePayload;
+          try {
+            // POST /uploads?type=image answers the upload url; the file goes there as multipart `data`
+            const uploaded = await api.uploadImage({ source: file.bytes });
+            image = ImagePayloadSchema.parse(uploaded.payload);
+          } catch (err) {
+            const e = toSendFailure(err);
+            return { result: { ok: false, error: e.kind === "rate_limited" ? e : { kind: "permanent", message: `image upload: ${e.message}` } } };
+          }
+          return { result: await post(image), id: JSON.stringify(image) };
+        },
+      });
     },
 
     async start(ctx: AdapterContext) {
@@ -92,6 +128,14 @@ export function createMaxAdapter(config: MaxConfig, opts: MaxAdapterOptions = {}
       await p?.stop();
     },
   };
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
 }
 
 /** MAX chat ids are 64-bit integers; dialogs' are negative. Anything else is not ours to send to. */

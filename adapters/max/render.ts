@@ -21,6 +21,9 @@ export interface MaxMessageBody {
   attachments?: AttachmentRequest[];
 }
 
+/** an image attachment's payload after an upload (POST /uploads?type=image, then the file to its url) */
+export type ImagePayload = { token: string } | { photos: Record<string, { token: string }> };
+
 type Button =
   | { type: "callback"; text: string; payload: string }
   | { type: "request_contact"; text: string };
@@ -32,9 +35,11 @@ type Button =
  * photo goes as an image attachment by URL with the text beside it (M14). There is no
  * reply keyboard to remove, so removeKeyboard needs nothing.
  */
-export function toMaxMessage(part: RenderedPart): MaxMessageBody {
+export function toMaxMessage(part: RenderedPart, image?: ImagePayload): MaxMessageBody {
   const attachments: AttachmentRequest[] = [];
-  if (part.photoUrl) attachments.push({ type: "image", payload: { url: part.photoUrl } });
+  // an uploaded photo file goes by what its upload answered (token or photos), a URL as itself
+  if (image) attachments.push({ type: "image", payload: image } as AttachmentRequest);
+  else if (part.photoUrl) attachments.push({ type: "image", payload: { url: part.photoUrl } });
   const rows: Button[][] = choiceRows(part).map((row) => row.map((c) => ({ type: "callback" as const, text: c.label, payload: payloadOf(c.id) })));
   if (part.askPhone) rows.push([{ type: "request_contact", text: part.askPhone.label }]);
   if (rows.length > 0) {

@@ -1,4 +1,4 @@
-import { Bot } from "grammy";
+import { Bot, InputFile } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
 import type { TelegramConfig } from "./config.ts";
@@ -13,6 +13,8 @@ import { toTelegramRequest } from "./render.ts";
 import { registerTelegramWebhook } from "./webhook.ts";
 import { createStaffGroupApi, type StaffGroupRoute } from "./staff-group.ts";
 import type { StaffGroupApi, StaffGroupHandler } from "../../src/staff/telegram-group/port.ts";
+import { PhotoCache, type PhotoDeps } from "../../src/photos/cache.ts";
+import { isPhotoFile } from "../../src/photos/files.ts";
 
 export { parseTelegramUpdate, TelegramUpdateError } from "./parse.ts";
 export { setTelegramWebhook, ALLOWED_UPDATES } from "./setup.ts";
@@ -28,6 +30,8 @@ export interface TelegramAdapterOptions {
   timeoutSeconds?: number;
   /** getUpdates long-poll wait in polling mode; below timeoutSeconds */
   pollTimeoutSeconds?: number;
+  /** photo files of the catalogue: uploaded once (multipart sendPhoto), then sent by file_id */
+  photos?: PhotoDeps;
 }
 
 export interface TelegramAdapter extends ChannelAdapter {
@@ -64,6 +68,8 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
 
   const answerCallback = (id: string) => bot.api.answerCallbackQuery(id);
   let poller: Poller | undefined;
+  // file ids belong to the bot: its numeric id is the token's first part
+  const photos = opts.photos ? new PhotoCache(opts.photos, "telegram", config.token.split(":")[0] ?? "bot") : undefined;
   const staff: StaffGroupRoute | undefined = config.staffChatId ? { chatId: Number(config.staffChatId) } : undefined;
 
   return {
@@ -97,14 +103,25 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
           return { ok: true, platformMessageIds: [String(sent.message_id)] };
         }
         const req = toTelegramRequest(item.part);
-        const sent =
-          req.method === "sendPhoto"
-            ? await bot.api.sendPhoto(chatId, req.photo, {
-                ...(req.caption !== undefined ? { caption: req.caption } : {}),
-                ...(req.reply_markup ? { reply_markup: req.reply_markup } : {}),
-              })
-            : await bot.api.sendMessage(chatId, req.text, req.reply_markup ? { reply_markup: req.reply_markup } : {});
-        return { ok: true, platformMessageIds: [String(sent.message_id)] };
+        if (req.method === "sendPhoto") {
+          const extra = {
+            ...(req.caption !== undefined ? { caption: req.caption } : {}),
+            ...(req.reply_markup ? { reply_markup: req.reply_markup } : {}),
+          };
+          const photo = (p: string | InputFile) => bot.api.sendPhoto(chatId, p, extra);
+          if (!isPhotoFile(req.photo)) return sentOk(await photo(req.photo));
+          if (!photos) return { ok: false, error: { kind: "permanent", message: `sendPhoto: ${req.photo} is a file and no photo store is set` } };
+          return await photos.send(req.photo, {
+            withId: (id) => photo(id).then(sentOk, failed),
+            // the upload is the send: multipart sendPhoto, and the answer names the file's id
+            withFile: (file) =>
+              photo(new InputFile(file.bytes, file.name)).then(
+                (sent) => ({ result: sentOk(sent), ...largestPhoto(sent.photo) }),
+                (err: unknown) => ({ result: failed(err) }),
+              ),
+          });
+        }
+        return sentOk(await bot.api.sendMessage(chatId, req.text, req.reply_markup ? { reply_markup: req.reply_markup } : {}));
       } catch (err) {
         return { ok: false, error: toSendFailure(err) };
       }
@@ -128,6 +145,15 @@ export function createTelegramAdapter(config: TelegramConfig, opts: TelegramAdap
     },
   };
 }
+
+/** the biggest size's file_id (Telegram lists the sizes it made of the upload) */
+function largestPhoto(sizes: { file_id: string; width: number; height: number }[] | undefined): { id?: string } {
+  const best = (sizes ?? []).reduce<(typeof sizes & object)[number] | undefined>((a, b) => (!a || b.width * b.height >= a.width * a.height ? b : a), undefined);
+  return best ? { id: best.file_id } : {};
+}
+
+const sentOk = (sent: { message_id: number }): SendResult => ({ ok: true, platformMessageIds: [String(sent.message_id)] });
+const failed = (err: unknown): SendResult => ({ ok: false, error: toSendFailure(err) });
 
 function childLog(log: Logger): Logger {
   return log.child({ channel: "telegram" });

@@ -8,6 +8,9 @@ import { VkApi } from "./api.ts";
 import { toSendFailure } from "./errors.ts";
 import { renderVkMessage } from "./keyboard.ts";
 import { registerVkWebhook } from "./webhook.ts";
+import { uploadVkPhoto } from "./photos.ts";
+import { PhotoCache, type PhotoDeps } from "../../src/photos/cache.ts";
+import { isPhotoFile } from "../../src/photos/files.ts";
 
 export { parseVkCallback, parseVkUpdate, VkParseError } from "./parse.ts";
 export { renderVkMessage } from "./keyboard.ts";
@@ -22,6 +25,8 @@ export interface VkAdapterOptions {
   timeoutMs?: number;
   /** requests per second this process makes, default VK_RATE.perSecond */
   apiLimit?: number;
+  /** photo files of the catalogue: uploaded once, then attached as photo<owner>_<id> */
+  photos?: PhotoDeps;
 }
 
 /**
@@ -42,19 +47,37 @@ export function createVkAdapter(config: VkConfig, options: VkAdapterOptions = {}
     timeoutMs: options.timeoutMs,
   });
 
+  // saved photos belong to the community
+  const photos = options.photos ? new PhotoCache(options.photos, "vk", String(config.groupId)) : undefined;
+
   async function send(item: OutboxItem): Promise<SendResult> {
     if (!/^-?\d{1,15}$/.test(item.chatId)) {
       return { ok: false, error: { kind: "permanent", message: `vk: chat id ${JSON.stringify(item.chatId)} is not a peer_id` } };
     }
+    const ref = item.part.photoUrl;
+    if (!isPhotoFile(ref)) return post(item);
+    if (!photos) return { ok: false, error: { kind: "permanent", message: `vk: ${ref} is a file and no photo store is set` } };
+    return photos.send(ref, {
+      withId: (attachment) => post(item, attachment),
+      async withFile(file) {
+        const up = await uploadVkPhoto(api, item.chatId, file);
+        if (!up.ok) return { result: { ok: false, error: up.error } };
+        return { result: await post(item, up.attachment), id: up.attachment };
+      },
+    });
+  }
+
+  async function post(item: OutboxItem, attachment?: string): Promise<SendResult> {
     try {
       const out = renderVkMessage(item.part, item.hints);
       const response = await api.call("messages.send", {
         peer_id: item.chatId,
         random_id: vkRandomId(item.id),
         message: out.message,
+        attachment,
         keyboard: out.keyboard ? JSON.stringify(out.keyboard) : undefined,
         // link snippets clutter shop replies; a photo link is the one we want previewed
-        dont_parse_links: item.part.photoUrl ? 0 : 1,
+        dont_parse_links: item.part.photoUrl && !attachment ? 0 : 1,
       });
       const id = messageId(response);
       if (id === undefined) {

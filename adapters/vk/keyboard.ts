@@ -40,7 +40,8 @@ export const buttonPayload = (id: string): string => JSON.stringify({ b: id });
 
 export function renderVkMessage(part: RenderedPart, hints: Hints): VkOutgoing {
   // VK has no photo-by-URL: the link goes on its own line (VK shows a preview).
-  const suffix = part.photoUrl ? `\n${part.photoUrl}` : "";
+  // A photo file in flows/ goes as an uploaded attachment instead (adapters/vk/photos.ts).
+  const suffix = part.photoUrl && /^https?:\/\//.test(part.photoUrl) ? `\n${part.photoUrl}` : "";
   const rows = choiceRows(part, LIST_PER_ROW).map((r) => r.filter((c) => c.id !== "")).filter((r) => r.length > 0);
 
   if (rows.length > 0) {

@@ -120,9 +120,11 @@
   function show(m) {
     const div = bubble("bot", "");
     div.dataset.seq = m.seq;
-    if (m.photoUrl && /^https?:\/\//.test(m.photoUrl)) {
+    if (m.photoUrl && /^(https?:\/\/|\/webchat\/photos\/)/.test(m.photoUrl)) {
       const img = document.createElement("img");
       img.src = m.photoUrl; img.alt = ""; img.onerror = () => img.remove();
+      // the picture arrives after the text was laid out: keep the newest message in view
+      img.onload = () => { if (!div.nextElementSibling) scroll(); };
       div.appendChild(img);
     }
     if (m.text) linkify(div, m.text);

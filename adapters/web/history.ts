@@ -2,6 +2,8 @@ import type { Touchpoint } from "../../src/model/domain.ts";
 import type { RenderedPart } from "../../src/model/outbound.ts";
 import type { SentAfterPort } from "../../src/store/sent-after.ts";
 import { SENT_AFTER_MAX } from "../../src/store/sent-after.ts";
+import type { PhotoFiles } from "../../src/photos/files.ts";
+import { withPhotoUrl } from "./photos.ts";
 
 /** A reply as the page gets it: the rendered part and its place in the chat. */
 export interface WebReply extends RenderedPart {
@@ -24,9 +26,9 @@ function ownLine(tp: Touchpoint, key: string): string | undefined {
   return text;
 }
 
-export async function replies(store: SentAfterPort, key: string, after: number): Promise<WebReply[]> {
+export async function replies(store: SentAfterPort, key: string, after: number, files?: PhotoFiles): Promise<WebReply[]> {
   const items = await store.listSentAfter(key, after, SENT_AFTER_MAX);
-  return items.map((i) => ({ seq: i.seq, ...i.part }));
+  return Promise.all(items.map((i) => withPhotoUrl({ seq: i.seq, ...i.part }, files)));
 }
 
 /**
@@ -35,7 +37,7 @@ export async function replies(store: SentAfterPort, key: string, after: number):
  * (a message comes before the replies its turn produced). Read once per page load;
  * the long-poll after it reads only new replies.
  */
-export async function history(store: HistoryReads, key: string): Promise<{ history: HistoryItem[]; messages: WebReply[] }> {
+export async function history(store: HistoryReads, key: string, files?: PhotoFiles): Promise<{ history: HistoryItem[]; messages: WebReply[] }> {
   const conv = await store.getConversation(key);
   const [sent, touchpoints] = await Promise.all([
     store.listSentAfter(key, -1, SENT_AFTER_MAX),
@@ -46,7 +48,8 @@ export async function history(store: HistoryReads, key: string): Promise<{ histo
     const text = ownLine(tp, key);
     if (text !== undefined) lines.push({ at: tp.at, order: i, item: { from: "me", text } });
   });
-  sent.forEach((o, i) => lines.push({ at: o.createdAt, order: 1_000_000 + i, item: { from: "shop", seq: o.seq, ...o.part } }));
+  const shown = await Promise.all(sent.map((o) => withPhotoUrl({ seq: o.seq, ...o.part }, files)));
+  sent.forEach((o, i) => lines.push({ at: o.createdAt, order: 1_000_000 + i, item: { from: "shop", ...shown[i]! } }));
   lines.sort((a, b) => a.at - b.at || a.order - b.order);
-  return { history: lines.map((l) => l.item), messages: sent.map((i) => ({ seq: i.seq, ...i.part })) };
+  return { history: lines.map((l) => l.item), messages: shown };
 }

@@ -13,6 +13,8 @@ import { OpenCount, WEB_LIMITS, type WebLimits } from "./limits.ts";
 import { registerPage, type ShopName } from "./page.ts";
 import { createWebSessions, type SessionRecords } from "./session.ts";
 import { Waiters, type SentEvents } from "./wake.ts";
+import { registerPhotos } from "./photos.ts";
+import type { PhotoFiles } from "../../src/photos/files.ts";
 
 export type { WebReply, HistoryItem } from "./history.ts";
 
@@ -53,6 +55,8 @@ export interface WebAdapterDeps {
   /** the header's line on whether people are there now */
   presence?: () => ShopName;
   limits?: Partial<WebLimits>;
+  /** catalogue photo files, served at /webchat/photos/ */
+  photos?: PhotoFiles;
 }
 
 const NO_SESSION = { error: "no_session", message: "open a chat session first: POST /webchat/api/session" };
@@ -83,6 +87,7 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
 
         const pages = limiter("page-addr", limits.pagesPerAddress, (req) => req.ip);
         await registerPage(scope, deps.shopName, (req, reply) => refused(reply, pages(req)), deps.presence);
+        if (deps.photos) registerPhotos(scope, deps.photos);
 
         scope.post("/webchat/api/session", async (req, reply) => {
           const current = await sessions.current(req);
@@ -135,7 +140,7 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
           if (await refused(reply, polls(req))) return reply;
           const key = `web:${session}`;
           const { after, wait } = parsed.data;
-          if (parsed.data.history === "1") return history(deps.store, key);
+          if (parsed.data.history === "1") return history(deps.store, key, deps.photos);
 
           const slots = [`s:${session}`, `a:${req.ip}`];
           if (!open.take(slots[0]!, limits.openPollsPerSession)) return tooMany(reply, 5);
@@ -148,7 +153,7 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
             let woken = false;
             let wake: () => void = () => (woken = true);
             const cancel = waiters.wait(key, wait * 1000, () => wake());
-            const found = await replies(deps.store, key, after);
+            const found = await replies(deps.store, key, after, deps.photos);
             if (found.length > 0 || wait === 0) {
               cancel();
               return { messages: found };
@@ -165,7 +170,7 @@ export function createWebAdapter(deps: WebAdapterDeps): ChannelAdapter {
             }
             cancel();
             if (req.raw.socket?.destroyed) return reply;
-            return { messages: await replies(deps.store, key, after) };
+            return { messages: await replies(deps.store, key, after, deps.photos) };
           } finally {
             open.give(slots[0]!);
             open.give(slots[1]!);

@@ -12,6 +12,7 @@ import { takeBodyAsIs } from "../shared/webhook-edge.ts";
 import { GraphHttpError, WhatsAppPayloadError, type GraphError } from "./errors.ts";
 import { parseWhatsAppWebhookDetailed } from "./parse.ts";
 import { sendItem } from "./send.ts";
+import { PhotoCache, type PhotoDeps } from "../../src/photos/cache.ts";
 import { verifyWhatsAppSignature } from "./signature.ts";
 
 export { parseWhatsAppWebhook, parseWhatsAppWebhookDetailed } from "./parse.ts";
@@ -31,6 +32,8 @@ export interface WhatsAppAdapterOptions {
   now?: () => number;
   /** used before register() gives the adapter the app's logger */
   log?: Logger;
+  /** photo files of the catalogue: uploaded once as media, then sent by media id */
+  photos?: PhotoDeps;
 }
 
 function urlOf(input: string | URL | Request): string {
@@ -112,6 +115,8 @@ export function createWhatsAppAdapter(config: WhatsAppConfig, opts: WhatsAppAdap
     ponyfill: { fetch: graphFetch(config.apiBase) },
   });
   const reads = backgroundQueue(READ_CONCURRENCY);
+  // media ids belong to the business number that uploaded them
+  const photos = opts.photos ? new PhotoCache(opts.photos, "whatsapp", config.phoneNumberId) : undefined;
 
   function markRead(events: InboundEvent[], outcomes: EnqueueOutcome[]): void {
     events.forEach((ev, i) => {
@@ -191,7 +196,7 @@ export function createWhatsAppAdapter(config: WhatsAppConfig, opts: WhatsAppAdap
     },
 
     send(item: OutboxItem): Promise<SendResult> {
-      return sendItem({ api, phoneNumberId: config.phoneNumberId, template: config.template, now }, item);
+      return sendItem({ api, phoneNumberId: config.phoneNumberId, template: config.template, now, ...(photos ? { photos } : {}) }, item);
     },
 
     async stop() {

@@ -1,6 +1,7 @@
 import type { Bundle, BundleProblem } from "./bundle.ts";
 import { BundleError, LOCALES, loadBundleUnchecked, resolveStepRef } from "./bundle.ts";
 import type { Step } from "./schema.ts";
+import { isPhotoFile, photoFileProblem } from "../photos/files.ts";
 
 /**
  * Structural proof of the shop's flows (`frontdesk flows check`):
@@ -261,6 +262,9 @@ export function checkBundle(bundle: Bundle): BundleProblem[] {
     }
     if (ids.has(p.id)) problems.push({ file: files.catalogue, path: `products.${i}.id`, message: `product id "${p.id}" is used twice` });
     ids.add(p.id);
+    // a photo file is uploaded to each platform: it must be there before the first card
+    const photoProblem = isPhotoFile(p.photo) ? photoFileProblem(files.dir, p.photo) : undefined;
+    if (photoProblem) problems.push({ file: files.catalogue, path: `products.${i}.photo`, message: photoProblem });
   });
   return problems;
 }

@@ -3,6 +3,7 @@ import { AUDIENCES, STAGES } from "../model/domain.ts";
 import { HoursSchema } from "../staff/hours.ts";
 import { DEFAULT_SLA, SlaSettingsSchema } from "../staff/sla-settings.ts";
 import { MoneySchema, PaymentSchema, PromoSchema, SetOfSchema } from "./schema-extras.ts";
+import { PHOTO_FILE } from "../photos/files.ts";
 
 /**
  * The one schema for the shop's data in flows/: flows, catalogue, texts and shop
@@ -249,7 +250,10 @@ export const ProductSchema = z
     sugar: z.number().nonnegative().optional(),
     weight: z.number().positive().optional(),
     /** an https URL, or a file in flows/ (photos/bar_choco.png) uploaded once per platform */
-    photo: z.string().regex(/^(https:\/\/\S+|[a-z0-9_/-]+\.(png|jpe?g))$/, "a photo is an https URL or a .png/.jpg file in flows/").optional(),
+    photo: z
+      .string()
+      .refine((v) => /^https:\/\/\S+$/.test(v) || PHOTO_FILE.test(v), "a photo is an https URL or a .png/.jpg file in flows/photos/ (photos/bar_choco.png)")
+      .optional(),
     inStock: z.boolean().default(true),
     /** net content is grams or millilitres: prices per 100 g or per 100 ml */
     unit: z.enum(["g", "ml"]).default("g"),

@@ -40,6 +40,8 @@ export interface ChannelCapabilities {
   list: ListLimits | null;
   /** can send a photo by URL with the text as caption */
   photo: boolean;
+  /** can send a photo file from flows/ (uploaded once, then by the platform's id); default: as `photo` */
+  photoFile?: boolean;
   /** longest photo caption; longer text goes in a message of its own */
   maxCaption: number;
   /** has a button that shares the customer's phone */
@@ -74,8 +76,9 @@ export const VK_CAPABILITIES: ChannelCapabilities = {
   // ≤ 10 go inline (V12); the adapter puts up to 20 on a standard keyboard (V11: 5 × 10) so NPS 0–10 stays one tap
   buttons: { max: 20, maxLabel: 40, maxIdBytes: 200 /* payload ≤ 255 incl. JSON wrapper, V13 */, perRow: 2 },
   list: null,
-  photo: false, // photos need an upload round-trip; the URL goes in the text instead
-  maxCaption: 0,
+  photo: false, // no photo by URL: a URL goes in the text instead
+  photoFile: true, // a file is uploaded once (photos.getMessagesUploadServer …) and attached; the text goes with it
+  maxCaption: 9000,
   askPhone: false,
 };
 

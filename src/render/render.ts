@@ -2,13 +2,16 @@ import type { ChannelCapabilities } from "../model/channel.ts";
 import type { Choice, OutboundMessage, RenderedPart } from "../model/outbound.ts";
 import { fitId } from "./ids.ts";
 import { numberedText } from "./text.ts";
+import { isPhotoFile } from "../photos/files.ts";
 
 /**
  * One renderer for every channel: fits a channel-neutral message into what the
  * channel can show, degrading instead of failing —
  *   too many buttons → a list (where the channel has lists) → numbered text;
  *   long text → several messages, the buttons on the last one;
- *   a photo the channel cannot send → its link in the text.
+ *   a photo with a list (WhatsApp lists take no image header) → the photo first, on its own;
+ *   a photo the channel cannot send → its link in the text (a photo file in flows/ is
+ *   uploaded by the adapter where the channel takes files: photoFile).
  * Each returned part becomes one outbox item and one API call.
  */
 export function render(msg: OutboundMessage, caps: ChannelCapabilities): RenderedPart[] {
@@ -45,9 +48,11 @@ export function render(msg: OutboundMessage, caps: ChannelCapabilities): Rendere
 
   const parts: RenderedPart[] = [];
   if (msg.photoUrl) {
-    if (!caps.photo) {
-      text = `${text}\n${msg.photoUrl}`;
-    } else if (text.length <= caps.maxCaption && text.length <= tailLimit) {
+    const file = isPhotoFile(msg.photoUrl);
+    if (!(file ? (caps.photoFile ?? caps.photo) : caps.photo)) {
+      // a link the customer can open; a file name in flows/ would mean nothing to them
+      if (!file) text = `${text}\n${msg.photoUrl}`;
+    } else if (text.length <= caps.maxCaption && text.length <= tailLimit && !tail.list) {
       return [{ text, photoUrl: msg.photoUrl, ...tail }];
     } else {
       parts.push({ text: "", photoUrl: msg.photoUrl });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readForm } from "./multipart.ts";
 
 /**
  * A fake MAX Bot API (platform-api2.max.ru) for tests: the token in the
@@ -43,6 +44,14 @@ export interface FakeMaxSent {
   at: number;
 }
 
+/** a file sent to an upload url (POST /uploads?type=image, then multipart `data` to that url) */
+export interface FakeMaxUpload {
+  token: string;
+  photoId: string;
+  filename: string;
+  size: number;
+}
+
 export interface FakeMax {
   apiBase: string;
   readonly calls: FakeMaxCall[];
@@ -52,6 +61,10 @@ export interface FakeMax {
   /** callback ids answered via POST /answers */
   answered(): string[];
   failNext(n: number, failure: FakeMaxFailure): void;
+  /** images uploaded, in order */
+  uploads(): FakeMaxUpload[];
+  /** the upload tokens given so far stop working: a message attaching one answers 400 */
+  revokeUploads(): void;
   /** queue updates for GET /updates */
   pushUpdate(...updates: Record<string, unknown>[]): void;
   /** POST /subscriptions so far (with the secret, which GET /subscriptions does not show) */
@@ -81,6 +94,29 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
   const queue: Record<string, unknown>[] = [];
   let pollWaiters: (() => void)[] = [];
   let nextMid = 1;
+  const uploads: FakeMaxUpload[] = [];
+  const revoked = new Set<string>();
+  let nextPhoto = 1;
+  let base = "";
+  /** image tokens an attachment names: {token} or {photos: {<id>: {token}}} */
+  const tokensOf = (attachments: Record<string, any>[]): string[] =>
+    attachments
+      .filter((a) => a.type === "image" && a.payload && !a.payload.url)
+      .flatMap((a) => (typeof a.payload.token === "string" ? [a.payload.token] : Object.values(a.payload.photos ?? {}).map((p: any) => String(p?.token))));
+  const badToken = (attachments: Record<string, any>[]): string | undefined =>
+    tokensOf(attachments).find((t) => revoked.has(t) || !uploads.some((u) => u.token === t));
+
+  /** the upload url: a multipart body with the file in `data`; answers {photos: {<id>: {token}}} as MAX does for images */
+  const upload = async (req: IncomingMessage, raw: Buffer, res: ServerResponse) => {
+    const type = String(req.headers["content-type"] ?? "");
+    if (!type.toLowerCase().startsWith("multipart/form-data")) return send(res, 400, { code: "upload.error", message: "multipart/form-data expected" });
+    const file = readForm(raw, type).files.get("data");
+    if (!file || file.data.length === 0) return send(res, 400, { code: "upload.error", message: "no file in field data" });
+    const photoId = String(nextPhoto++);
+    const token = `img.fake.${photoId}.${Math.random().toString(36).slice(2, 10)}`;
+    uploads.push({ token, photoId, filename: file.filename ?? "", size: file.data.length });
+    return send(res, 200, { photos: { [photoId]: { token } } });
+  };
 
   const takeFailure = (path: string): FakeMaxFailure | undefined => {
     const slot = failures.find((f) => f.left > 0 && (f.failure.path === undefined || f.failure.path === path));
@@ -113,7 +149,10 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://fake");
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    // the upload url carries its own signature, no Authorization (MAX "Uploading files")
+    if (req.method === "POST" && url.pathname === "/upload/image") return upload(req, bytes, res);
+    const raw = bytes.toString("utf8");
     let body: Record<string, any> = {};
     if (raw) {
       try {
@@ -148,7 +187,8 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
         const chatId = query.chat_id ?? query.user_id;
         const text = typeof body.text === "string" ? body.text : "";
         const attachments = Array.isArray(body.attachments) ? (body.attachments as Record<string, any>[]) : [];
-        const problem = !chatId ? "chat_id or user_id is required" : text.length > 4000 ? "text: at most 4000 characters" : text === "" && attachments.length === 0 ? "text or attachments required" : keyboardProblem(attachments);
+        const token = badToken(attachments);
+        const problem = !chatId ? "chat_id or user_id is required" : text.length > 4000 ? "text: at most 4000 characters" : text === "" && attachments.length === 0 ? "text or attachments required" : token ? `attachment: no uploaded file with token ${token}` : keyboardProblem(attachments);
         if (problem) {
           call.status = 400;
           return send(res, 400, { code: "proto.payload", message: problem });
@@ -164,6 +204,12 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
           },
         });
       }
+      case "POST /uploads":
+        if (!["image", "video", "audio", "file"].includes(query.type ?? "")) {
+          call.status = 400;
+          return send(res, 400, { code: "proto.payload", message: "type: image, video, audio or file" });
+        }
+        return send(res, 200, { url: `${base}/upload/${query.type}?sig=${Math.random().toString(36).slice(2, 10)}` });
       case "POST /answers":
         if (!query.callback_id || (body.message == null && typeof body.notification !== "string")) {
           call.status = 400;
@@ -211,6 +257,7 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
 
   return {
     apiBase: `http://127.0.0.1:${port}`,
@@ -220,6 +267,10 @@ export async function startFakeMax(opts: { token?: string; maxLongPollMs?: numbe
     answered: () => [...answered],
     failNext(n, failure) {
       failures.push({ left: n, failure });
+    },
+    uploads: () => [...uploads],
+    revokeUploads() {
+      for (const u of uploads) revoked.add(u.token);
     },
     pushUpdate(...updates) {
       queue.push(...updates);
@@ -261,12 +312,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (data += c));
-    req.on("end", () => resolve(data));
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { UserFromGetMe } from "grammy/types";
+import { parseMultipart } from "./multipart.ts";
 
 /**
  * A fake Telegram Bot API server for tests and benchmarks: `POST /bot<token>/<method>`
@@ -16,6 +17,26 @@ export interface FakeTelegramCall {
   /** HTTP status the fake answered with */
   status: number;
   at: number;
+  /** files sent as multipart parts (sendPhoto with an InputFile): the field they were attached to */
+  files?: FakeTelegramFile[];
+}
+
+/** a file a multipart request carried (Bot API "Sending files": a part referenced as attach://<name>) */
+export interface FakeTelegramFile {
+  /** the parameter that referenced it (photo) */
+  field: string;
+  filename: string;
+  type: string;
+  size: number;
+  bytes: Buffer;
+}
+
+/** a photo the fake stored from an upload, with the file_id it answered */
+export interface FakeTelegramUpload {
+  fileId: string;
+  filename: string;
+  size: number;
+  chatId: string;
 }
 
 export interface FakeFailure {
@@ -81,6 +102,10 @@ export interface FakeTelegram {
   topics(chatId?: string): FakeTopic[];
   /** an admin deletes a topic in the client: later sends into it fail as Telegram's do */
   deleteTopic(chatId: string, threadId: number): void;
+  /** photos uploaded by multipart sendPhoto (each got a new file_id) */
+  uploads(): FakeTelegramUpload[];
+  /** the file_ids given so far stop working: sendPhoto with one answers "wrong file identifier" */
+  revokeFiles(): void;
   /** forget calls, failures, queued updates, handlers and the webhook set */
   reset(): void;
   close(): Promise<void>;
@@ -125,6 +150,11 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   let nextUpdateId = 1;
   let nextMessageId = 1;
   let nextTopicId = 1000;
+  let uploads: FakeTelegramUpload[] = [];
+  /** file ids handed out for uploads; revoked ones are refused like an expired id */
+  let fileIds = new Set<string>();
+  let revoked = new Set<string>();
+  let nextFile = 1;
   /** what setWebhook registered, as getWebhookInfo reports it */
   let webhook: { url: string; secret?: string } = { url: "" };
   const botUser = () => ({ id: botInfo.id, is_bot: true, first_name: botInfo.first_name, username: botInfo.username });
@@ -185,17 +215,40 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     };
   };
 
-  const defaultResult = (method: string, params: Record<string, unknown>): unknown => {
+  const defaultResult = (method: string, params: Record<string, unknown>, call: FakeTelegramCall): unknown => {
     switch (method) {
       case "getMe":
         return botInfo;
       case "sendMessage":
         return message(params, { text: params.text });
-      case "sendPhoto":
+      case "sendPhoto": {
+        // Bot API: photo is a file_id, an http URL, or attach://<name> of a multipart part
+        const photo = typeof params.photo === "string" ? params.photo : "";
+        const attached = /^attach:\/\/(.+)$/.exec(photo);
+        let fileId = `photo-${nextMessageId}`;
+        if (attached) {
+          const file = call.files?.find((f) => f.field === attached[1]);
+          if (!file || file.size === 0) throw new BadRequest("Bad Request: there is no photo in the request");
+          if (!/^image\/(png|jpeg)$/.test(file.type) && !/\.(png|jpe?g)$/i.test(file.filename)) throw new BadRequest("Bad Request: IMAGE_PROCESS_FAILED");
+          fileId = `AgACAgIAAxkDfake${nextFile++}`;
+          fileIds.add(fileId);
+          fileIds.add(`${fileId}-small`);
+          uploads.push({ fileId, filename: file.filename, size: file.size, chatId: String(params.chat_id) });
+        } else if (photo === "") {
+          throw new BadRequest("Bad Request: there is no photo in the request");
+        } else if (revoked.has(photo)) {
+          throw new BadRequest("Bad Request: wrong file identifier/HTTP URL specified");
+        } else if (fileIds.has(photo)) {
+          fileId = photo.replace(/-small$/, "");
+        }
         return message(params, {
-          photo: [{ file_id: `photo-${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 800, height: 600 }],
+          photo: [
+            { file_id: `${fileId}-small`, file_unique_id: `s${nextMessageId}`, width: 90, height: 68 },
+            { file_id: fileId, file_unique_id: `u${nextMessageId}`, width: 800, height: 600 },
+          ],
           ...(params.caption !== undefined ? { caption: params.caption } : {}),
         });
+      }
       case "sendInvoice": {
         // Bot API sendInvoice: title 1-32, description 1-255, payload 1-128 bytes, a currency, prices
         const prices = Array.isArray(params.prices) ? (params.prices as { label?: unknown; amount?: unknown }[]) : [];
@@ -287,8 +340,9 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     if (!m) return send(res, 404, { ok: false, error_code: 404, description: "Not Found" });
     const token = decodeURIComponent(m[1] ?? "");
     const method = m[2] ?? "";
-    const params = { ...Object.fromEntries(url.searchParams), ...parseParams(req.headers["content-type"], body) };
-    const call: FakeTelegramCall = { method, token, params, status: 200, at: Date.now() };
+    const parsed = await parseParams(req.headers["content-type"], body);
+    const params = { ...Object.fromEntries(url.searchParams), ...parsed.params };
+    const call: FakeTelegramCall = { method, token, params, status: 200, at: Date.now(), ...(parsed.files.length > 0 ? { files: parsed.files } : {}) };
 
     if (opts.latencyMs) await sleep(opts.latencyMs);
     const misuse = topicError(method, params);
@@ -314,10 +368,13 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     const handler = handlers.get(method);
     let result: unknown;
     try {
-      if (!handler && method === "sendInvoice") {
+      if (handler) result = await handler(params, call);
+      else if (method === "getUpdates") result = await getUpdates(params, res);
+      else {
         try {
-          defaultResult(method, params);
+          result = defaultResult(method, params, call);
         } catch (err) {
+          // a documented Bad Request (sendInvoice's limits, sendPhoto's file checks)
           if (err instanceof BadRequest) {
             call.status = 400;
             return send(res, 400, { ok: false, error_code: 400, description: err.message });
@@ -325,11 +382,6 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
           throw err;
         }
       }
-      result = handler
-        ? await handler(params, call)
-        : method === "getUpdates"
-          ? await getUpdates(params, res)
-          : defaultResult(method, params);
     } catch (err) {
       call.status = 500; // answered 500 below: the platform did not do it
       throw err;
@@ -400,7 +452,15 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       const topic = topics.find((t) => t.chatId === chatId && t.threadId === threadId);
       if (topic) topic.deleted = true;
     },
+    uploads: () => [...uploads],
+    revokeFiles() {
+      for (const id of fileIds) revoked.add(id);
+      fileIds = new Set();
+    },
     reset() {
+      uploads = [];
+      fileIds = new Set();
+      revoked = new Set();
       topics = [];
       calls.length = 0;
       failures = [];
@@ -468,35 +528,56 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
 
-/** JSON (what grammY sends), or form-encoded with JSON-looking values decoded; multipart is not parsed */
-function parseParams(contentType: string | undefined, body: string): Record<string, unknown> {
-  if (body === "") return {};
+/** a value as the Bot API reads it: JSON-looking values decoded (reply_markup, numbers), others kept */
+function decodeValue(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * JSON (what grammY sends), form-encoded, or multipart/form-data (grammY with an
+ * InputFile: the fields, and each file as a part its attach://<name> points at).
+ */
+async function parseParams(contentType: string | undefined, raw: Buffer): Promise<{ params: Record<string, unknown>; files: FakeTelegramFile[] }> {
+  const files: FakeTelegramFile[] = [];
+  if (raw.length === 0) return { params: {}, files };
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  const body = raw.toString("utf8");
   if (type === "application/json") {
     const parsed: unknown = JSON.parse(body);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return { params: parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}, files };
   }
   if (type === "application/x-www-form-urlencoded") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of new URLSearchParams(body)) {
-      try {
-        out[k] = JSON.parse(v);
-      } catch {
-        out[k] = v;
+    for (const [k, v] of new URLSearchParams(body)) out[k] = decodeValue(v);
+    return { params: out, files };
+  }
+  if (type === "multipart/form-data") {
+    const out: Record<string, unknown> = {};
+    for (const part of parseMultipart(raw, contentType)) {
+      if (part.filename === undefined) {
+        const v = part.data.toString("utf8");
+        // chat_id stays as sent; a caption of digits is still a caption
+        out[part.name] = part.name === "caption" || part.name === "text" ? v : decodeValue(v);
+      } else {
+        files.push({ field: part.name, filename: part.filename, type: part.type ?? "application/octet-stream", size: part.data.length, bytes: part.data });
       }
     }
-    return out;
+    return { params: out, files };
   }
-  return { _raw: body.length > 2048 ? `${body.slice(0, 2048)}…` : body };
+  return { params: { _raw: body.length > 2048 ? `${body.slice(0, 2048)}…` : body }, files };
 }
 
 function isInline(markup: unknown): boolean {

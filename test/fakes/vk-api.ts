@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { readForm } from "./multipart.ts";
 
 /**
  * A local VK API speaking the documented protocol (V18): `POST /method/<name>` with a
@@ -29,6 +30,16 @@ export interface FakeVkDelivered extends FakeVkCall {
   keyboard?: unknown;
 }
 
+/** a photo uploaded to the messages upload server and saved (photos.saveMessagesPhoto) */
+export interface FakeVkUpload {
+  /** the attachment string messages.send takes: photo<owner_id>_<id>_<access_key> */
+  attachment: string;
+  filename: string;
+  size: number;
+  peerId: string;
+  saved: boolean;
+}
+
 export type FakeVkFailure =
   | { code: number; msg?: string; method?: string }
   | { status: number; method?: string };
@@ -55,6 +66,10 @@ export interface FakeVk {
   waitForDelivered(n: number, timeoutMs?: number): Promise<FakeVkDelivered[]>;
   /** wait until some call to `method` has been recorded */
   waitForCall(method: string, timeoutMs?: number): Promise<FakeVkCall>;
+  /** photos uploaded to the upload server (saved or not), in order */
+  uploads(): FakeVkUpload[];
+  /** the saved photos are deleted: messages.send with one of them answers error 100 */
+  deletePhotos(): void;
   /** what groups.getCallbackServers answers from now on */
   setCallbackServers(servers: FakeVkCallbackServer[]): void;
   reset(): void;
@@ -85,6 +100,10 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
   let nextMessageId = 1000;
   let window: number[] = [];
   let callbackServers: FakeVkCallbackServer[] = [...(options.callbackServers ?? [])];
+  let uploads: (FakeVkUpload & { server: number; hash: string; photoJson: string })[] = [];
+  let deleted = new Set<string>();
+  let nextPhoto = 457239000;
+  let baseUrl = "";
 
   const takeFailure = (method: string): FakeVkFailure | undefined => {
     const f = failures.find((x) => x.left > 0 && (x.failure.method === undefined || x.failure.method === method));
@@ -109,6 +128,16 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     switch (method) {
       case "messages.send":
         return send(params);
+      case "photos.getMessagesUploadServer":
+        // VK: an upload URL for one photo to a dialog of the community
+        return { album_id: -64, upload_url: `${baseUrl}/upload/photo?peer=${encodeURIComponent(params.peer_id ?? "0")}&sig=${randomBytes(6).toString("hex")}`, user_id: 0, group_id: FAKE_VK_GROUP_ID };
+      case "photos.saveMessagesPhoto": {
+        const u = uploads.find((x) => String(x.server) === params.server && x.photoJson === params.photo && x.hash === params.hash);
+        if (!u) throw new VkError(1160, "Photo is invalid: server, photo or hash does not match an upload");
+        u.saved = true;
+        const [, owner, id, key] = /^photo(-?\d+)_(\d+)_(\w+)$/.exec(u.attachment)!;
+        return [{ id: Number(id), owner_id: Number(owner), access_key: key, album_id: -64, date: Math.floor(Date.now() / 1000), sizes: [{ type: "x", width: 480, height: 360, url: `${baseUrl}/photo/${id}.png` }] }];
+      }
       case "messages.sendMessageEventAnswer":
         if (!params.event_id || !params.user_id || !params.peer_id) {
           throw new VkError(100, "One of the parameters specified was missing or invalid: event_id, user_id, peer_id are required");
@@ -133,6 +162,23 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     }
   };
 
+  /**
+   * The upload server: multipart with the file in field `photo`; answers {server, photo, hash}
+   * (photo "[]" when there was no image in it), the three values photos.saveMessagesPhoto takes.
+   */
+  const uploadPhoto = async (url: URL, body: Buffer, contentType: string | undefined, res: http.ServerResponse) => {
+    const answer = (o: unknown) => res.writeHead(200, { "content-type": "text/html; charset=windows-1251" }).end(JSON.stringify(o));
+    if (!(contentType ?? "").toLowerCase().startsWith("multipart/form-data")) return answer({ server: 0, photo: "[]", hash: "" });
+    const file = readForm(body, contentType).files.get("photo");
+    if (!file || file.data.length === 0 || !/^image\/(png|jpeg)$/.test(file.type ?? "")) return answer({ server: 0, photo: "[]", hash: "" });
+    const id = ++nextPhoto;
+    const server = 800000 + id;
+    const hash = randomBytes(8).toString("hex");
+    const photoJson = JSON.stringify([{ photo: randomBytes(5).toString("hex"), sizes: [["x", 480, 360]], kid: randomBytes(4).toString("hex") }]);
+    uploads.push({ attachment: `photo-${FAKE_VK_GROUP_ID}_${id}_${randomBytes(5).toString("hex")}`, filename: file.filename ?? "", size: file.data.length, peerId: url.searchParams.get("peer") ?? "", saved: false, server, hash, photoJson });
+    answer({ server, photo: photoJson, hash });
+  };
+
   const send = (params: Record<string, string>): number => {
     const peer = params.peer_id ?? params.user_id;
     if (!peer || !/^-?\d+$/.test(peer)) throw new VkError(100, "One of the parameters specified was missing or invalid: peer_id");
@@ -143,6 +189,12 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     const text = params.message ?? "";
     if (text === "" && !params.attachment) throw new VkError(100, "One of the parameters specified was missing or invalid: message is empty or invalid");
     if (text.length > 9000) throw new VkError(914, "Message is too long");
+    for (const a of (params.attachment ?? "").split(",").filter(Boolean)) {
+      const photo = /^photo(-?\d+_\d+)(_\w+)?$/.test(a);
+      const known = uploads.some((u) => u.saved && u.attachment === a) && !deleted.has(a);
+      // a photo attachment must be one VK has (saved, not deleted); others (docs, walls) are not checked here
+      if (photo && !known) throw new VkError(100, `One of the parameters specified was missing or invalid: attachment ${a} not found`);
+    }
     const keyboard = params.keyboard === undefined ? undefined : checkKeyboard(params.keyboard);
     const key = `${peer}:${randomId}`;
     const earlier = seen.get(key);
@@ -159,6 +211,7 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     req.on("end", () => {
       void (async () => {
         const url = new URL(req.url ?? "/", "http://fake");
+        if (url.pathname === "/upload/photo" && req.method === "POST") return uploadPhoto(url, Buffer.concat(chunks), req.headers["content-type"], res);
         const match = /^\/method\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
         if (!match || (req.method !== "POST" && req.method !== "GET")) {
           res.writeHead(404, { "content-type": "text/plain" }).end("not found");
@@ -200,6 +253,7 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   const waitFor = async <T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
     const until = Date.now() + timeoutMs;
@@ -223,10 +277,16 @@ export async function startFakeVk(options: FakeVkOptions = {}): Promise<FakeVk> 
     waitForDelivered: (n, timeoutMs = 5000) =>
       waitFor(() => (delivered.length >= n ? [...delivered] : undefined), timeoutMs, `${n} delivered messages (have ${delivered.length})`),
     waitForCall: (method, timeoutMs = 5000) => waitFor(() => calls.find((c) => c.method === method), timeoutMs, `a ${method} call`),
+    uploads: () => uploads.map(({ server: _s, hash: _h, photoJson: _p, ...u }) => u),
+    deletePhotos() {
+      for (const u of uploads) if (u.saved) deleted.add(u.attachment);
+    },
     setCallbackServers(servers) {
       callbackServers = [...servers];
     },
     reset() {
+      uploads = [];
+      deleted = new Set();
       calls = [];
       delivered = [];
       failures = [];

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readForm } from "./multipart.ts";
 
 /**
  * A local stand-in for the WhatsApp Cloud API (Graph) send endpoint (and GET of the phone number):
@@ -27,6 +28,16 @@ export interface FakeGraphFailure {
   subcode?: number;
 }
 
+/** a file uploaded with POST /<version>/<phone-number-id>/media (multipart: messaging_product, type, file) */
+export interface FakeWhatsAppUpload {
+  id: string;
+  phoneNumberId: string;
+  type: string;
+  filename: string;
+  size: number;
+  at: number;
+}
+
 export interface FakeWhatsApp {
   /** e.g. http://127.0.0.1:PORT (no trailing slash) */
   apiBase: string;
@@ -46,6 +57,12 @@ export interface FakeWhatsApp {
   failNext(n: number, failure: FakeGraphFailure): void;
   /** delay every answer by ms (benchmarks: simulate Graph latency) */
   setLatency(ms: number): void;
+  /** media uploads, in order (not in `calls`) */
+  uploads(): FakeWhatsAppUpload[];
+  /** the next n uploads fail with this Graph error */
+  failUploads(n: number, failure: FakeGraphFailure): void;
+  /** the media ids given so far expire: a message using one is refused (as Meta does after 30 days) */
+  expireMedia(): void;
   /** forget calls, pending failures and latency */
   reset(): void;
   close(): Promise<void>;
@@ -72,11 +89,15 @@ function graphError(res: ServerResponse, status: number, code: number, message: 
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
+
+/** Cloud API media types for images (W: "Supported media types"), at most 5 MB */
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
+const IMAGE_MAX = 5 * 1024 * 1024;
 
 export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
   const token = opts.token ?? FAKE_WHATSAPP_TOKEN;
@@ -85,6 +106,41 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
   const waiters = new Set<() => void>();
   let latency = 0;
   let seq = 0;
+  let uploads: FakeWhatsAppUpload[] = [];
+  const uploadFailures: FakeGraphFailure[] = [];
+  let media = new Set<string>();
+  let expired = new Set<string>();
+  let nextMedia = 1;
+
+  /** POST /<version>/<phone-number-id>/media: multipart with messaging_product, type and file; answers {id} */
+  const upload = async (res: ServerResponse, req: IncomingMessage, phoneNumberId: string, raw: Buffer) => {
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      return graphError(res, 401, 190, "Invalid OAuth access token - Cannot parse access token", 463);
+    }
+    const type = String(req.headers["content-type"] ?? "");
+    if (!type.toLowerCase().startsWith("multipart/form-data")) return graphError(res, 400, 100, "(#100) The parameter file is required.");
+    const form = readForm(raw, type);
+    const failure = uploadFailures.shift();
+    if (failure) return graphError(res, failure.status, failure.code ?? failure.status, failure.message ?? "fake upload failure", failure.subcode);
+    if (form.fields.get("messaging_product") !== "whatsapp") return graphError(res, 400, 100, "(#100) The parameter messaging_product is required.");
+    const file = form.files.get("file");
+    if (!file) return graphError(res, 400, 100, "(#100) The parameter file is required.");
+    const declared = form.fields.get("type") ?? file.type ?? "";
+    if (!IMAGE_TYPES.has(declared) || file.data.length === 0 || file.data.length > IMAGE_MAX) {
+      return graphError(res, 400, 131053, "Media upload error: unsupported type or size");
+    }
+    const id = String(1_000_000_000_000_000 + nextMedia++);
+    media.add(id);
+    uploads.push({ id, phoneNumberId, type: declared, filename: file.filename ?? "", size: file.data.length, at: Date.now() });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id }));
+  };
+  /** an image message naming a media id Meta does not have (expired, another number's) */
+  const badMediaId = (body: Record<string, unknown>): string | undefined => {
+    const image = (body.image ?? (body.interactive as { header?: { image?: unknown } } | undefined)?.header?.image) as { id?: unknown } | undefined;
+    if (!image || image.id === undefined) return undefined;
+    const id = String(image.id);
+    return media.has(id) && !expired.has(id) ? undefined : id;
+  };
 
   const isRead = (c: FakeWhatsAppCall) => c.body.status === "read";
   /** GET /<version>/<phone-number-id>: the business phone number, as Graph documents it */
@@ -119,11 +175,14 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
 
   const server = createServer((req, res) => {
     void (async () => {
-      const text = await readBody(req);
+      const raw = await readBody(req);
+      const text = raw.toString("utf8");
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       const url = new URL(req.url ?? "/", "http://fake");
       const phone = /^\/(v\d+\.\d+)\/(\d+)$/.exec(url.pathname);
       if (req.method === "GET" && phone) return phoneNumber(res, req, phone[2]!);
+      const mediaPath = /^\/(v\d+\.\d+)\/(\d+)\/media$/.exec(url.pathname);
+      if (req.method === "POST" && mediaPath) return upload(res, req, mediaPath[2]!, raw);
       const m = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/.exec(url.pathname);
       if (req.method !== "POST" || !m) {
         return graphError(res, 404, 100, `Unknown path components: ${url.pathname}`, 33);
@@ -155,6 +214,10 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
       const to = body.to;
       if (typeof to !== "string" || typeof body.type !== "string" || !(body.type in body)) {
         return graphError(res, 400, 100, "(#100) Invalid parameter");
+      }
+      const unknownMedia = badMediaId(body);
+      if (unknownMedia !== undefined) {
+        return graphError(res, 400, 100, `(#100) Param image['id'] is not a valid WhatsApp Business Account media attachment ID: ${unknownMedia}`, 2494102);
       }
       const id = `wamid.FAKE${(++seq).toString().padStart(8, "0")}${randomBytes(6).toString("hex")}`;
       res.writeHead(200, { "content-type": "application/json" }).end(
@@ -199,7 +262,18 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
     setLatency(ms) {
       latency = ms;
     },
+    uploads: () => [...uploads],
+    failUploads(n, failure) {
+      for (let i = 0; i < n; i++) uploadFailures.push(failure);
+    },
+    expireMedia() {
+      for (const id of media) expired.add(id);
+    },
     reset() {
+      uploads = [];
+      media = new Set();
+      expired = new Set();
+      uploadFailures.length = 0;
       calls.length = 0;
       failures.length = 0;
       latency = 0;

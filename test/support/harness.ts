@@ -102,11 +102,19 @@ const ROOMY = { perSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100
 const ROOMY_SEND_RATES = { telegram: ROOMY, whatsapp: ROOMY, vk: ROOMY, max: ROOMY, web: ROOMY };
 const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000, pagesPerAddress: 100_000 };
 
-export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string; realRates?: boolean; refusalsPerAddress?: number } = {}): Promise<Harness> {
-  const telegram = await startFakeTelegram();
-  const whatsapp = await startFakeWhatsApp();
-  const vk = await startFakeVk();
-  const max = await startFakeMax();
+/** the fake platforms, to keep across a restart of the app (startHarness `fakes`: not closed with it) */
+export interface Fakes {
+  telegram: FakeTelegram;
+  whatsapp: FakeWhatsApp;
+  vk: FakeVk;
+  max: FakeMax;
+}
+
+export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string; realRates?: boolean; refusalsPerAddress?: number; fakes?: Fakes } = {}): Promise<Harness> {
+  const telegram = opts.fakes?.telegram ?? (await startFakeTelegram());
+  const whatsapp = opts.fakes?.whatsapp ?? (await startFakeWhatsApp());
+  const vk = opts.fakes?.vk ?? (await startFakeVk());
+  const max = opts.fakes?.max ?? (await startFakeMax());
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "frontdesk-test-"));
   const clock = new TestClock();
   const config = loadConfig({
@@ -351,7 +359,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     webCookie,
     async close() {
       await app.close();
-      await Promise.all([telegram.close(), whatsapp.close(), vk.close(), max.close()]);
+      if (!opts.fakes) await Promise.all([telegram.close(), whatsapp.close(), vk.close(), max.close()]);
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

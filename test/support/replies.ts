@@ -81,11 +81,17 @@ export function telegramReply(params: Obj): PlatformReply {
   return plain("telegram", text, params, photo);
 }
 
+/** a WhatsApp image by link, or by the media id of an upload (shown as media:<id>) */
+function imageOf(image: Obj | undefined): string | undefined {
+  if (image?.link) return String(image.link);
+  return image?.id ? `media:${image.id}` : undefined;
+}
+
 export function whatsappReply(body: Obj): PlatformReply {
   if (body.type === "interactive") {
     const i = body.interactive as Obj;
     const text = String(i.body?.text ?? "");
-    const photo = i.header?.type === "image" ? String(i.header.image?.link) : undefined;
+    const photo = i.header?.type === "image" ? imageOf(i.header.image) : undefined;
     if (i.type === "button") {
       const choices = (i.action.buttons as Obj[]).map((b) => ({ id: String(b.reply.id), label: String(b.reply.title) }));
       return { channel: "whatsapp", text, shape: "wa_buttons", choices, raw: body, ...(photo ? { photoUrl: photo } : {}) };
@@ -94,18 +100,20 @@ export function whatsappReply(body: Obj): PlatformReply {
     return { channel: "whatsapp", text, shape: "wa_list", choices, raw: body };
   }
   if (body.type === "template") return { channel: "whatsapp", text: `[template ${body.template?.name}]`, shape: "wa_template", choices: [], raw: body };
-  if (body.type === "image") return plain("whatsapp", String(body.image?.caption ?? ""), body, String(body.image?.link));
+  if (body.type === "image") return plain("whatsapp", String(body.image?.caption ?? ""), body, imageOf(body.image));
   return plain("whatsapp", String(body.text?.body ?? ""), body);
 }
 
 export function vkReply(text: string, keyboard: unknown, raw: Obj): PlatformReply {
   const kb = keyboard as { buttons?: { action: { label: string; payload?: string } }[][] } | undefined;
   const buttons = (kb?.buttons ?? []).flat();
+  // an uploaded photo rides as attachment photo<owner>_<id>
+  const photo = String(raw.attachment ?? "").split(",").find((a) => a.startsWith("photo"));
   if (buttons.length > 0) {
     const choices = buttons.map((b) => ({ id: String((JSON.parse(b.action.payload ?? "{}") as Obj).b), label: b.action.label }));
-    return { channel: "vk", text, shape: "vk_keyboard", choices, raw };
+    return { channel: "vk", text, shape: "vk_keyboard", choices, raw, ...(photo ? { photoUrl: photo } : {}) };
   }
-  return plain("vk", text, raw);
+  return plain("vk", text, raw, photo);
 }
 
 export function webReply(m: Obj): PlatformReply {
@@ -132,7 +140,8 @@ export function maxReply(m: FakeMaxSent): PlatformReply {
   const kb = m.attachments.find((a) => a.type === "inline_keyboard");
   const buttons = ((kb?.payload?.buttons ?? []) as Obj[][]).flat();
   const image = m.attachments.find((a) => a.type === "image");
-  const photo = image ? String(image.payload?.url) : undefined;
+  // by URL, or an uploaded image (token / photos): shown as upload:<token>
+  const photo = image ? (image.payload?.url ? String(image.payload.url) : `upload:${JSON.stringify(image.payload)}`) : undefined;
   const raw = { text: m.text, attachments: m.attachments } as Obj;
   const choices = buttons.filter((b) => b.type === "callback").map((b) => ({ id: String(b.payload), label: String(b.text) }));
   const withPhoto = photo ? { photoUrl: photo } : {};

@@ -18,8 +18,16 @@ export interface Quantity {
   rest: string;
 }
 
+/**
+ * «#12», «№ 12»: a number that names something (an order, a list item, a post), never a
+ * quantity or a product's «12 шт.»; taken out before the words are matched.
+ */
+export function withoutNumberRefs(text: string): string {
+  return text.replace(/(?:#|№)\s*\d+/gu, " ");
+}
+
 export function findQuantity(text: string): Quantity | undefined {
-  const t = text.toLowerCase().replace(/ё/g, "е");
+  const t = withoutNumberRefs(text).toLowerCase().replace(/ё/g, "е");
   // not a time, a price, a phone or an address number
   const cleaned = t
     .replace(/\d{1,2}[:.]\d{2}/g, " ")

@@ -1,6 +1,6 @@
 import type { Bundle } from "../bundle.ts";
 import { promoIn, search, type Hit } from "./index.ts";
-import { findQuantity } from "./quantity.ts";
+import { findQuantity, withoutNumberRefs } from "./quantity.ts";
 import { words } from "./words.ts";
 
 /**
@@ -54,9 +54,11 @@ function asMeaning(hit: Hit, qty?: number): Meaning {
 
 const isQuestion = (h: Hit) => h.kind === "faq" || h.kind === "intent";
 
-export function understand(bundle: Bundle, text: string): Understanding {
-  const promo = promoIn(bundle, text);
+export function understand(bundle: Bundle, written: string): Understanding {
+  const promo = promoIn(bundle, written);
   if (promo) return { best: { kind: "promo", code: promo }, close: [] };
+  // «цены #12»: the number after # names something; it is no quantity and no «12 шт.» box
+  const text = withoutNumberRefs(written);
   const quantity = findQuantity(text);
   let { hits, stems: stemsInOrder } = search(bundle, text);
   // nothing as written: try again allowing typos
