@@ -10,7 +10,7 @@ import { registerHealth } from "../http/health.ts";
 import { registerMoneyApi } from "../http/money-api.ts";
 import { registerMovesApi } from "../http/moves-api.ts";
 import { registerReports } from "../http/reports/index.ts";
-import { registerStaffApi } from "../http/staff-api.ts";
+import { registerStaffApi } from "../http/staff-api/index.ts";
 import { registerStaffWeb } from "../http/staff/index.ts";
 import type { Channel } from "../model/channel.ts";
 import type { InboundEvent } from "../model/inbound.ts";

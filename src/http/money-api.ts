@@ -4,7 +4,7 @@ import { z } from "zod";
 import { moneyReport } from "../analytics/money.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { EnqueueOutcome, Store } from "../store/port.ts";
-import { parseDate } from "./staff-api.ts";
+import { parseDate } from "./parse-date.ts";
 
 /**
  * Staff routes for money (bearer STAFF_API_TOKEN, like /api):
