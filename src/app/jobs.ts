@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import { singleFlight } from "../pipeline/single-flight.ts";
 
 /** a periodic job: `run()` now (tests, a wake-up), `stop()` ends its timers and waits out a run */
@@ -8,7 +7,7 @@ export interface Job<A extends unknown[], T> {
 }
 
 export interface EveryOptions<T> {
-  log: Logger;
+  log: { error(obj: object, msg: string): void };
   /** what a failed run answers (the failure is logged under the job's name) */
   failed: T;
   /** the first run, when it should come sooner than `ms` after start */
