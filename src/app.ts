@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
-import type { AdapterContext, ChannelAdapter } from "../adapters/types.ts";
+import type { AdapterContext, ChannelAdapter } from "./channel/port.ts";
 import type { createTelegramAdapter } from "../adapters/telegram/index.ts";
 import type { WebLimits } from "../adapters/web/limits.ts";
 import { createAdapters } from "./app/adapters.ts";

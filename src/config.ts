@@ -1,45 +1,19 @@
 import { z } from "zod";
+import { MaxEnv, maxConfig, type MaxConfig } from "../adapters/max/config.ts";
+import { TelegramEnv, telegramConfig, type TelegramConfig } from "../adapters/telegram/config.ts";
+import { VkEnv, vkConfig, type VkConfig } from "../adapters/vk/config.ts";
+import { WhatsAppEnv, whatsAppConfig, type WhatsAppConfig } from "../adapters/whatsapp/config.ts";
+import { num, optional } from "./config-fields.ts";
 import { staffTokenProblem } from "./http/staff-token.ts";
 import { formatZodIssues } from "./http/zod-error.ts";
 
 /**
- * Configuration from the environment (names from BRIEF.md's interface contract).
+ * Configuration from the environment (names from BRIEF.md's interface contract): the
+ * service's own variables here, each platform's in adapters/<channel>/config.ts,
+ * merged into one schema so `loadConfig` stays the single entry.
  * A channel is on when its required variables are all set; setting only some of
  * them is an error that names what is missing, so a typo is not silently "off".
  */
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
-
-/** A number from an env string; `fallback` when unset. */
-const num = (check: z.ZodNumber, fallback: number) =>
-  optional.transform((v, ctx) => {
-    if (v === undefined) return fallback;
-    const parsed = check.safeParse(Number(v));
-    if (v.trim() === "" || !parsed.success) {
-      ctx.addIssue({ code: "custom", message: `must be ${describeNumber(check)}, got "${v}"` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
-
-function describeNumber(check: z.ZodNumber): string {
-  const parts = [check.format === "safeint" ? "a whole number" : "a number"];
-  if (check.minValue !== null && Number.isFinite(check.minValue)) parts.push(`>= ${check.minValue}`);
-  if (check.maxValue !== null && Number.isFinite(check.maxValue)) parts.push(`<= ${check.maxValue}`);
-  return parts.join(" ");
-}
-
-const url = (fallback: string) =>
-  optional.pipe(
-    z
-      .string()
-      .url("must be a URL such as http://127.0.0.1:8081")
-      .optional()
-      .transform((v) => (v ?? fallback).replace(/\/+$/, "")),
-  );
-
 const EnvSchema = z.object({
   PORT: num(z.number().int().min(0).max(65535), 3000),
   HOST: optional.transform((v) => v ?? "0.0.0.0"),
@@ -69,94 +43,13 @@ const EnvSchema = z.object({
   /** a chat nobody answered for this many minutes is offered to the next operator */
   STAFF_OFFER_AFTER_MINUTES: num(z.number().int().min(1).max(1440), 5),
 
-  TELEGRAM_BOT_TOKEN: optional,
-  TELEGRAM_WEBHOOK_SECRET: optional.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
-      .optional(),
-  ),
-  TELEGRAM_API_ROOT: url("https://api.telegram.org"),
-  /** "webhook" (the default: needs TELEGRAM_WEBHOOK_SECRET) or "polling", asked for explicitly, for a shop without a public URL */
-  TELEGRAM_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
-  /** the bot's overall send rate (Telegram: about 30/s; paid broadcasts allow more) */
-  TELEGRAM_RATE_PER_SECOND: num(z.number().positive().max(1_000_000), 30),
-  /** the staff group: a forum supergroup (-100…) where the bot is an admin that manages topics */
-  TELEGRAM_STAFF_CHAT_ID: optional.pipe(z.string().regex(/^-100\d{5,20}$/, "must be a supergroup id such as -1001234567890").optional()),
-  /** messages a minute into the staff group (Telegram: about 20 a minute per group) */
-  TELEGRAM_STAFF_RATE_PER_MINUTE: num(z.number().positive().max(6000), 20),
-  // --- bot (#15): Telegram payments
-  TELEGRAM_PAYMENT_PROVIDER_TOKEN: optional,
-
-  WHATSAPP_ACCESS_TOKEN: optional,
-  WHATSAPP_PHONE_NUMBER_ID: optional,
-  WHATSAPP_APP_SECRET: optional,
-  WHATSAPP_VERIFY_TOKEN: optional,
-  WHATSAPP_API_BASE: url("https://graph.facebook.com"),
-  /** template sent when the 24-hour window is closed; unset = hold for staff */
-  WHATSAPP_TEMPLATE_NAME: optional,
-  WHATSAPP_TEMPLATE_LANGUAGE: optional.transform((v) => v ?? "ru"),
-  WHATSAPP_RATE_PER_SECOND: num(z.number().positive().max(1000), 20),
-
-  VK_GROUP_TOKEN: optional,
-  VK_GROUP_ID: num(z.number().int().positive(), 0).transform((v) => (v === 0 ? undefined : v)),
-  VK_CALLBACK_SECRET: optional,
-  VK_CONFIRMATION_CODE: optional,
-  VK_API_BASE: url("https://api.vk.ru/method"),
-
-  /** MAX (max.ru): the bot token from business.max.ru; off while unset */
-  MAX_BOT_TOKEN: optional,
-  /** sent by MAX in X-Max-Bot-Api-Secret on every webhook call (M3: 5-256 chars of A-Z a-z 0-9 _ -) */
-  MAX_WEBHOOK_SECRET: optional.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{5,256}$/, "must be 5-256 characters of A-Z a-z 0-9 _ - (MAX's rule)")
-      .optional(),
-  ),
-  MAX_API_BASE: url("https://platform-api2.max.ru"),
-  /** "webhook" (default when a secret is set) or "polling" for a shop without a public URL */
-  MAX_MODE: optional.pipe(z.enum(["webhook", "polling"]).optional()),
+  ...TelegramEnv.shape,
+  ...WhatsAppEnv.shape,
+  ...VkEnv.shape,
+  ...MaxEnv.shape,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
-
-export interface TelegramConfig {
-  token: string;
-  webhookSecret?: string;
-  apiRoot: string;
-  mode: "webhook" | "polling";
-  /** overall sends per second; default 30 (Telegram's documented limit) */
-  ratePerSecond?: number;
-  /** TELEGRAM_STAFF_CHAT_ID: the staff group (topic per customer, alerts) */
-  staffChatId?: string;
-  /** sends a minute into the staff group */
-  staffRatePerMinute?: number;
-  /** payments: the provider token from @BotFather (Payments); without it invoices go with an empty token and Telegram refuses them */
-  paymentProviderToken?: string;
-}
-export interface WhatsAppConfig {
-  accessToken: string;
-  phoneNumberId: string;
-  appSecret: string;
-  verifyToken: string;
-  apiBase: string;
-  template?: { name: string; language: string };
-  ratePerSecond: number;
-}
-export interface VkConfig {
-  token: string;
-  groupId: number;
-  secret: string;
-  confirmationCode: string;
-  apiBase: string;
-}
-
-export interface MaxConfig {
-  token: string;
-  webhookSecret?: string;
-  apiBase: string;
-  mode: "webhook" | "polling";
-}
 
 export interface Config {
   port: number;
@@ -188,28 +81,6 @@ export class ConfigError extends Error {
   }
 }
 
-/**
- * A channel needs all of its variables or none of them. `related` are its optional
- * ones: setting one of those alone (a secret without its token) is half-set too.
- */
-function channel<T>(
-  env: Env,
-  name: string,
-  required: (keyof Env)[],
-  build: () => T,
-  problems: string[],
-  related: (keyof Env)[] = [],
-): T | undefined {
-  const set = [...required, ...related].filter((k) => env[k] !== undefined);
-  if (set.length === 0) return undefined;
-  const missing = required.filter((k) => env[k] === undefined);
-  if (missing.length > 0) {
-    problems.push(`${name} is half configured: ${set.join(", ")} set but ${missing.join(", ")} missing`);
-    return undefined;
-  }
-  return build();
-}
-
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
@@ -217,62 +88,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const problems: string[] = [];
-  // Webhook is the default: a lone token is half-set (as the README says), not a
-  // silent switch to long polling; polling is there when asked for by name.
-  const telegram = channel(env, "Telegram", ["TELEGRAM_BOT_TOKEN"], () => {
-    const mode = env.TELEGRAM_MODE ?? "webhook";
-    if (mode === "webhook" && !env.TELEGRAM_WEBHOOK_SECRET) {
-      problems.push(
-        "Telegram is half configured: TELEGRAM_BOT_TOKEN set but TELEGRAM_WEBHOOK_SECRET missing " +
-          "(webhook mode is the default: `npx frontdesk init` writes one; or set TELEGRAM_MODE=polling to poll without a public URL)",
-      );
-    }
-    return {
-      token: env.TELEGRAM_BOT_TOKEN!,
-      webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
-      apiRoot: env.TELEGRAM_API_ROOT,
-      mode,
-      ratePerSecond: env.TELEGRAM_RATE_PER_SECOND,
-      ...(env.TELEGRAM_STAFF_CHAT_ID ? { staffChatId: env.TELEGRAM_STAFF_CHAT_ID, staffRatePerMinute: env.TELEGRAM_STAFF_RATE_PER_MINUTE } : {}),
-      ...(env.TELEGRAM_PAYMENT_PROVIDER_TOKEN ? { paymentProviderToken: env.TELEGRAM_PAYMENT_PROVIDER_TOKEN } : {}),
-    } satisfies TelegramConfig;
-  }, problems, ["TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_MODE"]);
-  const whatsapp = channel(
-    env,
-    "WhatsApp",
-    ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"],
-    () =>
-      ({
-        accessToken: env.WHATSAPP_ACCESS_TOKEN!,
-        phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID!,
-        appSecret: env.WHATSAPP_APP_SECRET!,
-        verifyToken: env.WHATSAPP_VERIFY_TOKEN!,
-        apiBase: env.WHATSAPP_API_BASE,
-        template: env.WHATSAPP_TEMPLATE_NAME
-          ? { name: env.WHATSAPP_TEMPLATE_NAME, language: env.WHATSAPP_TEMPLATE_LANGUAGE }
-          : undefined,
-        ratePerSecond: env.WHATSAPP_RATE_PER_SECOND,
-      }) satisfies WhatsAppConfig,
-    problems,
-    ["WHATSAPP_TEMPLATE_NAME"],
-  );
-  const vk = channel(
-    env,
-    "VK",
-    ["VK_GROUP_TOKEN", "VK_GROUP_ID", "VK_CALLBACK_SECRET", "VK_CONFIRMATION_CODE"],
-    () =>
-      ({
-        token: env.VK_GROUP_TOKEN!,
-        groupId: env.VK_GROUP_ID!,
-        secret: env.VK_CALLBACK_SECRET!,
-        confirmationCode: env.VK_CONFIRMATION_CODE!,
-        apiBase: env.VK_API_BASE,
-      }) satisfies VkConfig,
-    problems,
-  );
-  if (env.TELEGRAM_STAFF_CHAT_ID && !telegram) problems.push("TELEGRAM_STAFF_CHAT_ID: the staff group needs the bot (set TELEGRAM_BOT_TOKEN)");
-
-  const max = maxChannel(env, problems);
+  const telegram = telegramConfig(env, problems);
+  const whatsapp = whatsAppConfig(env, problems);
+  const vk = vkConfig(env, problems);
+  const max = maxConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: env.PORT,
@@ -298,18 +117,4 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 
     max,
   };
-}
-
-/** MAX: the token switches it on; webhook mode needs the secret, polling does not. */
-function maxChannel(env: Env, problems: string[]): MaxConfig | undefined {
-  const mode = env.MAX_MODE ?? (env.MAX_WEBHOOK_SECRET ? "webhook" : env.MAX_BOT_TOKEN ? "polling" : undefined);
-  if (env.MAX_BOT_TOKEN === undefined) {
-    const set = (["MAX_WEBHOOK_SECRET", "MAX_MODE"] as const).filter((k) => env[k] !== undefined);
-    if (set.length > 0) problems.push(`MAX is half configured: ${set.join(", ")} set but MAX_BOT_TOKEN missing`);
-    return undefined;
-  }
-  if (mode === "webhook" && !env.MAX_WEBHOOK_SECRET) {
-    problems.push("MAX_WEBHOOK_SECRET: required in webhook mode (or set MAX_MODE=polling)");
-  }
-  return { token: env.MAX_BOT_TOKEN, webhookSecret: env.MAX_WEBHOOK_SECRET, apiBase: env.MAX_API_BASE, mode: mode ?? "polling" };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it, type ExpectStatic } from "vitest";
 import type { Channel } from "../src/model/channel.ts";
 import { Customer, deliver, formatProblems, whatsappShapeFor, type Action, type PlatformReply, type Shape } from "./support/customer.ts";
 import { HOUR, startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * The same order conversation on every channel, from the first message to a placed
@@ -206,7 +207,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     }
 
     // what the shop sees: the order, the journey, the touchpoints
-    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
+    const contact = (await contactByIdentity(h.store, row.channel, await h.platformUser(row.channel, c.user)))!;
     expect(contact).not.toBeNull();
     const { status, json } = await h.staff("GET", `/api/contacts/${contact.id}`);
     expect(status).toBe(200);
@@ -252,7 +253,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     const thanks = await c.type("Всё пришло вовремя, спасибо");
     expect(thanks.at(-1)!.text).toMatch(/Спасибо, что помогаете/);
 
-    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
+    const contact = (await contactByIdentity(h.store, row.channel, await h.platformUser(row.channel, c.user)))!;
     const feedback = (await h.store.listTouchpoints(contact.id, 1000)).filter((t) => t.kind === "feedback").map((t) => t.summary);
     expect(feedback).toEqual(["CSAT 5", "NPS 9", expect.stringMatching(/^OPEN/)]);
     expect(contact.stagesReached.satisfaction).toBeDefined();
@@ -292,7 +293,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     expect(menu).toHaveLength(1);
     expect(menu[0]!.choices.map((x) => x.label)).toEqual(CATEGORIES);
 
-    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
+    const contact = (await contactByIdentity(h.store, row.channel, await h.platformUser(row.channel, c.user)))!;
     const tps = await h.store.listTouchpoints(contact.id, 1000);
     expect(tps.filter((t) => t.kind === "button")).toHaveLength(1);
     expect(tps.filter((t) => t.kind === "message_out")).toHaveLength(2);
@@ -303,7 +304,7 @@ describe.concurrent.each(ROWS)("$channel", (row) => {
     const [welcome] = await c.do({ start: "src_gym_flyer" });
     expect(welcome!.text).toMatch(/Здравствуйте/);
     expect(welcome!.choices.map((x) => x.label)).toEqual(WELCOME);
-    const contact = (await h.store.findContactByIdentity(row.channel, await h.platformUser(row.channel, c.user)))!;
+    const contact = (await contactByIdentity(h.store, row.channel, await h.platformUser(row.channel, c.user)))!;
     expect(contact.source).toBe("gym_flyer");
     // (the clock may have moved on: the feedback test of this row runs alongside)
     expect(contact.stagesReached.awareness).toBeTypeOf("number");
@@ -329,7 +330,7 @@ describe("whatsapp: the phone question", () => {
     const [confirm] = await c.type("8 903 555-12-34");
     expect(confirm!.text).toContain("+79035551234");
     await c.tap("Заказать");
-    const contact = (await h.store.findContactByIdentity("whatsapp", c.user))!;
+    const contact = (await contactByIdentity(h.store, "whatsapp", c.user))!;
     const [order] = await h.store.listOrders({ contactId: contact.id });
     expect(order?.phone).toBe("79035551234");
   });

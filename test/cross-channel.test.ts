@@ -2,6 +2,7 @@ import { describe, it } from "vitest";
 import type { Contact, Order, StageKey, Touchpoint } from "../src/model/domain.ts";
 import { Customer } from "./support/customer.ts";
 import { DAY, HOUR, startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * One person, two messengers: the phone number ties a Telegram chat and a WhatsApp
@@ -41,7 +42,7 @@ describe.concurrent("one customer across channels", () => {
       const tg = new Customer(h, "telegram", "5012349001");
       await tg.do({ start: null });
       await orderOnTelegram(tg, phone);
-      const contact = (await h.store.findContactByIdentity("telegram", tg.user))!;
+      const contact = (await contactByIdentity(h.store, "telegram", tg.user))!;
       expect(contact.phone).toBe(phone);
 
       // three days later, from the WhatsApp of the same number
@@ -49,7 +50,7 @@ describe.concurrent("one customer across channels", () => {
       const wa = new Customer(h, "whatsapp", phone);
       const [menu] = await wa.type("Здравствуйте!");
       expect(menu!.choices.map((c) => c.label)).toContain("🔁 Повторить заказ");
-      expect((await h.store.findContactByIdentity("whatsapp", phone))?.id).toBe(contact.id);
+      expect((await contactByIdentity(h.store, "whatsapp", phone))?.id).toBe(contact.id);
 
       const [confirm] = await wa.tap("Повторить заказ");
       expect(confirm!.text).toContain("Шоколадный брауни × 12");
@@ -87,7 +88,7 @@ describe.concurrent("one customer across channels", () => {
       const wa = new Customer(h, "whatsapp", phone);
       await wa.do({ start: null });
       await wa.type("меню"); // interest on WhatsApp at t0
-      const waContact = (await h.store.findContactByIdentity("whatsapp", phone))!;
+      const waContact = (await contactByIdentity(h.store, "whatsapp", phone))!;
       expect(waContact.phone).toBe(phone); // WhatsApp knows the number
 
       // an hour later on Telegram: browses as far as the product card
@@ -96,7 +97,7 @@ describe.concurrent("one customer across channels", () => {
       const tg = new Customer(h, "telegram", "5012349002");
       await tg.do({ start: null });
       for (const label of ["Каталог", "Протеиновые батончики", "Шоколадный брауни"]) await tg.tap(label);
-      const tgContact = (await h.store.findContactByIdentity("telegram", tg.user))!;
+      const tgContact = (await contactByIdentity(h.store, "telegram", tg.user))!;
       expect(tgContact.id).not.toBe(waContact.id); // nothing ties them yet
 
       // another hour: the catalogue on WhatsApp (desire there is later than on Telegram)
@@ -112,7 +113,7 @@ describe.concurrent("one customer across channels", () => {
       expect(from.contact.mergedInto).toBe(waContact.id);
       const into = await contactView(h, waContact.id);
       expect(into.contact.mergedInto).toBeUndefined();
-      expect((await h.store.findContactByIdentity("telegram", tg.user))?.id).toBe(waContact.id);
+      expect((await contactByIdentity(h.store, "telegram", tg.user))?.id).toBe(waContact.id);
       expect(into.contact.identities.map((i) => `${i.channel}:${i.userId}`).sort()).toEqual([`telegram:${tg.user}`, `whatsapp:${phone}`]);
 
       // one history: both channels' touchpoints under one id, the Telegram order with them

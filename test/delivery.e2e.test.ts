@@ -7,6 +7,7 @@ import { signWhatsApp, waStatus, waText, whatsappBatch, type WaObject } from "./
 import { armWhatsAppFailures, Customer, deliver, failedWhatsAppCalls, type PlatformReply } from "./support/customer.ts";
 import { DAY, HOUR, MAX_SECRET, startHarness, TG_SECRET, WA_SECRET, WA_VERIFY, type Harness } from "./support/harness.ts";
 import { waitUntil } from "./support/load.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * When a platform's API fails or a webhook is not what it should be: replies are
@@ -175,7 +176,7 @@ describe.concurrent("delivery when the platform fails", () => {
       expect(dead).toHaveLength(1);
       expect(dead[0]!.lastError).toMatch(/403.*blocked/);
       expect(dead[0]!.part.text).toMatch(/Чем помочь/);
-      const contact = (await h.store.findContactByIdentity("telegram", c.user))!;
+      const contact = (await contactByIdentity(h.store, "telegram", c.user))!;
       expect(contact.identities).toEqual([{ channel: "telegram", userId: c.user, reachable: false }]);
 
       // nothing else is disturbed
@@ -186,7 +187,7 @@ describe.concurrent("delivery when the platform fails", () => {
       // they unblock and write: reachable again, and answered
       const back = await c.type("меню");
       expect(back.at(-1)!.choices.map((x) => x.label)).toContain("Каталог");
-      expect((await h.store.findContactByIdentity("telegram", c.user))!.identities[0]!.reachable).toBe(true);
+      expect((await contactByIdentity(h.store, "telegram", c.user))!.identities[0]!.reachable).toBe(true);
     } finally {
       await h.close();
     }
@@ -215,7 +216,7 @@ describe.concurrent("delivery when the platform fails", () => {
       view = await h.staff("GET", `/api/conversations/${c.key}`);
       expect((view.json.outbox as OutboxItem[])[0]!.deliveryStatus).toBe("read");
 
-      const contact = (await h.store.findContactByIdentity("whatsapp", c.user))!;
+      const contact = (await contactByIdentity(h.store, "whatsapp", c.user))!;
       const statuses = (await h.store.listTouchpoints(contact.id, 1000)).filter((t) => t.kind === "delivery_status");
       expect(statuses.map((t) => [t.summary, t.data?.outboxId])).toEqual([
         ["sent", welcome!.id],
@@ -251,7 +252,7 @@ describe.concurrent("delivery when the platform fails", () => {
     await c.tap("Самовывоз");
     await c.type(`+${user}`);
     await c.tap("Заказать");
-    const contact = (await h.store.findContactByIdentity("whatsapp", user))!;
+    const contact = (await contactByIdentity(h.store, "whatsapp", user))!;
     const [order] = await h.store.listOrders({ contactId: contact.id });
 
     await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" });
@@ -448,7 +449,7 @@ describe.concurrent("a person steps in", () => {
       const answer = await c.type("а доставка сколько стоит?");
       expect(answer.map((r) => r.text).join("\n")).toMatch(/290\u00a0₽/);
 
-      const contact = (await h.store.findContactByIdentity(channel, user))!;
+      const contact = (await contactByIdentity(h.store, channel, user))!;
       const tps = await h.store.listTouchpoints(contact.id, 1000);
       expect(tps.filter((t) => t.kind === "handoff").map((t) => t.summary)).toEqual([expect.stringMatching(/sales/), expect.stringMatching(/handed back/)]);
       expect(tps.some((t) => t.kind === "message_out" && t.data?.by === "Марина")).toBe(true);

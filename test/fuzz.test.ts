@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Channel } from "../src/model/channel.ts";
 import { FUZZ_ROUTES, fuzzCase, type FuzzContext, type FuzzRequest } from "./fuzz/routes.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * Every public route against generated and mutated bodies, signed and forged
@@ -95,7 +96,7 @@ describe(`fuzzer: ${RUNS} cases per public route`, () => {
     const problems: string[] = [];
     for (const v of valid) {
       const key = `${v.channel}:${v.chat}`;
-      const contact = await h.store.findContactByIdentity(v.channel, v.chat);
+      const contact = await contactByIdentity(h.store, v.channel, v.chat);
       const ins = contact ? (await h.store.listTouchpoints(contact.id, 100)).filter((t) => t.conversationKey === key && t.kind === "message_in") : [];
       const outbox = await h.store.listOutbox({ conversationKey: key, limit: 100 });
       const delivered = v.channel === "web" ? outbox.filter((o) => o.status === "sent").length : sent.filter((x) => x.channel === v.channel && x.chat === v.chat).length;

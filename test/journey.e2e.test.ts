@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOUR, startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * A customer on the built-in web chat, from hello to a placed order and feedback:
@@ -13,7 +14,7 @@ describe("web chat: hello → order → feedback", () => {
   });
   afterAll(async () => h?.close());
 
-  const contact = async () => (await h.store.findContactByIdentity("web", await h.platformUser("web", user)))!;
+  const contact = async () => (await contactByIdentity(h.store, "web", await h.platformUser("web", user)))!;
 
   it("greets, records the source, and routes a customer to the shop menu", async () => {
     const [hello] = await h.say("web", user, { text: "/start", source: "src_gym_flyer" });
@@ -139,7 +140,7 @@ describe("web chat: hello → order → feedback", () => {
     await h.tap("web", u2, "Самовывоз");
     await h.say("web", u2, "+7 999 000-11-22");
     await h.tap("web", u2, "Заказать");
-    const c = (await h.store.findContactByIdentity("web", await h.platformUser("web", u2)))!;
+    const c = (await contactByIdentity(h.store, "web", await h.platformUser("web", u2)))!;
     const key = `web:${await h.platformUser("web", u2)}`;
     const [order] = await h.store.listOrders({ contactId: c.id });
     await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" });

@@ -2,6 +2,7 @@ import { describe, it } from "vitest";
 import type { Contact, Touchpoint } from "../src/model/domain.ts";
 import { Customer } from "./support/customer.ts";
 import { DAY, startHarness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * MAX in one inbox with the other channels: a phone shared with MAX's contact button
@@ -26,14 +27,14 @@ describe.concurrent("MAX with the other channels", () => {
       await toPhoneQuestion(tg);
       await tg.do({ sharePhone: `+${phone}` });
       await tg.tap("Заказать");
-      const tgContact = (await h.store.findContactByIdentity("telegram", tg.user))!;
+      const tgContact = (await contactByIdentity(h.store, "telegram", tg.user))!;
       expect(tgContact.phone).toBe(phone);
 
       // three days later the customer's Telegram is slow; they open the shop's bot in MAX
       await h.later(3 * DAY);
       const max = new Customer(h, "max", "41009101");
       await max.do({ start: null });
-      const maxContact = (await h.store.findContactByIdentity("max", max.user))!;
+      const maxContact = (await contactByIdentity(h.store, "max", max.user))!;
       expect(maxContact.id).not.toBe(tgContact.id); // nothing ties them yet
       await toPhoneQuestion(max);
       const [confirm] = await max.do({ sharePhone: `+${phone}` });
@@ -46,7 +47,7 @@ describe.concurrent("MAX with the other channels", () => {
       const contact = json.contact as Contact;
       expect(contact.mergedInto).toBeUndefined();
       expect(contact.identities.map((i) => `${i.channel}:${i.userId}`).sort()).toEqual([`max:${max.user}`, `telegram:${tg.user}`]);
-      expect((await h.store.findContactByIdentity("max", max.user))?.id).toBe(tgContact.id);
+      expect((await contactByIdentity(h.store, "max", max.user))?.id).toBe(tgContact.id);
       expect((await h.store.getContact(maxContact.id))?.mergedInto).toBe(tgContact.id);
       const tps = json.touchpoints as Touchpoint[];
       expect(new Set(tps.filter((t) => t.kind === "order").map((t) => t.channel))).toEqual(new Set(["telegram", "max"]));

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { dialogOf, FAKE_MAX_TOKEN, maxBotStarted, maxCallback, maxText, startFakeMax } from "./fakes/max-api.ts";
 import { startService, stopAllServices, tempDir } from "./support/service-process.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * MAX customers over the webhook of the service as an operator runs it (its own
@@ -62,7 +63,7 @@ describe("MAX across a crash", () => {
           const conv = await store.getConversation(`max:${dialogOf(u)}`);
           expect(conv?.step).toBe("cart_actions");
           expect(conv?.cart).toEqual([expect.objectContaining({ productId: "bar_choco", qty: 12 })]);
-          expect((await store.findContactByIdentity("max", String(u)))?.source).toBe("vk_ads");
+          expect((await contactByIdentity(store, "max", String(u)))?.source).toBe("vk_ads");
         }
       } finally {
         await store.close();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preCheckoutUpdate, successfulPaymentUpdate } from "./fakes/telegram-api.ts";
 import { Customer } from "./support/customer.ts";
 import { TG_SECRET, startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * Money, computed once in kopecks and the same everywhere: in the chat, the staff API
@@ -37,7 +38,7 @@ describe("money: 12 chocolate bars to an office, below the free-delivery thresho
     expect(textOf(confirm)).toContain(`Итого: 2${NB}078${NB}₽`);
     expect(textOf(placed)).toMatch(new RegExp(`Заказ №\\S+ принят[\\s\\S]*Итого: 2${NB}078${NB}₽[\\s\\S]*Начислено баллов: \\+89`));
 
-    const contact = (await h.store.findContactByIdentity("telegram", c.user))!;
+    const contact = (await contactByIdentity(h.store, "telegram", c.user))!;
     const { json: view } = await h.staff("GET", `/api/contacts/${contact.id}`);
     expect(view.orders[0]).toMatchObject({ total: 207_800, totals: { goods: 178_800, delivery: 29_000, promo: 0, points: 0, total: 207_800, earned: 89 } });
     const { json: list } = await h.staff("GET", "/api/orders");
@@ -88,7 +89,7 @@ describe("money: 12 chocolate bars to an office, below the free-delivery thresho
     await first.tap("Самовывоз");
     await first.type("+79260000077");
     await first.tap("Заказать");
-    const firstContact = (await h.store.findContactByIdentity("whatsapp", first.user))!;
+    const firstContact = (await contactByIdentity(h.store, "whatsapp", first.user))!;
     expect((await h.store.listOrders({ contactId: firstContact.id }))[0]!.totals).toMatchObject({ promoCode: "FIRST50", promo: 5_000 });
     expect(textOf(await c.type("FIRST50"))).toContain("Промокод FIRST50 закончился: все его использования уже разобрали.");
     // and the same customer cannot use a one-per-customer code twice
@@ -108,7 +109,7 @@ describe("Telegram payments on the fake Bot API", () => {
       { label: "Шоколадный брауни × 12", amount: 178_800 },
       { label: "Доставка", amount: 29_000 },
     ]);
-    const contact = (await h.store.findContactByIdentity("telegram", c.user))!;
+    const contact = (await contactByIdentity(h.store, "telegram", c.user))!;
     const [order] = await h.store.listOrders({ contactId: contact.id });
     expect(invoice!.params.payload).toBe(order!.id);
 
@@ -124,7 +125,7 @@ describe("Telegram payments on the fake Bot API", () => {
     expect(textOf(await c.catchUp())).toContain(`Оплата 2${NB}078${NB}₽ получена ✅`);
     const tps = await h.store.listTouchpoints(contact.id, 1000);
     expect(tps.find((t) => t.kind === "order_status" && t.data?.paid === 207_800)).toBeDefined();
-    expect((await h.store.findContactByIdentity("telegram", c.user))!.stagesReached.action).toBeDefined();
+    expect((await contactByIdentity(h.store, "telegram", c.user))!.stagesReached.action).toBeDefined();
     const { json: report } = await h.staff("GET", "/api/report/orders");
     expect(report.rows.find((r: { id: string }) => r.id === order!.id).paid).toBe(true);
 

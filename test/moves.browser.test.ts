@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.ts";
 import { Customer } from "./support/customer.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * A Telegram customer with a cart moves to the web chat by the one-time link, in a real
@@ -46,7 +47,7 @@ describe("moving to the web chat", () => {
         await page.locator("#log .choices button:enabled", { hasText: "Каталог" }).last().waitFor();
         if (process.env.SHOTS_DIR) await page.screenshot({ path: join(process.env.SHOTS_DIR, `move-to-web-${width}.png`), fullPage: true });
         // the same contact now has the web chat too
-        const contact = await h.store.findContactByIdentity("telegram", tg.user);
+        const contact = await contactByIdentity(h.store, "telegram", tg.user);
         expect(contact?.identities.map((i) => i.channel).sort()).toEqual(["telegram", "web"]);
       } finally {
         await context.close();

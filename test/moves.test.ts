@@ -3,6 +3,7 @@ import type { Contact, Conversation, Touchpoint } from "../src/model/domain.ts";
 import type { OutboxItem } from "../src/model/outbound.ts";
 import { Customer } from "./support/customer.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * Moving with the customer: Telegram is slow or blocked for them, so the shop offers
@@ -34,7 +35,7 @@ describe.concurrent("moving with the customer", () => {
     const h = await startHarness();
     try {
       const tg = await withCart(h, "5012349201");
-      const contact = (await h.store.findContactByIdentity("telegram", tg.user))!;
+      const contact = (await contactByIdentity(h.store, "telegram", tg.user))!;
 
       const res = await h.staff("POST", `/api/conversations/${tg.key}/move`, { to: "max", by: "Ольга" });
       expect(res.status).toBe(202);
@@ -51,7 +52,7 @@ describe.concurrent("moving with the customer", () => {
       expect(arrived.at(-1)!.choices.map((c) => c.label)).toContain("Каталог");
 
       // one contact on both channels; the MAX chat carries the Telegram chat's cart
-      expect((await h.store.findContactByIdentity("max", max.user))?.id).toBe(contact.id);
+      expect((await contactByIdentity(h.store, "max", max.user))?.id).toBe(contact.id);
       const conv = (await h.store.getConversation(max.key)) as Conversation;
       expect(conv.contactId).toBe(contact.id);
       expect(conv.cart).toEqual([expect.objectContaining({ productId: "bar_choco", qty: 12 })]);
@@ -72,7 +73,7 @@ describe.concurrent("moving with the customer", () => {
       const stranger = new Customer(h, "max", "41009299");
       const [greeting] = await stranger.do({ start: code });
       expect(greeting!.text).toMatch(/Здравствуйте/);
-      expect((await h.store.findContactByIdentity("max", stranger.user))?.id).not.toBe(contact.id);
+      expect((await contactByIdentity(h.store, "max", stranger.user))?.id).not.toBe(contact.id);
     } finally {
       await h.close();
     }

@@ -4,6 +4,7 @@ import type { CommitLeases, StepCommit } from "../src/store/port.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { DAY, startHarness, type Harness } from "./support/harness.ts";
 import { waitUntil } from "./support/load.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /** Processing rules: one conversation's messages one at a time, in order; a redelivery answered once. */
 describe("processing rules", () => {
@@ -14,7 +15,7 @@ describe("processing rules", () => {
   afterAll(async () => h?.close());
 
   const contactTouchpoints = async (channel: string, user: string) => {
-    const contact = await h.store.findContactByIdentity(channel as never, await h.platformUser(channel as never, user));
+    const contact = await contactByIdentity(h.store, channel as never, await h.platformUser(channel as never, user));
     expect(contact).not.toBeNull();
     return h.store.listTouchpoints(contact!.id, 10_000);
   };
@@ -127,7 +128,7 @@ describe("retention", () => {
     const after = await view();
     expect(after.outbox).toEqual([]);
     expect(after.conversation.key).toBe(key);
-    const contact = await h.store.findContactByIdentity("telegram", user);
+    const contact = await contactByIdentity(h.store, "telegram", user);
     const tps = await h.store.listTouchpoints(contact!.id, 100);
     expect(tps.filter((t) => t.kind === "message_out").length).toBeGreaterThanOrEqual(sent);
 

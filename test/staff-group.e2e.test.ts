@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSlaBreaches, slaBreachOf } from "../src/staff/sla.ts";
 import type { FakeTelegramCall } from "./fakes/telegram-api.ts";
 import { HOUR, signWhatsApp, startHarness, TG_SECRET, WA_SECRET, waText, whatsappBatch, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * The Telegram staff group on the fake Bot API: a forum supergroup where every customer
@@ -148,7 +149,7 @@ describe("Telegram staff group", () => {
     expect(await staffWrites("Коллеги, кто возьмёт?", undefined)).toBe(200);
     await groupIdle();
     expect(h.drivers.whatsapp.replies(user).slice(before)).toEqual([]);
-    const c = (await h.store.findContactByIdentity("whatsapp", user))!;
+    const c = (await contactByIdentity(h.store, "whatsapp", user))!;
     const tps = await h.store.listTouchpoints(c.id, 500);
     expect(tps.map((t) => t.summary).join("\n")).not.toMatch(/чужой группы|кто возьмёт/);
     // and the other group's message was never treated as a customer (no reply to that chat)
@@ -192,7 +193,7 @@ describe("Telegram staff group", () => {
     await h.tap("web", u, "Самовывоз");
     await h.say("web", u, "+7 999 000-33-44");
     await h.tap("web", u, "Заказать");
-    const c = (await h.store.findContactByIdentity("web", await h.platformUser("web", u)))!;
+    const c = (await contactByIdentity(h.store, "web", await h.platformUser("web", u)))!;
     const [order] = await h.store.listOrders({ contactId: c.id });
     await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" });
     await h.later(2 * HOUR + 1000);

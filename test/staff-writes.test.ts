@@ -6,6 +6,7 @@ import { MOMENT_WEIGHT } from "../src/model/domain.ts";
 import type { Store, StepCommit } from "../src/store/port.ts";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { startHarness, STAFF_TOKEN, type Harness } from "./support/harness.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * Staff writes go through the conversation's queue. The race of #11: the offline
@@ -51,7 +52,7 @@ describe("an offline touchpoint logged while the bot is mid-step", () => {
   it("keeps its bad moment in the balance (the worker's commit no longer overwrites it)", async () => {
     const user = "8101";
     await h.say("telegram", user, "/start");
-    const contact = (await h.store.findContactByIdentity("telegram", user))!;
+    const contact = (await contactByIdentity(h.store, "telegram", user))!;
     const before = contact.balance;
 
     let entered!: () => void;
@@ -86,7 +87,7 @@ describe("an offline touchpoint logged while the bot is mid-step", () => {
     const post = (url: string, body: unknown) =>
       h.app.http.inject({ method: "POST", url, headers: { authorization: `Bearer ${STAFF_TOKEN}`, "content-type": "application/json" }, payload: JSON.stringify(body) });
     expect((await post("/api/contacts/ct_nobody/touchpoints", { summary: "x" })).statusCode).toBe(404);
-    const contact = (await h.store.findContactByIdentity("telegram", "8101"))!;
+    const contact = (await contactByIdentity(h.store, "telegram", "8101"))!;
     expect((await post(`/api/contacts/${contact.id}/touchpoints`, { summary: "" })).statusCode).toBe(400);
     expect((await post(`/api/contacts/${contact.id}/touchpoints`, { summary: "x", moment: "awful" })).statusCode).toBe(400);
   });

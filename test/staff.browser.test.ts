@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./support/chromium.ts";
 import { HOUR, startHarness, type Harness } from "./support/harness.ts";
 import { waitUntil } from "./support/load.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * The web inbox as a shop's operator uses it, in a real Chromium: an account made
@@ -144,7 +145,7 @@ describe("the staff inbox in Chromium", () => {
     }
     await h.say("telegram", buyer, { phone: "+7 916 555-01-02" });
     await h.tap("telegram", buyer, "Заказать");
-    const [order] = await h.store.listOrders({ contactId: (await h.store.findContactByIdentity("telegram", buyer))!.id });
+    const [order] = await h.store.listOrders({ contactId: (await contactByIdentity(h.store, "telegram", buyer))!.id });
     expect((await h.staff("POST", `/api/orders/${order!.id}/status`, { status: "delivered" })).status).toBe(202);
     await h.later(2 * HOUR + 1000);
     await h.tap("telegram", buyer, /^2$/);

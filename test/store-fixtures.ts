@@ -1,6 +1,6 @@
 /**
  * Fixture factories for store tests and benchmarks. Free of vitest, so a benchmark
- * run with tsx can import them; test/store-contract.ts re-exports them.
+ * run with tsx can import them; test/store-contract/index.ts re-exports them.
  */
 import type { Channel } from "../src/model/channel.ts";
 import type { InboundMessage } from "../src/model/inbound.ts";

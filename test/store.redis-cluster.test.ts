@@ -3,7 +3,7 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/port.ts";
 import { RedisStore } from "../src/store/redis.ts";
-import { T0, makeCommit, makeContact, makeConversation, makeMessage, makeOutboxItem, makeTouchpoint, storeContract } from "./store-contract.ts";
+import { T0, makeCommit, makeContact, makeConversation, makeMessage, makeOutboxItem, makeTouchpoint, storeContract } from "./store-contract/index.ts";
 import { startFakeTelegram } from "./fakes/telegram-api.ts";
 import { deliver, repliesByChat, STAFF_TOKEN, TG_SECRET, textUpdate, waitUntil } from "./support/load.ts";
 import { startRedisCluster, type RedisClusterHandle } from "./support/redis-cluster.ts";

@@ -16,9 +16,9 @@ import {
   makeOutboxItem,
   makeTouchpoint,
   storeContract,
-} from "./store-contract.ts";
+} from "./store-contract/index.ts";
 import { startRedis, uniquePrefix, type RedisHandle } from "./support/redis-server.ts";
-import { stageRows } from "./support/store.ts";
+import { stageRows, contactByIdentity } from "./support/store.ts";
 import { waitUntil } from "./support/load.ts";
 
 const quiet = pino({ level: "silent" });
@@ -206,7 +206,7 @@ describe("RedisStore specifics", () => {
         "telegram:b",
       ]);
       expect(await store.getContact(contact.id)).toEqual(contact);
-      expect(await store.findContactByIdentity("whatsapp", "79990001122")).toEqual(contact);
+      expect(await contactByIdentity(store, "whatsapp", "79990001122")).toEqual(contact);
       expect(await store.findContactByPhone("79990001122")).toEqual(contact);
       expect(await store.getConversation(conv.key)).toEqual(conv);
       expect(await store.listTouchpoints(contact.id)).toEqual([tp]);
@@ -471,7 +471,7 @@ async function snapshot(store: Store, now: number): Promise<unknown> {
       ),
     ),
     contacts,
-    byIdentity: await Promise.all(IDENTITIES.map((i) => store.findContactByIdentity(i.channel, i.userId).then((c) => c?.id ?? null))),
+    byIdentity: await Promise.all(IDENTITIES.map((i) => contactByIdentity(store, i.channel, i.userId).then((c) => c?.id ?? null))),
     byPhone: await Promise.all(["7900", "7901"].map((p) => store.findContactByPhone(p).then((c) => c?.id ?? null))),
     byCode: await Promise.all(["r_shared", ...CONTACTS.map((id) => `r_${id}`)].map((p) => store.findContactByReferralCode(p).then((c) => c?.id ?? null))),
     listed: (await store.listContacts({})).map((c) => c.id),

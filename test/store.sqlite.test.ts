@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/port.ts";
 import { DEDUPE_TTL_MS, SqliteStore } from "../src/store/sqlite.ts";
 import { idTime, newId } from "../src/store/ids.ts";
-import { makeMessage, storeContract } from "./store-contract.ts";
+import { makeMessage, storeContract } from "./store-contract/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "frontdesk-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,7 @@ import { createApp, type App } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { STAGES } from "../src/model/domain.ts";
 import { launchChromium } from "./support/chromium.ts";
+import { contactByIdentity } from "./support/store.ts";
 
 /**
  * What a new user gets on `npm start` with no tokens: the built-in web chat at `/`,
@@ -94,7 +95,7 @@ describe("the web chat page in Chromium", () => {
     const session = await sessionCookie();
     expect(session).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(await page.evaluate(() => document.cookie)).not.toContain(session);
-    const contact = await app.store.findContactByIdentity("web", session!);
+    const contact = await contactByIdentity(app.store, "web", session!);
     expect(contact?.source).toBe("gym_flyer");
     expect(contact?.audience).toBe("customer");
     const orders = await app.store.listOrders({ contactId: contact!.id });

@@ -1,4 +1,4 @@
-import type { MaxConfig } from "../../src/config.ts";
+import type { MaxConfig } from "./config.ts";
 import { maxApi } from "./client.ts";
 import { describeError } from "./errors.ts";
 import { UPDATE_TYPES } from "./parse.ts";

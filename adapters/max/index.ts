@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
-import type { MaxConfig } from "../../src/config.ts";
+import type { MaxConfig } from "./config.ts";
 import { MAX_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
-import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../types.ts";
+import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../../src/channel/port.ts";
 import { maxApi } from "./client.ts";
 import { describeError, toSendFailure } from "./errors.ts";
 import { MaxPoller, type MarkerStore } from "./polling.ts";

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
+import { phoneDigits } from "../shared/phone.ts";
+import { readStartCommand, startPayloadSource } from "../shared/start-source.ts";
 
 /**
  * MAX Update → InboundEvent[] (docs/limits.md M1-M9). Loose schemas: only the fields we
@@ -16,10 +18,6 @@ export class MaxUpdateError extends Error {
     this.updateType = updateType;
   }
 }
-
-/** the same rule as Telegram's /start payload (M8: MAX's start payload is up to 128 chars; ours are short) */
-const START_PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
-const START_COMMAND = /^\/start(?:\s+(\S+))?\s*$/;
 
 const Id = z.number().int();
 const User = z.object({
@@ -116,7 +114,8 @@ export function parseMaxUpdate(update: unknown): ParsedUpdate {
     }
     case "bot_started": {
       const u = check(BotStarted, update, type);
-      const payload = u.payload?.trim();
+      // M8: MAX's start payload is up to 128 chars; a source keeps Telegram's rule (ours are short)
+      const source = startPayloadSource(u.payload?.trim());
       const msg: InboundMessage = {
         type: "message",
         channel: "max",
@@ -127,7 +126,7 @@ export function parseMaxUpdate(update: unknown): ParsedUpdate {
         platformMessageId: `start:${u.timestamp}`,
         at: u.timestamp,
         text: "/start",
-        ...(payload && START_PAYLOAD.test(payload) ? { source: payload } : {}),
+        ...(source ? { source } : {}),
         ...profile(u.user, u.user_locale ?? undefined),
       };
       return { events: [msg] };
@@ -177,11 +176,10 @@ function fromMessage(m: Message, locale: string | undefined): InboundMessage | n
   };
   const text = m.body.text ?? undefined;
   if (text !== undefined && text !== "") {
-    const start = START_COMMAND.exec(text.trim());
+    const start = readStartCommand(text.trim());
     if (start) {
       msg.text = "/start";
-      const payload = start[1];
-      if (payload !== undefined && START_PAYLOAD.test(payload)) msg.source = payload;
+      if (start.source !== undefined) msg.source = start.source;
     } else {
       msg.text = text;
     }
@@ -223,7 +221,7 @@ function ownPhone(a: z.infer<typeof RawAttachment>, senderId: number): string | 
   const owner = p.data.max_info?.user_id;
   if (owner !== undefined && owner !== senderId) return "foreign";
   const tel = /^TEL[^:\r\n]*:([^\r\n]+)$/im.exec(p.data.vcf_info ?? "");
-  const digits = tel?.[1]?.replace(/\D/g, "") ?? "";
+  const digits = phoneDigits(tel?.[1] ?? "");
   return digits.length >= 5 && digits.length <= 15 ? digits : undefined;
 }
 

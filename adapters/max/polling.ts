@@ -1,6 +1,7 @@
 import type { Api } from "@maxhub/max-bot-api";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import { PollLoop } from "../shared/poll-loop.ts";
 import { describeError } from "./errors.ts";
 import { MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "./parse.ts";
 
@@ -20,8 +21,6 @@ export interface MaxPollerOptions {
   timeoutSeconds: number;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-
 /**
  * A GET /updates loop of our own (not bot.start) so the marker moves past a batch only
  * once ingest has queued every update in it: if the store is down the same batch is
@@ -29,28 +28,12 @@ const MAX_BACKOFF_MS = 30_000;
  * each batch, so a restart (or a crash) fetches at most the batch in hand again, which
  * the journal's dedupe absorbs. A malformed update is logged and skipped.
  */
-export class MaxPoller {
-  private readonly abort = new AbortController();
-  private loop: Promise<void> | undefined;
-  private failures = 0;
-
-  constructor(private readonly o: MaxPollerOptions) {}
-
-  start(): void {
-    this.loop ??= this.run().catch((err: unknown) => this.o.log.error({ err: describeError(err) }, "max: polling loop ended"));
+export class MaxPoller extends PollLoop {
+  constructor(private readonly o: MaxPollerOptions) {
+    super("max", o.log, describeError);
   }
 
-  async stop(): Promise<void> {
-    if (!this.loop) return;
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private get stopped(): boolean {
-    return this.abort.signal.aborted;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { api, log } = this.o;
     let marker = await this.o.marker.get();
     log.info({ marker }, "max: long polling started");
@@ -97,18 +80,5 @@ export class MaxPoller {
         await this.o.marker.set(marker).catch((err: unknown) => log.warn({ err }, "max: could not save the polling marker"));
       }
     }
-  }
-
-  /** exponential backoff, cut short by stop() */
-  private async backoff(): Promise<void> {
-    this.failures++;
-    const ms = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 6));
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
   }
 }

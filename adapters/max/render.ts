@@ -1,5 +1,6 @@
 import type { AttachmentRequest } from "@maxhub/max-bot-api/types";
 import type { RenderedPart } from "../../src/model/outbound.ts";
+import { choiceRows } from "../shared/choice-rows.ts";
 
 /** docs/limits.md: M10 text, M11 keyboard shape, M13 callback payload. */
 export const MAX_TEXT = 4000;
@@ -34,9 +35,7 @@ type Button =
 export function toMaxMessage(part: RenderedPart): MaxMessageBody {
   const attachments: AttachmentRequest[] = [];
   if (part.photoUrl) attachments.push({ type: "image", payload: { url: part.photoUrl } });
-  const rows: Button[][] = (part.buttons ?? part.list?.rows.map((c) => [c]) ?? [])
-    .filter((r) => r.length > 0)
-    .map((row) => row.map((c) => ({ type: "callback" as const, text: c.label, payload: payloadOf(c.id) })));
+  const rows: Button[][] = choiceRows(part).map((row) => row.map((c) => ({ type: "callback" as const, text: c.label, payload: payloadOf(c.id) })));
   if (part.askPhone) rows.push([{ type: "request_contact", text: part.askPhone.label }]);
   if (rows.length > 0) {
     checkKeyboard(rows);

@@ -1,14 +1,13 @@
-import { sameSecret } from "../../src/http/secrets.ts";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import { installErrorHandler } from "../../src/http/errors.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import { secretHeaderCheck, WEBHOOK_BODY_LIMIT } from "../shared/webhook-edge.ts";
 import { MaxUpdateError, parseMaxUpdate } from "./parse.ts";
 
 export const MAX_WEBHOOK_PATH = "/webhooks/max";
 /** M3: MAX sends the subscription's secret in this header on every call */
 export const SECRET_HEADER = "x-max-bot-api-secret";
-/** updates are a few KiB; anything near this is not from MAX */
-export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export interface WebhookDeps {
   /** without a secret (polling mode) every request is refused */
@@ -18,9 +17,6 @@ export interface WebhookDeps {
   answerCallback: (callbackId: string) => void;
   log: Logger;
 }
-
-/** the shared constant-time comparison (src/http/secrets.ts) */
-export const maxSecretMatches = sameSecret;
 
 /**
  * POST /webhooks/max. 401 before the body is read when the secret is wrong; 400 for a
@@ -35,17 +31,10 @@ export async function registerMaxWebhook(app: FastifyInstance, deps: WebhookDeps
   if (deps.secret === undefined) log.warn("max: no webhook secret configured; the webhook route refuses all requests");
 
   await app.register(async (scope) => {
-    scope.setErrorHandler((err: FastifyError, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) log.error({ err }, "max webhook failed");
-      return reply.code(status).send({ error: err.code ?? "error", message: status === 500 ? "internal error" : err.message });
-    });
+    // errors fastify raises itself (bad JSON 400, too large 413, media type 415) as plain JSON
+    installErrorHandler(scope, { log, name: "max webhook" });
 
-    const checkSecret = async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!maxSecretMatches(req.headers[SECRET_HEADER], deps.secret)) {
-        return reply.code(401).send({ error: "unauthorized", message: "X-Max-Bot-Api-Secret is missing or wrong" });
-      }
-    };
+    const checkSecret = secretHeaderCheck(SECRET_HEADER, deps.secret, "X-Max-Bot-Api-Secret is missing or wrong");
 
     scope.post(MAX_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       let parsed;

@@ -1,7 +1,7 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import type { ChatMember, UserFromGetMe } from "grammy/types";
 import type { DoctorCheck } from "../../src/cli/doctor-check.ts";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { TelegramConfig } from "./config.ts";
 import { TELEGRAM_WEBHOOK_PATH } from "./webhook.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { Bot } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { Logger } from "pino";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { TelegramConfig } from "./config.ts";
 import { TELEGRAM_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
-import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../types.ts";
+import type { AdapterContext, ChannelAdapter, RateLimit, SendResult } from "../../src/channel/port.ts";
 import { describeError, toSendFailure } from "./errors.ts";
 import { undiciFetch } from "./http.ts";
 import { Poller } from "./polling.ts";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
 import { describeError } from "./errors.ts";
 import { parseUpdate } from "./parse.ts";
 import { chatOfUpdate, parseStaffGroupUpdate, type StaffGroupRoute } from "./staff-group.ts";

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
+import { phoneDigits } from "../shared/phone.ts";
+import { readStartCommand } from "../shared/start-source.ts";
 
 /**
  * Telegram Update → InboundEvent[]. The schemas are loose on purpose: they name only
@@ -16,10 +18,6 @@ export class TelegramUpdateError extends Error {
     this.updateId = updateId;
   }
 }
-
-/** /start payload rule from the Bot API deep-linking docs. */
-const START_PAYLOAD = /^[A-Za-z0-9_-]{1,64}$/;
-const START_COMMAND = /^\/start(?:@[A-Za-z0-9_]+)?(?:\s+(\S+))?\s*$/;
 
 const Id = z.number().int();
 const User = z.object({
@@ -187,11 +185,10 @@ function fromMessage(m: Message, dedupeKey: string): InboundMessage | null {
 
   const text = m.text ?? m.caption;
   if (text !== undefined) {
-    const start = m.text !== undefined ? START_COMMAND.exec(m.text) : null;
+    const start = m.text !== undefined ? readStartCommand(m.text, { mention: true }) : null;
     if (start) {
       msg.text = "/start";
-      const payload = start[1];
-      if (payload !== undefined && START_PAYLOAD.test(payload)) msg.source = payload;
+      if (start.source !== undefined) msg.source = start.source;
     } else {
       msg.text = text;
     }
@@ -200,7 +197,7 @@ function fromMessage(m: Message, dedupeKey: string): InboundMessage | null {
   if (m.contact) {
     // only the sender's own number (the request_contact button); a forwarded card is someone else's
     if (m.contact.user_id === undefined || m.contact.user_id === from.id) {
-      const digits = m.contact.phone_number.replace(/\D/g, "");
+      const digits = phoneDigits(m.contact.phone_number);
       if (digits) msg.phone = digits;
     } else {
       msg.hints = { foreignContact: true };

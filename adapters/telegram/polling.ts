@@ -1,7 +1,8 @@
 import { GrammyError, type Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import { PollLoop } from "../shared/poll-loop.ts";
 import { describeError } from "./errors.ts";
 import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";
@@ -19,8 +20,6 @@ export interface PollerOptions {
   timeoutSeconds: number;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-
 /** grammY types its signal parameter with the abort-controller polyfill; Node's works the same at run time */
 type GrammySignal = NonNullable<Parameters<Api["getUpdates"]>[1]>;
 
@@ -29,28 +28,20 @@ type GrammySignal = NonNullable<Parameters<Api["getUpdates"]>[1]>;
  * once ingest has queued it: if the store is down the same batch is fetched again.
  * A malformed update is logged and skipped, never fatal.
  */
-export class Poller {
-  private readonly abort = new AbortController();
+export class Poller extends PollLoop {
   private readonly signal = this.abort.signal as unknown as GrammySignal;
-  private loop: Promise<void> | undefined;
   private offset: number | undefined;
   private confirmed: number | undefined;
-  private failures = 0;
 
   private readonly o: PollerOptions;
 
   constructor(options: PollerOptions) {
+    super("telegram", options.log, describeError);
     this.o = options;
   }
 
-  start(): void {
-    this.loop ??= this.run().catch((err: unknown) => this.o.log.error({ err: describeError(err) }, "telegram: polling loop ended"));
-  }
-
-  async stop(): Promise<void> {
-    if (!this.loop) return;
-    this.abort.abort();
-    await this.loop;
+  override async stop(): Promise<void> {
+    await super.stop();
     // tell Telegram what we have taken, so a restart does not fetch it again (dedupe would cope)
     if (this.offset !== undefined && this.offset !== this.confirmed) {
       await this.o.api
@@ -59,11 +50,7 @@ export class Poller {
     }
   }
 
-  private get stopped(): boolean {
-    return this.abort.signal.aborted;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { api, log } = this.o;
     while (!this.stopped) {
       try {
@@ -72,7 +59,7 @@ export class Poller {
       } catch (err) {
         if (this.stopped) return;
         log.error({ err: describeError(err) }, "telegram: deleteWebhook failed; retrying");
-        await this.backoff(err);
+        await this.backoff(retryAfterMs(err));
       }
     }
     log.info("telegram: long polling started");
@@ -92,7 +79,7 @@ export class Poller {
       } catch (err) {
         if (this.stopped) return;
         log.warn({ err: describeError(err) }, "telegram: getUpdates failed");
-        await this.backoff(err);
+        await this.backoff(retryAfterMs(err));
         continue;
       }
       for (const update of updates) {
@@ -104,7 +91,7 @@ export class Poller {
           if (!(err instanceof TelegramUpdateError)) {
             // ingest failed: keep the offset so this update is fetched again
             log.error({ err }, "telegram: ingest failed; will fetch the update again");
-            await this.backoff(err);
+            await this.backoff(retryAfterMs(err));
             break;
           }
           log.warn({ err: err.message }, "telegram: skipped malformed update");
@@ -115,19 +102,12 @@ export class Poller {
     }
   }
 
-  /** exponential backoff, or retry_after on 429; cut short by stop() */
-  private async backoff(err: unknown): Promise<void> {
-    this.failures++;
-    let ms = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures - 1, 6));
-    if (err instanceof GrammyError && err.error_code === 429 && err.parameters.retry_after !== undefined) {
-      ms = err.parameters.retry_after * 1000;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+}
+
+/** a 429's retry_after, which the backoff waits instead of its own */
+function retryAfterMs(err: unknown): number | undefined {
+  if (err instanceof GrammyError && err.error_code === 429 && err.parameters.retry_after !== undefined) {
+    return err.parameters.retry_after * 1000;
   }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { Choice, RenderedPart } from "../../src/model/outbound.ts";
+import { choiceRows } from "../shared/choice-rows.ts";
 
 /** T11: callback_data is 1–64 bytes of UTF-8. */
 export const MAX_CALLBACK_DATA_BYTES = 64;
@@ -39,9 +40,8 @@ function markupOf(part: RenderedPart): ReplyMarkup | undefined {
       one_time_keyboard: true,
     };
   }
-  const rows = part.buttons ?? part.list?.rows.map((c) => [c]);
-  const nonEmpty = rows?.filter((r) => r.length > 0) ?? [];
-  if (nonEmpty.length > 0) return { inline_keyboard: nonEmpty.map((row) => row.map(inlineButton)) };
+  const rows = choiceRows(part);
+  if (rows.length > 0) return { inline_keyboard: rows.map((row) => row.map(inlineButton)) };
   if (part.removeKeyboard) return { remove_keyboard: true };
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { Api } from "grammy";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { TelegramConfig } from "./config.ts";
 
 /** The update types the adapter reads; others are not even sent to us. */
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;

@@ -1,6 +1,6 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import { z } from "zod";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { TelegramConfig } from "./config.ts";
 import {
   StaffGroupError,
   type StaffGroupApi,

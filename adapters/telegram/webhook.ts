@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
-import { sameSecret } from "../../src/http/secrets.ts";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import { secretHeaderCheck, WEBHOOK_BODY_LIMIT } from "../shared/webhook-edge.ts";
 import { intakeUpdate } from "./intake.ts";
 import type { StaffGroupRoute } from "./staff-group.ts";
 import { TelegramUpdateError } from "./parse.ts";
@@ -11,8 +11,6 @@ import type { Order } from "../../src/model/domain.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
-/** Updates are a few KiB; anything near this is not from Telegram. */
-export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export interface WebhookDeps {
   /** without a secret (polling mode) every request is refused */
@@ -45,11 +43,7 @@ export async function registerTelegramWebhook(app: FastifyInstance, deps: Webhoo
     // errors fastify raises itself (bad JSON 400, too large 413, media type 415) as plain JSON
     installErrorHandler(scope, { log, name: "telegram webhook" });
 
-    const checkSecret = async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!sameSecret(req.headers[SECRET_HEADER], deps.secret)) {
-        return reply.code(401).send({ error: "unauthorized", message: "secret token is missing or wrong" });
-      }
-    };
+    const checkSecret = secretHeaderCheck(SECRET_HEADER, deps.secret, "secret token is missing or wrong");
 
     scope.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT, onRequest: checkSecret }, async (req, reply) => {
       try {

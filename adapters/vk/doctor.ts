@@ -1,7 +1,7 @@
 import { APIError } from "vk-io";
 import { z } from "zod";
 import type { DoctorCheck } from "../../src/cli/doctor-check.ts";
-import type { VkConfig } from "../../src/config.ts";
+import type { VkConfig } from "./config.ts";
 import { VkApi } from "./api.ts";
 import { VK_WEBHOOK_PATH } from "./webhook.ts";
 

@@ -1,5 +1,6 @@
 import { APIError } from "vk-io";
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
+import { transportFailure } from "../shared/send-failure.ts";
 
 /** A reply that is neither {response} nor {error}: a proxy page, a 5xx with a JSON body. */
 export class VkTransportError extends Error {
@@ -17,7 +18,7 @@ const UNREACHABLE = new Set([7, 15, 18, 901, 902]);
 /** VK's own trouble: 1 unknown error ("try again later"), 10 internal server error */
 const TRANSIENT = new Set([1, 10]);
 
-/** VK API / transport errors → the sender's vocabulary (adapters/types.ts). */
+/** VK API / transport errors → the sender's vocabulary (src/channel/port.ts). */
 export function toSendFailure(err: unknown): SendFailure {
   if (err instanceof APIError) {
     const code = Number(err.code);
@@ -32,5 +33,5 @@ export function toSendFailure(err: unknown): SendFailure {
   // node-fetch FetchError (refused, reset), AbortError (apiTimeout), a non-JSON body
   // (SyntaxError: an HTTP 5xx page) or VkTransportError: all worth another try;
   // random_id makes the retry safe even if VK did deliver.
-  return { kind: "transient", message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  return transportFailure(err);
 }

@@ -1,5 +1,7 @@
 import type { Choice, RenderedPart } from "../../src/model/outbound.ts";
 import { numberedText } from "../../src/render/text.ts";
+import { choiceRows, chunk } from "../shared/choice-rows.ts";
+import { clipText } from "../shared/clip-text.ts";
 
 /**
  * RenderedPart → the text and keyboard JSON of one messages.send (VK-kbd, V10–V14).
@@ -37,10 +39,9 @@ export interface VkOutgoing {
 export const buttonPayload = (id: string): string => JSON.stringify({ b: id });
 
 export function renderVkMessage(part: RenderedPart, hints: Hints): VkOutgoing {
-  const choices = part.buttons ?? (part.list ? chunk(part.list.rows, LIST_PER_ROW) : undefined);
   // VK has no photo-by-URL: the link goes on its own line (VK shows a preview).
   const suffix = part.photoUrl ? `\n${part.photoUrl}` : "";
-  const rows = (choices ?? []).map((r) => r.filter((c) => c.id !== "")).filter((r) => r.length > 0);
+  const rows = choiceRows(part, LIST_PER_ROW).map((r) => r.filter((c) => c.id !== "")).filter((r) => r.length > 0);
 
   if (rows.length > 0) {
     const keyboard = pickKeyboard(rows, hints);
@@ -76,28 +77,12 @@ export function layout(rows: Choice[][], limits: Limits): Choice[][] | null {
 }
 
 function button(c: Choice): VkButton {
-  const label = truncate(c.label.trim() || c.id, MAX_LABEL);
+  const label = clipText(c.label.trim() || c.id, MAX_LABEL);
   return { action: { type: "text", label, payload: buttonPayload(c.id) }, color: "secondary" };
 }
 
 /** The text is cut so the appended line (photo URL) always survives. */
 function fit(text: string, suffix: string): string {
-  return truncate(text, MAX_TEXT - suffix.length) + suffix;
+  return clipText(text, MAX_TEXT - suffix.length) + suffix;
 }
 
-/** Cuts at a code point boundary so no half surrogate pair reaches VK. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let out = "";
-  for (const ch of s) {
-    if (out.length + ch.length > max - 1) break;
-    out += ch;
-  }
-  return `${out}…`;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
+import { jsonOrUndefined } from "../shared/json-or-undefined.ts";
+import { sourceByDropping } from "../shared/start-source.ts";
 
 /**
  * VK Callback API envelopes → the shared inbound model. Pure: no I/O, no secret
@@ -157,7 +159,7 @@ function messageNew(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelope
   if (m.text !== undefined && m.text !== "") event.text = m.text;
   applyPayload(event, m.payload);
 
-  const source = sanitizeRef(m.ref);
+  const source = sourceByDropping(m.ref);
   if (source) event.source = source;
   const attachments = (m.attachments ?? []).map(parseAttachment).filter((a): a is Attachment => a !== null);
   if (attachments.length > 0) event.attachments = attachments;
@@ -186,7 +188,7 @@ const LANGS: Record<number, string> = { 0: "ru", 1: "uk", 2: "be", 3: "en", 4: "
  */
 function applyPayload(event: InboundMessage, raw: string | undefined): void {
   if (raw === undefined || raw === "") return;
-  const value = safeJson(raw);
+  const value = jsonOrUndefined(raw);
   if (isRecord(value)) {
     if (typeof value.b === "string" && value.b !== "") {
       event.buttonId = value.b;
@@ -198,13 +200,6 @@ function applyPayload(event: InboundMessage, raw: string | undefined): void {
     }
   }
   event.buttonId = raw;
-}
-
-/** Same alphabet and length as a Telegram /start payload, so sources look alike across channels. */
-export function sanitizeRef(ref: string | undefined): string | undefined {
-  if (!ref) return undefined;
-  const clean = ref.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
-  return clean === "" ? undefined : clean;
 }
 
 const SizeSchema = z.object({
@@ -309,7 +304,7 @@ function messageEvent(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelo
   const o = parsed.data;
   const answer: VkEventAnswer = { event_id: o.event_id, user_id: o.user_id, peer_id: o.peer_id };
   if (!isPrivatePeer(o.peer_id) || o.user_id <= 0) return { events: [], answer, skipped: "not a private dialog" };
-  const payload = typeof o.payload === "string" ? safeJson(o.payload) : o.payload;
+  const payload = typeof o.payload === "string" ? jsonOrUndefined(o.payload) : o.payload;
   const buttonId = isRecord(payload) && typeof payload.b === "string" && payload.b !== "" ? payload.b : stringify(o.payload);
   const event: InboundMessage = {
     type: "message",
@@ -343,14 +338,6 @@ function reachability(envelope: VkEnvelope, now: number): Omit<VkUpdate, "envelo
       },
     ],
   };
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 function stringify(value: unknown): string {

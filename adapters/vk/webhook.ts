@@ -2,12 +2,11 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
-import type { Ingest } from "../types.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import { takeBodyAsIs, WEBHOOK_BODY_LIMIT } from "../shared/webhook-edge.ts";
 import { parseVkEnvelope, parseVkUpdate, VkParseError, type VkEventAnswer } from "./parse.ts";
 
 export const VK_WEBHOOK_PATH = "/webhooks/vk";
-/** Callback events are a few KiB; anything near this is not from VK. */
-export const VK_WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export interface VkWebhookDeps {
   groupId: number;
@@ -32,13 +31,10 @@ export async function registerVkWebhook(app: FastifyInstance, deps: VkWebhookDep
   await app.register(async (scope) => {
     // Our own parser for any content type: VK's Content-Type is not something to
     // bet the 400-vs-415 answer on, and JSON errors become our 400.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: VK_WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
-      done(null, body);
-    });
+    takeBodyAsIs(scope, "string", WEBHOOK_BODY_LIMIT);
     installErrorHandler(scope, { log, name: "vk webhook", format: "text" });
 
-    scope.post(VK_WEBHOOK_PATH, { bodyLimit: VK_WEBHOOK_BODY_LIMIT }, async (req, reply) => {
+    scope.post(VK_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
       const text = (status: number, body: string) => reply.code(status).type("text/plain; charset=utf-8").send(body);
 
       let body: unknown;

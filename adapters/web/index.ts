@@ -7,7 +7,7 @@ import { kvRateStore, type CounterPort } from "../../src/http/rate-store.ts";
 import { badRequestBody } from "../../src/http/zod-error.ts";
 import { WEB_CAPABILITIES } from "../../src/model/channel.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
-import type { AdapterContext, ChannelAdapter, SendResult } from "../types.ts";
+import type { AdapterContext, ChannelAdapter, SendResult } from "../../src/channel/port.ts";
 import { history, replies, type HistoryReads } from "./history.ts";
 import { OpenCount, WEB_LIMITS, type WebLimits } from "./limits.ts";
 import { registerPage, type ShopName } from "./page.ts";

@@ -3,6 +3,7 @@ import { parse, serialize } from "cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { KeyValuePort } from "../../src/store/kv.ts";
+import { jsonOrUndefined } from "../shared/json-or-undefined.ts";
 
 /**
  * Web-chat sessions the server issues. The id is 128 random bits, kept in the
@@ -23,14 +24,6 @@ const REFRESH_AFTER_MS = 86_400_000;
 /** 16 random bytes in base64url: 22 characters */
 export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
 const Record = z.object({ createdAt: z.number(), touchedAt: z.number() });
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
 
 export function newSessionId(): string {
   return randomBytes(16).toString("base64url");
@@ -80,7 +73,7 @@ export function createWebSessions(kv: SessionRecords, now: () => number = Date.n
     },
     async touch(id) {
       const raw = await kv.kvGet(NS, id);
-      const rec = raw === null ? undefined : Record.safeParse(parseJson(raw));
+      const rec = raw === null ? undefined : Record.safeParse(jsonOrUndefined(raw));
       const t = now();
       if (rec?.success && t - rec.data.touchedAt < REFRESH_AFTER_MS) return;
       const createdAt = rec?.success ? rec.data.createdAt : t;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DoctorCheck } from "../../src/cli/doctor-check.ts";
-import type { WhatsAppConfig } from "../../src/config.ts";
+import type { WhatsAppConfig } from "./config.ts";
 import { GraphHttpError } from "./errors.ts";
 import { graphFetch, WHATSAPP_API_VERSION } from "./index.ts";
 

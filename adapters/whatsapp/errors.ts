@@ -1,4 +1,5 @@
-import type { SendFailure } from "../types.ts";
+import type { SendFailure } from "../../src/channel/port.ts";
+import { transportFailure } from "../shared/send-failure.ts";
 
 /** The webhook body is JSON but not a WhatsApp Business Account envelope. */
 export class WhatsAppPayloadError extends Error {
@@ -70,6 +71,5 @@ export function mapGraphError(status: number | undefined, graph: GraphError | un
 /** Anything sendMessage threw: our GraphHttpError, a network failure, a timeout, a bad body. */
 export function mapThrown(err: unknown): SendFailure {
   if (err instanceof GraphHttpError) return mapGraphError(err.status, err.graph, err.retryAfterMs);
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return { kind: "transient", message };
+  return transportFailure(err);
 }

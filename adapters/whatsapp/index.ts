@@ -1,19 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { WhatsAppAPI } from "whatsapp-api-js";
-import type { WhatsAppConfig } from "../../src/config.ts";
+import type { WhatsAppConfig } from "./config.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
 import { WHATSAPP_CAPABILITIES } from "../../src/model/channel.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../../src/store/port.ts";
-import type { AdapterContext, ChannelAdapter, SendResult } from "../types.ts";
+import type { AdapterContext, ChannelAdapter, SendResult } from "../../src/channel/port.ts";
+import { takeBodyAsIs } from "../shared/webhook-edge.ts";
 import { GraphHttpError, WhatsAppPayloadError, type GraphError } from "./errors.ts";
 import { parseWhatsAppWebhookDetailed } from "./parse.ts";
 import { sendItem } from "./send.ts";
 import { verifyWhatsAppSignature } from "./signature.ts";
 
-export { parseWhatsAppWebhook, parseWhatsAppWebhookDetailed, sanitiseSource } from "./parse.ts";
+export { parseWhatsAppWebhook, parseWhatsAppWebhookDetailed } from "./parse.ts";
 export { verifyWhatsAppSignature, escapeUnicode } from "./signature.ts";
 export { WhatsAppPayloadError, GraphHttpError, mapGraphError } from "./errors.ts";
 
@@ -182,11 +183,8 @@ export function createWhatsAppAdapter(config: WhatsAppConfig, opts: WhatsAppAdap
       log = ctx.log;
       // Encapsulated, so the raw-body parser applies to these routes only.
       await app.register(async (scope) => {
-        scope.removeAllContentTypeParsers();
         // The signature covers the exact bytes, so the body stays a Buffer whatever its content type.
-        scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WHATSAPP_BODY_LIMIT }, (_req, body, done) => {
-          done(null, body);
-        });
+        takeBodyAsIs(scope, "buffer", WHATSAPP_BODY_LIMIT);
         scope.get("/webhooks/whatsapp", verifyRoute);
         scope.post("/webhooks/whatsapp", { bodyLimit: WHATSAPP_BODY_LIMIT }, (req, reply) => webhookRoute(ctx, req, reply));
       });

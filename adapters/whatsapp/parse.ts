@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage, InboundStatus } from "../../src/model/inbound.ts";
+import { phoneDigits } from "../shared/phone.ts";
+import { sourceByUnderscoring } from "../shared/start-source.ts";
 import { WhatsAppPayloadError } from "./errors.ts";
 
 /**
@@ -119,24 +121,10 @@ function isMediaType(t: string): t is keyof typeof MEDIA_KINDS {
 }
 const IGNORED_TYPES = new Set(["reaction", "system"]);
 
-/** Deep-link style source: ≤64 chars of A-Za-z0-9_- (the same alphabet as Telegram's /start payload). */
-export function sanitiseSource(raw: string): string | undefined {
-  const s = raw
-    .replace(/[^A-Za-z0-9_-]+/g, "_")
-    .replace(/_+/g, "_")
-    .replace(/^_+|_+$/g, "")
-    .slice(0, 64);
-  return s === "" ? undefined : s;
-}
-
 function referralSource(ref: NonNullable<WaMessage["referral"]>): string | undefined {
   const kind = ref.source_type && /^[a-z]+$/.test(ref.source_type) ? ref.source_type : "ad";
   const tail = ref.source_id ?? ref.source_url?.replace(/^https?:\/\//, "") ?? ref.headline;
-  return tail ? sanitiseSource(`${kind}_${tail}`) : undefined;
-}
-
-function digits(s: string): string {
-  return s.replace(/\D/g, "");
+  return tail ? sourceByUnderscoring(`${kind}_${tail}`) : undefined;
 }
 
 function toMessage(m: WaMessage, profileName: string | undefined): InboundMessage | null {
@@ -151,7 +139,7 @@ function toMessage(m: WaMessage, profileName: string | undefined): InboundMessag
     at: m.timestamp,
   };
   // The sender's number is always known on WhatsApp; the engine links contacts by it.
-  const phone = digits(m.from);
+  const phone = phoneDigits(m.from);
   if (phone) ev.phone = phone;
   if (profileName) ev.profileName = profileName;
   if (m.referral) {

@@ -17,7 +17,8 @@ import {
 } from "whatsapp-api-js/messages";
 import type { ClientMessage } from "whatsapp-api-js/types";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
-import type { SendResult } from "../types.ts";
+import type { SendResult } from "../../src/channel/port.ts";
+import { clipText } from "../shared/clip-text.ts";
 import { mapGraphError, mapThrown } from "./errors.ts";
 
 /** Customer service window (W17). */
@@ -27,21 +28,10 @@ const TEMPLATE_PARAM_MAX = 1000;
 
 export type TemplateSpec = NonNullable<RenderedPart["template"]>;
 
-/** Shorten to `max` UTF-16 units (the unit the library and Meta count) without splitting a surrogate pair. */
-export function clip(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let out = "";
-  for (const ch of s) {
-    if (out.length + ch.length + 1 > max) break;
-    out += ch;
-  }
-  return out + "…";
-}
-
 /** Template variables may not hold newlines, tabs or more than 4 spaces in a row (Meta rejects them). */
 function templateParam(s: string): string {
   const flat = s.replace(/[\r\n\t]+/g, " ").replace(/ {4,}/g, "   ").trim();
-  return clip(flat === "" ? "…" : flat, TEMPLATE_PARAM_MAX);
+  return clipText(flat === "" ? "…" : flat, TEMPLATE_PARAM_MAX);
 }
 
 export function buildTemplate(t: TemplateSpec): Template {
@@ -74,16 +64,16 @@ export class RenderError extends Error {
 export function buildMessage(part: RenderedPart): ClientMessage {
   const rows = part.list?.rows ?? [];
   if (part.list && rows.length > 0) {
-    const [first, ...rest] = rows.map((r) => new Row(r.id, clip(r.label, 24), r.description ? clip(r.description, 72) : undefined));
+    const [first, ...rest] = rows.map((r) => new Row(r.id, clipText(r.label, 24), r.description ? clipText(r.description, 72) : undefined));
     return new Interactive(
-      new ActionList(clip(part.list.buttonLabel || "…", 20), new ListSection(undefined, first!, ...rest)),
+      new ActionList(clipText(part.list.buttonLabel || "…", 20), new ListSection(undefined, first!, ...rest)),
       new Body(part.text),
     );
   }
   const buttons = (part.buttons ?? []).flat();
   if (buttons.length > 0) {
     if (buttons.length > 3) throw new RenderError(`${buttons.length} reply buttons; WhatsApp allows 3`);
-    const [first, ...rest] = buttons.map((b) => new Button(b.id, clip(b.label, 20)));
+    const [first, ...rest] = buttons.map((b) => new Button(b.id, clipText(b.label, 20)));
     // A photo with buttons rides as the image header of the same message.
     const header = part.photoUrl ? new Header(new Image(part.photoUrl)) : undefined;
     return new Interactive(new ActionButtons(first!, ...rest), new Body(part.text), header);

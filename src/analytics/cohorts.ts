@@ -1,4 +1,4 @@
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { counts, matches, monthOf, monthsBetween, ratio, reads, type Period, type Who } from "./common.ts";
 
 /**
@@ -25,7 +25,7 @@ export interface CohortsReport extends Period {
   halfInThreeYears: number[];
 }
 
-export async function cohortsReport(store: Store, p: Period, who: Who): Promise<CohortsReport> {
+export async function cohortsReport(store: AnalyticsPort & StoreKind, p: Period, who: Who): Promise<CohortsReport> {
   const r = reads(store);
   const [contacts, orders] = await Promise.all([r.contacts(), r.orders()]);
   const mine = new Map(contacts.filter((c) => matches(c, who)).map((c) => [c.id, c]));

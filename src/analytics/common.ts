@@ -1,7 +1,7 @@
 import type { Channel } from "../model/channel.ts";
 import type { Audience, Contact, Order } from "../model/domain.ts";
 import type { ReportReads } from "../store/report-reads.ts";
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 
 /** What every report is read over: a period, and who counts. */
 export const DAY = 86_400_000;
@@ -54,7 +54,7 @@ export const inPeriod = (t: number | undefined, p: Period): t is number => t !==
 /** orders that count as bought (a cancelled one does not) */
 export const counts = (o: Order): boolean => o.status !== "cancelled";
 
-export function reads(store: Store): ReportReads {
+export function reads(store: AnalyticsPort & StoreKind): ReportReads {
   if (!store.reportReads) throw new Error(`the ${store.kind} store has no report reads`);
   return store.reportReads();
 }

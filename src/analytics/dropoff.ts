@@ -1,5 +1,5 @@
 import type { Bundle } from "../engine/bundle.ts";
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { DAY, ratio, reads, type AudienceFilter, type Period } from "./common.ts";
 
 /**
@@ -30,7 +30,7 @@ export interface DropoffReport extends Period {
 
 const TERMINAL = new Set(["end", "handoff"]);
 
-export async function dropoffReport(store: Store, bundle: Bundle, p: Period, audience: AudienceFilter, now: number): Promise<DropoffReport> {
+export async function dropoffReport(store: AnalyticsPort & StoreKind, bundle: Bundle, p: Period, audience: AudienceFilter, now: number): Promise<DropoffReport> {
   const visits = await reads(store).stepVisits(p.from, p.to);
   const quietSince = Math.min(p.to, now) - DAY;
   const flows = [...bundle.flows.values()].filter((f) => audience === "all" || f.audience === audience);

@@ -1,5 +1,5 @@
 import type { Touchpoint } from "../model/domain.ts";
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { DAY, matches, reads, type Period, type Who } from "./common.ts";
 
 /**
@@ -39,7 +39,7 @@ export const weekOf = (t: number): number => {
   return (d - ((d + 3) % 7)) * DAY; // 1970-01-01 was a Thursday
 };
 
-export async function feedbackReport(store: Store, p: Period, who: Who, search?: string): Promise<FeedbackReport> {
+export async function feedbackReport(store: AnalyticsPort & StoreKind, p: Period, who: Who, search?: string): Promise<FeedbackReport> {
   const r = reads(store);
   const [contacts, events] = await Promise.all([r.contacts(), r.events(p.from, p.to)]);
   const byId = new Map(contacts.filter((c) => matches(c, who)).map((c) => [c.id, c]));

@@ -1,5 +1,5 @@
 import { STAGES, type Contact } from "../model/domain.ts";
-import type { StageColumns, Store } from "../store/port.ts";
+import type { AnalyticsPort, StageColumns, StoreKind } from "../store/port.ts";
 import { emptyColumns } from "../store/shared.ts";
 import { computeFunnel, funnelReport, type FunnelReport, type FunnelRow } from "./funnel.ts";
 import { contactChannel, matches, reads, sourceGroup, type Period, type Who } from "./common.ts";
@@ -45,7 +45,7 @@ const keyOf: Record<SplitBy, (c: Contact) => string> = {
   audience: (c) => c.audience,
 };
 
-export async function funnelView(store: Store, p: Period, who: Who, split: SplitBy | undefined, now: number): Promise<FunnelView> {
+export async function funnelView(store: AnalyticsPort & StoreKind, p: Period, who: Who, split: SplitBy | undefined, now: number): Promise<FunnelView> {
   const audience = who.audience === "all" ? undefined : who.audience;
   const narrowed = who.channel !== undefined || who.source !== undefined;
   const prev: Period = { from: p.from - (p.to - p.from), to: p.from };

@@ -1,5 +1,5 @@
 import { STAGES, type Audience, type StageKey } from "../model/domain.ts";
-import type { StageColumns, Store } from "../store/port.ts";
+import type { AnalyticsPort, StageColumns } from "../store/port.ts";
 
 /**
  * The owner's funnel for a period: per stage, how many contacts first reached it,
@@ -88,7 +88,7 @@ function medianOf(xs: Float64Array): number | null {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export async function funnelReport(store: Store, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
+export async function funnelReport(store: AnalyticsPort, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
   const columns = await store.stageColumns(from, to, audience);
   const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, now) - 86_400_000 });
   dropOff.sort((a, b) => b.count - a.count);

@@ -1,4 +1,4 @@
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { DAY, contactChatKey, matches, reads, type Period, type Who } from "./common.ts";
 
 /**
@@ -40,7 +40,7 @@ const BANDS: [string, (b: number) => boolean][] = [
   ["≥ 12", (b) => b >= 12],
 ];
 
-export async function riskReport(store: Store, p: Period, who: Who, lapseFactor: number): Promise<RiskReport> {
+export async function riskReport(store: AnalyticsPort & StoreKind, p: Period, who: Who, lapseFactor: number): Promise<RiskReport> {
   const r = reads(store);
   // a bad moment's line is looked up within a year before the period's end
   const [contacts, events] = await Promise.all([r.contacts(), r.events(p.to - 365 * DAY, p.to)]);

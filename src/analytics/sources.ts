@@ -1,4 +1,4 @@
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { counts, inPeriod, matches, ratio, reads, sourceGroup, type Period, type Who } from "./common.ts";
 
 /**
@@ -29,7 +29,7 @@ export interface SourcesReport extends Period {
 
 const firstSeen = (c: { stagesReached: { awareness?: number }; createdAt: number }) => c.stagesReached.awareness ?? c.createdAt;
 
-export async function sourcesReport(store: Store, p: Period, who: Who): Promise<SourcesReport> {
+export async function sourcesReport(store: AnalyticsPort & StoreKind, p: Period, who: Who): Promise<SourcesReport> {
   const r = reads(store);
   const [contacts, orders] = await Promise.all([r.contacts(), r.orders()]);
   const mine = new Map(contacts.filter((c) => matches(c, who)).map((c) => [c.id, c]));

@@ -1,4 +1,4 @@
-import type { Store } from "../store/port.ts";
+import type { AnalyticsPort, StoreKind } from "../store/port.ts";
 import { matches, median, reads, type Period, type Who } from "./common.ts";
 import { operatorSla, slaCases, type OperatorSla } from "./sla.ts";
 
@@ -12,7 +12,7 @@ export interface StaffReport extends Period {
   operators: OperatorSla[];
 }
 
-export async function staffReport(store: Store, p: Period, who: Who): Promise<StaffReport> {
+export async function staffReport(store: AnalyticsPort & StoreKind, p: Period, who: Who): Promise<StaffReport> {
   const r = reads(store);
   const [contacts, events] = await Promise.all([r.contacts(), r.events(p.from, p.to)]);
   const ids = new Set(contacts.filter((c) => matches(c, who)).map((c) => c.id));

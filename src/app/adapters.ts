@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ChannelAdapter } from "../../adapters/types.ts";
+import type { ChannelAdapter } from "../channel/port.ts";
 import { createMaxAdapter, type MaxAdapter } from "../../adapters/max/index.ts";
 import { createTelegramAdapter, type TelegramAdapter } from "../../adapters/telegram/index.ts";
 import { createVkAdapter } from "../../adapters/vk/index.ts";

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { AdapterContext, ChannelAdapter } from "../../adapters/types.ts";
+import type { AdapterContext, ChannelAdapter } from "../channel/port.ts";
 import type { Config } from "../config.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import type { LinkBuilder } from "../engine/engine.ts";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { ChannelAdapter } from "../../adapters/types.ts";
+import type { ChannelAdapter } from "../channel/port.ts";
 import type { Config } from "../config.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import type { LinkBuilder } from "../engine/engine.ts";

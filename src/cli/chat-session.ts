@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import type { ChannelAdapter, SendResult } from "../../adapters/types.ts";
+import type { ChannelAdapter, SendResult } from "../channel/port.ts";
 import { createApp, type App } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { CAPABILITIES, type Channel } from "../model/channel.ts";

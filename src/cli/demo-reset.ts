@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Store } from "../store/port.ts";
+import type { KeyValuePort } from "../store/port.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 
 /**
@@ -13,13 +13,13 @@ import { SqliteStore } from "../store/sqlite.ts";
 const NS = "demo";
 const Keys = z.array(z.string());
 
-export async function markDemo(store: Store, conversationKeys: string[]): Promise<void> {
+export async function markDemo(store: KeyValuePort, conversationKeys: string[]): Promise<void> {
   const before = Keys.safeParse(JSON.parse((await store.kvGet(NS, "conversations")) ?? "[]"));
   const all = [...new Set([...(before.success ? before.data : []), ...conversationKeys])];
   await store.kvSet(NS, "conversations", JSON.stringify(all));
 }
 
-export async function resetDemo(store: Store): Promise<number> {
+export async function resetDemo(store: KeyValuePort): Promise<number> {
   const parsed = Keys.safeParse(JSON.parse((await store.kvGet(NS, "conversations")) ?? "[]"));
   const keys = parsed.success ? parsed.data : [];
   if (!(store instanceof SqliteStore)) {

@@ -12,7 +12,7 @@ import {
   type StaffRole,
 } from "../staff/accounts.ts";
 import { openStore } from "../store/open.ts";
-import type { Store } from "../store/port.ts";
+import type { KeyValuePort } from "../store/port.ts";
 
 /**
  * `npx frontdesk staff add|list|remove|passwd`: the team, in the configured store
@@ -24,7 +24,7 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(run: (store: KeyValuePort) => Promise<T>): Promise<T> {
   let config;
   try {
     config = loadConfig();

@@ -20,7 +20,8 @@ export class LocalEventBus implements EventBus {
     for (const e of events) {
       const event: DeskEvent = { ...e, cursor: `${this.boot}-${++this.seq}` };
       this.ring.push(event);
-      if (this.ring.length > LOG_MAX) this.ring.splice(0, this.ring.length - LOG_MAX);
+      // trimmed by a quarter at a time: a splice per event would move 10,000 entries each time
+      if (this.ring.length >= LOG_MAX + LOG_MAX / 4) this.ring.splice(0, this.ring.length - LOG_MAX);
       deliver(this.listeners, event, (err) => this.log?.error({ err }, "event listener failed"));
     }
   }

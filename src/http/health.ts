@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import type { Store } from "../store/port.ts";
+import type { StoreLifecycle } from "../store/port.ts";
 
 /** /healthz: the process answers. /readyz: the store answers too (load balancers route on it). */
-export async function registerHealth(app: FastifyInstance, deps: { store: Store }): Promise<void> {
+export async function registerHealth(app: FastifyInstance, deps: { store: StoreLifecycle }): Promise<void> {
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/readyz", async (_req, reply) => {
     try {

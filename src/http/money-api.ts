@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { moneyReport } from "../analytics/money.ts";
 import type { InboundEvent } from "../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../store/port.ts";
+import type { EnqueueOutcome, JourneyReads } from "../store/port.ts";
 import { apiSchemas, apiToken } from "./api-plugins.ts";
 import { parseDate } from "./parse-date.ts";
 
@@ -13,7 +13,7 @@ import { parseDate } from "./parse-date.ts";
  *   POST /api/orders/:id/refund       {note, by}: a refund made at the provider, noted on the order
  */
 export interface MoneyApiDeps {
-  store: Store;
+  store: JourneyReads;
   token: string | undefined;
   now: () => number;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;

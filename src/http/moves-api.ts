@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../channel/port.ts";
 import type { LinkBuilder } from "../engine/engine.ts";
 import type { CHANNELS, Channel } from "../model/channel.ts";
-import type { Store } from "../store/port.ts";
+import type { ContactReads, ConversationReads } from "../store/port.ts";
 import { createMoveCode, MOVE_NS, MOVE_TTL_MS } from "../moves/codes.ts";
 import type { SmallKv } from "../moves/kv.ts";
 import { moveOfferText } from "../moves/texts.ts";
@@ -13,7 +13,7 @@ import { apiSchemas, apiToken } from "./api-plugins.ts";
 import { KeyParams } from "./staff-api/schemas.ts";
 
 export interface MovesApiDeps {
-  store: Store;
+  store: ConversationReads & ContactReads;
   kv: SmallKv;
   ingest: Ingest;
   links: LinkBuilder;

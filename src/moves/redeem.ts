@@ -1,18 +1,18 @@
 import type { Logger } from "pino";
-import type { Ingest } from "../../adapters/types.ts";
+import type { Ingest } from "../channel/port.ts";
 import { CAPABILITIES } from "../model/channel.ts";
 import type { Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import { conversationKey, type InboundEvent, type InboundMessage } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
 import { render } from "../render/render.ts";
-import type { Store } from "../store/port.ts";
+import type { ContactReads, ConversationReads, MergePort, StepPort } from "../store/port.ts";
 import { MOVE_PAYLOAD, restoreMoveCode, takeMoveCode, type MoveTicket } from "./codes.ts";
 import type { SmallKv } from "./kv.ts";
 import { blankConversation } from "../engine/engine.ts";
 import { movedHereText } from "./texts.ts";
 
 export interface MoveDeps {
-  store: Store;
+  store: StepPort & ConversationReads & ContactReads & MergePort;
   kv: SmallKv;
   now: () => number;
   log: Logger;
@@ -65,23 +65,21 @@ function withoutSource(e: InboundMessage): InboundMessage {
   return rest;
 }
 
-async function contactOf(store: Store, id: string): Promise<Contact | null> {
-  let c = await store.getContact(id);
-  for (let hops = 0; c?.mergedInto && hops < 5; hops++) c = await store.getContact(c.mergedInto);
-  return c;
-}
-
 /** the move itself; false when there is nothing to move to (the contact is gone) */
 async function moveHere(deps: MoveDeps, e: InboundMessage, ticket: MoveTicket, code: string): Promise<boolean> {
   const { store, log } = deps;
   const now = deps.now();
-  const contact = await contactOf(store, ticket.contactId);
+  const contact = await store.liveContact(ticket.contactId);
   if (!contact) {
     log.warn({ contactId: ticket.contactId }, "move: the contact of the code no longer exists");
     return false;
   }
   const key = conversationKey(e);
-  const [from, here, already] = await Promise.all([store.getConversation(ticket.from), store.getConversation(key), store.findContactByIdentity(e.channel, e.userId)]);
+  // this chat's conversation and the contact its identity stands for now, read together
+  const [from, { conversation: here, contact: already }] = await Promise.all([
+    store.getConversation(ticket.from),
+    store.loadTurn(key, e.channel, e.userId, 0),
+  ]);
   const fromChannel = from?.channel ?? (ticket.from.split(":")[0] as Conversation["channel"]);
 
   const identities = contact.identities.some((i) => i.channel === e.channel && i.userId === e.userId)

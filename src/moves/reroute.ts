@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import type { Channel } from "../model/channel.ts";
-import type { Contact, Conversation } from "../model/domain.ts";
+import type { Conversation } from "../model/domain.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
-import type { Store } from "../store/port.ts";
+import type { ContactReads, ConversationReads } from "../store/port.ts";
 import { undeliverableText } from "./texts.ts";
 
 export interface RerouteDeps {
-  store: Store;
+  store: ContactReads & ConversationReads;
   /** the channels this service can send on */
   channels: () => Channel[];
   enqueue: (events: InboundEvent[]) => Promise<unknown>;
@@ -27,8 +27,7 @@ export interface RerouteDeps {
 export function rerouteUndeliverable(deps: RerouteDeps): (item: OutboxItem) => Promise<string | undefined> {
   return async (item) => {
     const { store } = deps;
-    let contact: Contact | null = await store.getContact(item.contactId);
-    for (let hops = 0; contact?.mergedInto && hops < 5; hops++) contact = await store.getContact(contact.mergedInto);
+    const contact = await store.liveContact(item.contactId);
     if (!contact) return undefined;
     const open = new Set(deps.channels());
     const reachable = (c: Conversation) =>

@@ -1,4 +1,4 @@
-import type { RateLimit } from "../../adapters/types.ts";
+import type { RateLimit } from "../channel/port.ts";
 import type { Channel } from "../model/channel.ts";
 
 /**

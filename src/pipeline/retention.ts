@@ -1,4 +1,4 @@
-import type { Store } from "../store/port.ts";
+import type { PrunePort } from "../store/port.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -11,7 +11,7 @@ export const RETENTION_BATCH = 200;
  * staff. Safe to run on every instance at once: each batch is one atomic write of
  * whatever is still there.
  */
-export async function pruneSentReplies(store: Store, keepDays: number, wallNow: number): Promise<number> {
+export async function pruneSentReplies(store: PrunePort, keepDays: number, wallNow: number): Promise<number> {
   if (keepDays <= 0) return 0;
   const before = wallNow - keepDays * DAY_MS;
   let total = 0;

@@ -1,5 +1,5 @@
 import type { InboundTimer } from "../model/inbound.ts";
-import type { DueTimer, Store } from "../store/port.ts";
+import type { DueTimer, EnqueuePort, TimerPort } from "../store/port.ts";
 
 /**
  * Due timers become events on their conversation's queue, so a follow-up is handled
@@ -19,7 +19,7 @@ export function timerEvent(t: DueTimer): InboundTimer {
   };
 }
 
-export async function fireDueTimers(store: Store, now: number, max: number): Promise<number> {
+export async function fireDueTimers(store: TimerPort & EnqueuePort, now: number, max: number): Promise<number> {
   const due = await store.dueTimers(now, max);
   if (due.length === 0) return 0;
   await store.enqueue(due.map(timerEvent));

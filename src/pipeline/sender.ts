@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { ChannelAdapter, RateLimit, SendFailure } from "../../adapters/types.ts";
+import type { ChannelAdapter, RateLimit, SendFailure } from "../channel/port.ts";
 import type { Channel } from "../model/channel.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { OutboxItem } from "../model/outbound.ts";
-import type { OutboxLease, Store } from "../store/port.ts";
+import type { OutboxLease, SendResultPort } from "../store/port.ts";
 import { channelBurst, RateLimiter } from "./rate-limit.ts";
 import type { EventBus } from "../events/bus.ts";
 
@@ -13,7 +13,7 @@ import type { EventBus } from "../events/bus.ts";
  * passes, parking what cannot be sent where staff see it. Nothing is dropped.
  */
 export interface SenderDeps {
-  store: Store;
+  store: SendResultPort;
   adapters: Map<Channel, ChannelAdapter>;
   /** wall-clock time: rate limits and retry delays are physical, whatever the business clock says */
   now: () => number;

@@ -8,7 +8,11 @@ import { step, type EngineResult, type LinkBuilder } from "../engine/engine.ts";
 import { render } from "../render/render.ts";
 import { bookPromoUses, promoUsesFor } from "./promo-uses.ts";
 import { pooledRandomBytes } from "../store/ids.ts";
-import type { CommitLeases, JournalEntry, Store } from "../store/port.ts";
+import type { CommitLeases, CustomerReads, DeliveryPort, JournalEntry, JournalPort, MergePort, SendResultPort, StepPort } from "../store/port.ts";
+import type { KeyValuePort } from "../store/kv.ts";
+
+/** what the worker reads and writes: the journal, the step, the customer's records, merges, delivery receipts, promo-use counters */
+export type WorkerStore = JournalPort & StepPort & CustomerReads & MergePort & DeliveryPort & SendResultPort & KeyValuePort;
 import { type EventBus, touchpointEvent } from "../events/bus.ts";
 
 /**
@@ -18,7 +22,7 @@ import { type EventBus, touchpointEvent } from "../events/bus.ts";
  * a contact found on two channels, rewarding a referrer) is idempotent.
  */
 export interface WorkerDeps {
-  store: Store;
+  store: WorkerStore;
   bundle: () => Bundle;
   now: () => number;
   links: LinkBuilder;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { InboundEvent, InboundSystem } from "../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../store/port.ts";
+import type { ConversationReads, EnqueueOutcome, KeyValuePort } from "../store/port.ts";
 import { recordStaffAction, type AuditAction } from "./audit.ts";
 
 /**
@@ -9,7 +9,7 @@ import { recordStaffAction, type AuditAction } from "./audit.ts";
  * worker in one step (never a second writer racing it), and is recorded in the audit.
  */
 export interface StaffActionDeps {
-  store: Store;
+  store: ConversationReads & KeyValuePort;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   now: () => number;
 }

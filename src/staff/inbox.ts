@@ -1,6 +1,6 @@
 import type { Audience, Contact, Conversation, Touchpoint } from "../model/domain.ts";
 import type { Channel } from "../model/channel.ts";
-import type { Store } from "../store/port.ts";
+import type { CustomerReads, KeyValuePort } from "../store/port.ts";
 import { currentOffer } from "./routing.ts";
 
 /**
@@ -100,7 +100,7 @@ export function sortRows(rows: InboxRow[]): InboxRow[] {
   return rows.sort((a, b) => rank(a) - rank(b) || (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || a.handoffSince - b.handoffSince);
 }
 
-export async function inboxRows(store: Store, limit = 200, outOfHours?: OutOfHours): Promise<InboxRow[]> {
+export async function inboxRows(store: CustomerReads & KeyValuePort, limit = 200, outOfHours?: OutOfHours): Promise<InboxRow[]> {
   const conversations = await store.listConversations({ inHandoff: true, limit });
   const rows = await Promise.all(
     conversations.map(async (conv) => {

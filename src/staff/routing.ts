@@ -1,5 +1,5 @@
 import type { Conversation } from "../model/domain.ts";
-import type { Store } from "../store/port.ts";
+import type { KeyValuePort } from "../store/port.ts";
 import { listStaffAccounts } from "./accounts.ts";
 import type { StaffActionDeps } from "./actions.ts";
 import { onlineLogins } from "./presence.ts";
@@ -29,12 +29,12 @@ export interface Offer {
   tried: string[];
 }
 
-export async function setManager(store: Store, contactId: string, login: string): Promise<void> {
+export async function setManager(store: KeyValuePort, contactId: string, login: string): Promise<void> {
   await store.kvSet(MANAGERS_NS, contactId, login);
 }
 
 /** the chat's standing offer, if any (the inbox shows it) */
-export async function currentOffer(store: Store, conversationKey: string): Promise<Offer | null> {
+export async function currentOffer(store: KeyValuePort, conversationKey: string): Promise<Offer | null> {
   const raw = await store.kvGet(OFFERS_NS, conversationKey);
   return raw ? (JSON.parse(raw) as Offer) : null;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Bundle } from "../engine/bundle.ts";
-import type { Store } from "../store/port.ts";
+import type { ConversationReads, JourneyReads, KeyValuePort } from "../store/port.ts";
 import type { EventBus } from "../events/bus.ts";
 import { workingMsBetween } from "./hours.ts";
 import { handoffEpisodes, markSlaBreach } from "./sla.ts";
@@ -13,7 +13,7 @@ import { handoffEpisodes, markSlaBreach } from "./sla.ts";
  * written once (ifAbsent) and only the instance that wrote it publishes.
  */
 export interface SlaWatchDeps {
-  store: Store;
+  store: ConversationReads & JourneyReads & KeyValuePort;
   bundle: () => Bundle;
   /** the business clock (handoffs are stamped with it) */
   now: () => number;

@@ -3,7 +3,7 @@ import type { TelegramAdapter } from "../../adapters/telegram/index.ts";
 import type { Config } from "../config.ts";
 import type { Bundle } from "../engine/bundle.ts";
 import type { InboundEvent } from "../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, KeyValuePort } from "../store/port.ts";
 import type { EventBus } from "../events/bus.ts";
 import { SlaWatch } from "./sla-watch.ts";
 import { StaffGroupDesk } from "./telegram-group/desk.ts";
@@ -14,7 +14,7 @@ import { StaffGroupDesk } from "./telegram-group/desk.ts";
  */
 export interface StaffSideDeps {
   config: Config;
-  store: Store;
+  store: CustomerReads & KeyValuePort;
   bundle: () => Bundle;
   now: () => number;
   log: Logger;

@@ -25,6 +25,34 @@ export interface KeyValuePort {
   kvList(ns: string, limit?: number): Promise<KvEntry[]>;
 }
 
+/**
+ * A store's key-value methods handed on to the object that keeps the records
+ * (sqlite-kv.ts, redis-kv.ts): both stores extend it instead of spelling the six
+ * delegations each.
+ */
+export abstract class KeyValueDelegate implements KeyValuePort {
+  protected abstract readonly kv: KeyValuePort;
+
+  kvGet(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvGet(ns, key);
+  }
+  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
+    return this.kv.kvSet(ns, key, value, opts);
+  }
+  kvDelete(ns: string, key: string): Promise<boolean> {
+    return this.kv.kvDelete(ns, key);
+  }
+  kvTake(ns: string, key: string): Promise<string | null> {
+    return this.kv.kvTake(ns, key);
+  }
+  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
+    return this.kv.kvIncr(ns, key, by, ttlMs);
+  }
+  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
+    return this.kv.kvList(ns, limit);
+  }
+}
+
 export interface KvSetOptions {
   ttlMs?: number;
   ifAbsent?: boolean;

@@ -1,3 +1,4 @@
+import { KeyValueDelegate } from "./kv.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { SCRIPTS, type ScriptName } from "./redis-scripts.ts";
 
@@ -7,7 +8,7 @@ import { SCRIPTS, type ScriptName } from "./redis-scripts.ts";
  * The parts are stacked by job, each a file: journal → contacts → outbox and timers →
  * analytics → RedisStore (the step commit, touchpoints and orders, lifecycle).
  */
-export abstract class RedisStoreBase {
+export abstract class RedisStoreBase extends KeyValueDelegate {
   /** key prefix: `{prefix}` on a cluster, so that all keys share its slot */
   protected readonly p: string;
   /** "<max wait>;<channel>:<interval ms>:<burst>;…", set by sendBudget.configure ('' for none) */
@@ -17,6 +18,7 @@ export abstract class RedisStoreBase {
     protected readonly link: RedisLink,
     protected readonly clock: () => number,
   ) {
+    super();
     this.p = link.prefix;
   }
 

@@ -32,9 +32,7 @@ export function strs(x: unknown): string[] {
   return arr(x).map(str);
 }
 
-export function limitOf(limit: number | undefined): number {
-  return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
-}
+export { limitOf } from "./shared.ts";
 
 /** the ZRANGE stop index for the first `lim` (all when negative) */
 export function stopOf(lim: number): string {

@@ -69,11 +69,6 @@ export abstract class RedisContacts extends RedisJournal {
     return d ? (JSON.parse(d) as Contact) : null;
   }
 
-  async findContactByIdentity(channel: Channel, userId: string): Promise<Contact | null> {
-    const id = optStr(await this.cmd(["HGET", this.k("ident"), identityKey(channel, userId)]));
-    return id === null ? null : this.liveContact(id);
-  }
-
   /** live contacts first, then the oldest (the score is createdAt, +1e15 when merged) */
   protected async firstOf(index: string): Promise<Contact | null> {
     const [id] = strs(await this.cmd(["ZRANGE", index, "0", "0"]));

@@ -9,14 +9,13 @@ import { PAD } from "./redis-records.ts";
 import { arr, conversationArgs, contactArgs, limitOf, optStr, orderArgs, outboxArgs, stopOf, str, strs, toEntries, toOutboxItems, touchpointArgs } from "./redis-codec.ts";
 import { openRedisLink, type RedisLink } from "./redis-link.ts";
 import { RedisAnalytics } from "./redis-analytics.ts";
-import type { KvCounter, KvEntry, KvSetOptions } from "./kv.ts";
 import { RedisKv } from "./redis-kv.ts";
 import { RedisEventBus } from "../events/redis-bus.ts";
 import { RedisReportReads } from "./redis-report-reads.ts";
 
 /*
  * The production store on Redis (node-redis 5, one connection: redis-link.ts). Semantics are those of
- * the SQLite store (sqlite.ts), key for key; test/store-contract.ts holds both to them.
+ * the SQLite store (sqlite.ts), key for key; test/store-contract/ (one suite per port) holds both to them.
  *
  * Layout (P = key prefix, default "fd"). Conversation keys share the hash tag
  * {c:<conversationKey>}, contact keys {p:<contactId>}:
@@ -101,7 +100,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
 export class RedisStore extends RedisAnalytics implements Store {
   readonly kind = "redis" as const;
   private closed = false;
-  private readonly kv: RedisKv;
+  protected override readonly kv: RedisKv;
 
   private constructor(link: RedisLink, clock: () => number) {
     super(link, clock);
@@ -134,26 +133,7 @@ export class RedisStore extends RedisAnalytics implements Store {
     return (this.reports ??= new RedisReportReads(this.link, this.p));
   }
 
-  // ---- key-value records (src/store/kv.ts) ------------------------------------------
-
-  kvGet(ns: string, key: string): Promise<string | null> {
-    return this.kv.kvGet(ns, key);
-  }
-  kvSet(ns: string, key: string, value: string, opts?: KvSetOptions): Promise<boolean> {
-    return this.kv.kvSet(ns, key, value, opts);
-  }
-  kvDelete(ns: string, key: string): Promise<boolean> {
-    return this.kv.kvDelete(ns, key);
-  }
-  kvTake(ns: string, key: string): Promise<string | null> {
-    return this.kv.kvTake(ns, key);
-  }
-  kvIncr(ns: string, key: string, by?: number, ttlMs?: number): Promise<KvCounter> {
-    return this.kv.kvIncr(ns, key, by, ttlMs);
-  }
-  kvList(ns: string, limit?: number): Promise<KvEntry[]> {
-    return this.kv.kvList(ns, limit);
-  }
+  // key-value records: KeyValueDelegate (src/store/kv.ts) hands them to this.kv
 
   // ---- the step commit ---------------------------------------------------------
 

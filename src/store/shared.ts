@@ -89,6 +89,11 @@ export function mergeContactRecords(from: Contact, into: Contact, now: number): 
   return { merged, source };
 }
 
+/** a read's row limit: all when absent (-1), never below 0 */
+export function limitOf(limit: number | undefined): number {
+  return limit === undefined ? -1 : Math.max(0, Math.floor(limit));
+}
+
 /** per stage, `n` contacts' first-reached times, all NaN (not reached in the period) */
 export function emptyColumns(n: number): Record<StageKey, Float64Array> {
   return Object.fromEntries(STAGES.map((s) => [s, new Float64Array(n).fill(Number.NaN)])) as Record<StageKey, Float64Array>;

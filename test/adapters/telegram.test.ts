@@ -10,8 +10,8 @@ import {
   TelegramUpdateError,
   type TelegramAdapter,
 } from "../../adapters/telegram/index.ts";
-import type { Ingest } from "../../adapters/types.ts";
-import type { TelegramConfig } from "../../src/config.ts";
+import type { Ingest } from "../../src/channel/port.ts";
+import type { TelegramConfig } from "../../adapters/telegram/config.ts";
 import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.ts";

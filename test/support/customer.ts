@@ -5,6 +5,7 @@ import { dialogOf, maxBotStarted, maxCallback, maxContact, maxText, type FakeMax
 import { signWhatsApp, waButtonReply, waListReply, waText, whatsappBatch, type WaObject } from "../fakes/whatsapp-api.ts";
 import { MAX_SECRET, TG_SECRET, WA_SECRET, type Harness } from "./harness.ts";
 import { maxReply, telegramReply, vkReply, webReply, whatsappReply, type Choice, type Obj, type PlatformReply, type Shape } from "./replies.ts";
+import { contactByIdentity } from "./store.ts";
 
 export type { Choice, PlatformReply, Shape } from "./replies.ts";
 
@@ -203,7 +204,7 @@ export class Customer {
 
   /** this customer's contact, found by their identity on the channel */
   async contact(): Promise<Contact | null> {
-    return this.h.store.findContactByIdentity(this.channel, await this.h.platformUser(this.channel, this.user));
+    return contactByIdentity(this.h.store, this.channel, await this.h.platformUser(this.channel, this.user));
   }
 
   async all(): Promise<PlatformReply[]> {

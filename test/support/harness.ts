@@ -102,7 +102,7 @@ const ROOMY = { perSecond: 100_000, perChatPerSecond: 100_000, perChatBurst: 100
 const ROOMY_SEND_RATES = { telegram: ROOMY, whatsapp: ROOMY, vk: ROOMY, max: ROOMY, web: ROOMY };
 const ROOMY_WEB_LIMITS = { messagesPerSession: 10_000, messagesPerAddress: 100_000, sessionsPerAddress: 100_000, pollsPerSession: 100_000, pagesPerAddress: 100_000 };
 
-export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string; realRates?: boolean } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; store?: Store; dataDir?: string; realRates?: boolean; refusalsPerAddress?: number } = {}): Promise<Harness> {
   const telegram = await startFakeTelegram();
   const whatsapp = await startFakeWhatsApp();
   const vk = await startFakeVk();
@@ -140,7 +140,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     pollMs: 50,
     webLimits: ROOMY_WEB_LIMITS,
     ...(opts.realRates ? {} : { sendRates: ROOMY_SEND_RATES }),
-    refusalsPerAddress: 100_000,
+    refusalsPerAddress: opts.refusalsPerAddress ?? 100_000,
     ...(opts.store ? { store: opts.store } : {}),
   });
   const http = app.http;

@@ -1,4 +1,5 @@
-import type { Audience, StageKey } from "../../src/model/domain.ts";
+import type { Audience, Contact, StageKey } from "../../src/model/domain.ts";
+import type { Channel } from "../../src/model/channel.ts";
 import type { Store } from "../../src/store/port.ts";
 import { STAGES } from "../../src/model/domain.ts";
 
@@ -29,4 +30,12 @@ export async function stageRows(store: Store, from: number, to: number, audience
   return rows
     .sort((a, b) => a.at - b.at || a.order - b.order || (source(a) < source(b) ? -1 : source(a) > source(b) ? 1 : 0))
     .map(({ order: _, ...row }) => row);
+}
+
+/**
+ * The live contact a platform identity stands for now (merges followed): loadTurn's
+ * contact, read without a conversation or orders. Production reads it with loadTurn.
+ */
+export async function contactByIdentity(store: Pick<Store, "loadTurn">, channel: Channel, userId: string): Promise<Contact | null> {
+  return (await store.loadTurn("", channel, userId, 0)).contact;
 }

@@ -1,9 +1,10 @@
 import type { Bundle } from "../../engine/bundle.ts";
-import type { Store } from "../../store/port.ts";
+import type { AnalyticsPort, KeyValuePort, StoreKind } from "../../store/port.ts";
 
 /** what the report routes and pages need from the app */
 export interface ReportDeps {
-  store: Store;
+  /** the reports' reads; the owner's sources are key-value records */
+  store: AnalyticsPort & StoreKind & KeyValuePort;
   bundle: () => Bundle;
   now: () => number;
   /** STAFF_API_TOKEN: a bearer with it reads every report */

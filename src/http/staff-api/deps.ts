@@ -1,9 +1,10 @@
 import type { Bundle } from "../../engine/bundle.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, JournalPort, OutboxReads } from "../../store/port.ts";
 
 export interface StaffApiDeps {
-  store: Store;
+  /** reads for staff, the dead journal entries and the outbox they act on */
+  store: CustomerReads & JournalPort & OutboxReads;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   token: string | undefined;
   bundle: () => Bundle;

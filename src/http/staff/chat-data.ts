@@ -8,11 +8,13 @@ import { chatAudit } from "../../staff/audit.ts";
 import { handbackSteps, historyOf } from "../../staff/history.ts";
 import { displayName } from "../../staff/inbox.ts";
 import { QUICK_REPLIES } from "../../staff/quick-replies.ts";
+import type { CustomerReads, KeyValuePort } from "../../store/port.ts";
 import { langOf } from "./i18n.ts";
 
 const WA_WINDOW_MS = 24 * 3_600_000;
 
 export interface ChatDeps extends StaffActionDeps {
+  store: CustomerReads & KeyValuePort;
   bundle: () => Bundle;
   events: Pick<EventBus, "head">;
   /** the WhatsApp template staff replies go out as when the window is closed */

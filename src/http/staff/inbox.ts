@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AUDIENCES, type Audience } from "../../model/domain.ts";
 import { inboxRows, type InboxRow, type OutOfHours } from "../../staff/inbox.ts";
 import type { EventBus } from "../../events/bus.ts";
-import type { Store } from "../../store/port.ts";
+import type { CustomerReads, KeyValuePort } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 import { langOf, t } from "./i18n.ts";
 import { renderView, sendPage } from "./layout.ts";
@@ -16,7 +16,7 @@ import { renderView, sendPage } from "./layout.ts";
 const Query = z.object({ q: z.enum(AUDIENCES).optional() });
 
 export interface InboxDeps {
-  store: Store;
+  store: CustomerReads & KeyValuePort;
   now: () => number;
   events: Pick<EventBus, "head">;
   /** the shop's working hours, when known (a chat handed over while closed is marked so) */

@@ -6,7 +6,7 @@ import type { Bundle } from "../../engine/bundle.ts";
 import type { EventBus } from "../../events/bus.ts";
 import type { InboundEvent } from "../../model/inbound.ts";
 import { listStaffAccounts } from "../../staff/accounts.ts";
-import type { EnqueueOutcome, Store } from "../../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, KeyValuePort } from "../../store/port.ts";
 import { registerAssets } from "./assets.ts";
 import { requireRole, staffAuth } from "./auth.ts";
 import { registerChat } from "./chat.ts";
@@ -23,7 +23,7 @@ import { registerTeam } from "./team.ts";
  * live connection, and the team API. One call from app.ts wires it.
  */
 export interface StaffWebDeps {
-  store: Store;
+  store: CustomerReads & KeyValuePort;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;
   bundle: () => Bundle;
   now: () => number;

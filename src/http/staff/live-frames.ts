@@ -1,5 +1,5 @@
 import type { DeskEvent } from "../../events/bus.ts";
-import type { Store } from "../../store/port.ts";
+import type { ConversationReads } from "../../store/port.ts";
 
 /** what a page reacts to; the engine's bookkeeping (stages, cart notes) is not sent */
 export const LIVE_KINDS = new Set(["message_in", "button", "message_out", "handoff", "feedback", "note", "order", "order_status", "offline", "sent", "alert"]);
@@ -25,7 +25,7 @@ export function frame(e: DeskEvent, attention: boolean): string {
  * Does this event want a person? A customer's message in a chat handed to staff, a
  * new handoff, an alert. Asked once per event however many tabs are open.
  */
-export function attentionOf(store: Pick<Store, "getConversation">): (e: DeskEvent) => Promise<boolean> {
+export function attentionOf(store: ConversationReads): (e: DeskEvent) => Promise<boolean> {
   const verdicts = new Map<string, Promise<boolean>>();
   return (e) => {
     let v = verdicts.get(e.cursor);

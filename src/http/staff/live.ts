@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { EventBus } from "../../events/bus.ts";
 import { markOnline } from "../../staff/presence.ts";
 import type { KeyValuePort } from "../../store/kv.ts";
-import type { Store } from "../../store/port.ts";
+import type { ConversationReads } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 import { attentionOf, frame, LIVE_KINDS } from "./live-frames.ts";
 
@@ -19,7 +19,7 @@ const HEARTBEAT_MS = 20_000;
 export interface LiveDeps {
   events: EventBus;
   kv: KeyValuePort;
-  store: Pick<Store, "getConversation">;
+  store: ConversationReads;
 }
 
 export interface LiveStreams {

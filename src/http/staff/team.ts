@@ -2,13 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { listStaffAccounts } from "../../staff/accounts.ts";
 import { teamAudit } from "../../staff/audit.ts";
 import { onlineLogins } from "../../staff/presence.ts";
-import type { Store } from "../../store/port.ts";
+import type { ConversationReads, KeyValuePort } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
 import { langOf, t } from "./i18n.ts";
 import { sendPage } from "./layout.ts";
 
 /** /staff/team, for the owner: who is on the team, who is online, how many chats each has open, and the audit log. */
-export async function registerTeam(app: FastifyInstance, deps: { store: Store }): Promise<void> {
+export async function registerTeam(app: FastifyInstance, deps: { store: ConversationReads & KeyValuePort }): Promise<void> {
   app.get("/staff/team", { preHandler: requireRole("owner") }, async (req, reply) => {
     const [team, online, chats, audit] = await Promise.all([
       listStaffAccounts(deps.store),

@@ -4,7 +4,7 @@ import type { Bundle } from "../../engine/bundle.ts";
 import type { DeskEvent, EventBus } from "../../events/bus.ts";
 import type { Contact, Touchpoint } from "../../model/domain.ts";
 import type { InboundEvent, InboundSystem } from "../../model/inbound.ts";
-import type { EnqueueOutcome, Store } from "../../store/port.ts";
+import type { CustomerReads, EnqueueOutcome, KeyValuePort } from "../../store/port.ts";
 import { HandoffData } from "../sla.ts";
 import { GroupOutbox } from "./outbox.ts";
 import type { StaffGroupApi, StaffGroupMessage } from "./port.ts";
@@ -44,7 +44,7 @@ const AlertData = z.object({ reason: z.string(), minutes: z.number().optional(),
 
 export interface StaffGroupDeskDeps {
   api: StaffGroupApi;
-  store: Store;
+  store: CustomerReads & KeyValuePort;
   events: EventBus;
   bundle: () => Bundle;
   ingest: (events: InboundEvent[]) => Promise<EnqueueOutcome[]>;

@@ -21,6 +21,7 @@ local function loadTurn(ck, ident, hops, lim)
   local id, d = liveContact(redis.call('HGET', G('ident'), ident), hops)
   if not d then return out end
   out[3] = d
+  if lim <= 0 then return out end
   for _, m in ipairs(redis.call('ZRANGE', kContactOrders(id), 0, lim - 1, 'REV')) do
     local o = redis.call('HMGET', kOrder(string.sub(m, PAD + 1)), 'd', 'c')
     if o[1] then

@@ -3,10 +3,19 @@
  * suite: SQLite (memory and file), Redis and the Redis Cluster.
  */
 import fc from "fast-check";
-import { expect, it } from "vitest";
-import type { Store } from "../src/store/port.ts";
+import { describe, expect, it } from "vitest";
+import type { Store } from "../../src/store/port.ts";
+import { eachStore, type OpenStore } from "./shared.ts";
 
-export function kvCases(store: () => Store, reopen?: () => Promise<void>): void {
+export function kvContract(open: OpenStore, reopen?: (s: Store) => Promise<Store>): void {
+  let store: Store;
+  describe("key-value records", () => {
+    eachStore(open, (s) => (store = s), () => store);
+    kvCases(() => store, reopen ? async () => void (store = await reopen(store)) : undefined);
+  });
+}
+
+function kvCases(store: () => Store, reopen?: () => Promise<void>): void {
   it("sets, gets, overwrites and deletes a record; a missing one reads null", async () => {
     const s = store();
     expect(await s.kvGet("t", "a")).toBeNull();

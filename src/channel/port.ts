@@ -1,10 +1,10 @@
-import type { Order } from "../src/model/domain.ts";
+import type { Order } from "../model/domain.ts";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { Channel, ChannelCapabilities } from "../src/model/channel.ts";
-import type { InboundEvent } from "../src/model/inbound.ts";
-import type { OutboxItem } from "../src/model/outbound.ts";
-import type { EnqueueOutcome } from "../src/store/port.ts";
+import type { Channel, ChannelCapabilities } from "../model/channel.ts";
+import type { InboundEvent } from "../model/inbound.ts";
+import type { OutboxItem } from "../model/outbound.ts";
+import type { EnqueueOutcome } from "../store/port.ts";
 
 /**
  * One interface every channel implements (Telegram, WhatsApp, VK, MAX, the web chat).
