@@ -1,10 +1,11 @@
-import { bearerToken, sameSecret } from "./secrets.ts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { moneyReport } from "../analytics/money.ts";
 import type { InboundEvent } from "../model/inbound.ts";
 import type { EnqueueOutcome, JourneyReads } from "../store/port.ts";
-import { parseDate } from "./staff-api.ts";
+import { apiSchemas, apiToken } from "./api-plugins.ts";
+import { parseDate } from "./parse-date.ts";
 
 /**
  * Staff routes for money (bearer STAFF_API_TOKEN, like /api):
@@ -19,26 +20,21 @@ export interface MoneyApiDeps {
 }
 
 const Period = z.object({ from: z.string().optional(), to: z.string().optional() });
+const IdParams = z.object({ id: z.string() });
 const RefundBody = z.object({ note: z.string().min(1).max(500), by: z.string().min(1).max(80).default("staff") }).strict();
 
 export async function registerMoneyApi(app: FastifyInstance, deps: MoneyApiDeps): Promise<void> {
-  await app.register(async (api) => {
-    api.addHook("onRequest", async (req, reply) => {
-      if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
-      if (!sameSecret(bearerToken(req.headers.authorization), deps.token)) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
-    });
-
-    api.get<{ Querystring: Record<string, string> }>("/api/report/orders", async (req, reply) => {
-      const q = Period.safeParse(req.query);
-      if (!q.success) return reply.code(400).send({ error: "bad_request", message: q.error.issues.map((i) => i.message).join("; ") });
-      const to = parseDate(q.data.to, deps.now() + 1);
-      const from = parseDate(q.data.from, to - 30 * 86_400_000);
+  await app.register(async (scope) => {
+    await scope.register(apiSchemas);
+    await scope.register(apiToken, { token: deps.token });
+    const api = scope.withTypeProvider<ZodTypeProvider>();
+    api.get("/api/report/orders", { schema: { querystring: Period } }, async (req) => {
+      const to = parseDate(req.query.to, deps.now() + 1);
+      const from = parseDate(req.query.from, to - 30 * 86_400_000);
       return moneyReport(await deps.store.listOrders({ limit: 10_000 }), from, to);
     });
 
-    api.post<{ Params: { id: string } }>("/api/orders/:id/refund", async (req, reply) => {
-      const body = RefundBody.safeParse(req.body ?? {});
-      if (!body.success) return reply.code(400).send({ error: "bad_request", message: body.error.issues.map((i) => i.message).join("; ") });
+    api.post("/api/orders/:id/refund", { schema: { params: IdParams, body: z.preprocess((b) => b ?? {}, RefundBody) } }, async (req, reply) => {
       const orders = await deps.store.listOrders({ limit: 10_000 });
       const order = orders.find((o) => o.id === req.params.id);
       if (!order) return reply.code(404).send({ error: "not_found", message: "no such order" });
@@ -54,7 +50,7 @@ export async function registerMoneyApi(app: FastifyInstance, deps: MoneyApiDeps)
           userId: chatId,
           dedupeKey: `refund:${order.id}`,
           at: deps.now(),
-          event: { kind: "order_refund", orderId: order.id, note: body.data.note, by: body.data.by },
+          event: { kind: "order_refund", orderId: order.id, note: req.body.note, by: req.body.by },
         },
       ]);
       return reply.code(202).send({ ok: true });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { bearerToken, sameSecret } from "./secrets.ts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Ingest } from "../channel/port.ts";
 import type { LinkBuilder } from "../engine/engine.ts";
@@ -9,6 +9,8 @@ import type { ContactReads, ConversationReads } from "../store/port.ts";
 import { createMoveCode, MOVE_NS, MOVE_TTL_MS } from "../moves/codes.ts";
 import type { SmallKv } from "../moves/kv.ts";
 import { moveOfferText } from "../moves/texts.ts";
+import { apiSchemas, apiToken } from "./api-plugins.ts";
+import { KeyParams } from "./staff-api/schemas.ts";
 
 export interface MovesApiDeps {
   store: ConversationReads & ContactReads;
@@ -21,7 +23,6 @@ export interface MovesApiDeps {
   now: () => number;
 }
 
-const Key = z.string().regex(/^(telegram|whatsapp|vk|web|max):[A-Za-z0-9_.:-]{1,128}$/, "conversation key looks like max:-70041001");
 /** where a deep link can carry a code (WhatsApp has no start payload for a business number) */
 const MOVE_TARGETS = ["max", "telegram", "vk", "web"] as const satisfies readonly (typeof CHANNELS)[number][];
 const LINK_OF: Record<(typeof MOVE_TARGETS)[number], RegExp> = {
@@ -30,15 +31,8 @@ const LINK_OF: Record<(typeof MOVE_TARGETS)[number], RegExp> = {
   vk: /^https:\/\/vk\.me\//,
   web: /^https?:\/\//,
 };
-const MoveBody = z
-  .object({
-    to: z.enum(MOVE_TARGETS),
-    by: z.string().min(1).max(80).optional(),
-    /** the caller's idempotency key: the same id offers once */
-    id: z.string().max(64).optional(),
-  })
-  .strict();
-
+/** `id`: the caller's idempotency key (the same id offers once) */
+const MoveBody = z.preprocess((b) => b ?? {}, z.object({ to: z.enum(MOVE_TARGETS), by: z.string().min(1).max(80).optional(), id: z.string().max(64).optional() }).strict());
 
 /**
  * POST /api/conversations/:key/move {to}: offers the customer, on the chat they are
@@ -47,22 +41,15 @@ const MoveBody = z
  * there when they open it. Staff API auth (Bearer STAFF_API_TOKEN).
  */
 export async function registerMovesApi(app: FastifyInstance, deps: MovesApiDeps): Promise<void> {
-  await app.register(async (api) => {
-    api.addHook("onRequest", async (req, reply) => {
-      if (!deps.token) return reply.code(503).send({ error: "disabled", message: "set STAFF_API_TOKEN to use the staff API" });
-      if (!sameSecret(bearerToken(req.headers.authorization), deps.token)) return reply.code(401).send({ error: "unauthorized", message: "missing or wrong bearer token" });
-    });
-
-    api.post<{ Params: { key: string } }>("/api/conversations/:key/move", async (req, reply) => {
-      const key = Key.safeParse(req.params.key);
-      const body = MoveBody.safeParse(req.body ?? {});
-      if (!key.success || !body.success) {
-        const issues = [...(key.success ? [] : key.error.issues), ...(body.success ? [] : body.error.issues)];
-        return reply.code(400).send({ error: "bad_request", message: issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") });
-      }
-      const { to } = body.data;
-      const conv = await deps.store.getConversation(key.data);
-      if (!conv) return reply.code(404).send({ error: "not_found", message: `no conversation ${key.data}` });
+  await app.register(async (scope) => {
+    await scope.register(apiSchemas);
+    await scope.register(apiToken, { token: deps.token });
+    const api = scope.withTypeProvider<ZodTypeProvider>();
+    api.post("/api/conversations/:key/move", { schema: { params: KeyParams, body: MoveBody } }, async (req, reply) => {
+      const { to } = req.body;
+      const { key } = req.params;
+      const conv = await deps.store.getConversation(key);
+      if (!conv) return reply.code(404).send({ error: "not_found", message: `no conversation ${key}` });
       if (conv.channel === to) return reply.code(409).send({ error: "same_channel", message: `the customer is in ${to} already` });
       if (!deps.channels().includes(to)) return reply.code(409).send({ error: "channel_off", message: `${to} is not configured on this service` });
       const contact = await deps.store.getContact(conv.contactId);
@@ -79,7 +66,7 @@ export async function registerMovesApi(app: FastifyInstance, deps: MovesApiDeps)
           channel: conv.channel,
           chatId: conv.chatId,
           userId: conv.chatId,
-          dedupeKey: `move:${body.data.id ?? randomUUID()}`,
+          dedupeKey: `move:${req.body.id ?? randomUUID()}`,
           at: now,
           event: { kind: "relay", text: moveOfferText(to, link, contact?.locale), from: conv.channel, why: "move_offer" },
         },

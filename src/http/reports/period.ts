@@ -1,5 +1,5 @@
 import { DAY, type Period, type Who } from "../../analytics/common.ts";
-import { parseDate } from "../staff-api.ts";
+import { parseDate } from "../parse-date.ts";
 import type { ReportQuery } from "./schemas.ts";
 
 /** The period a report query names: `from`..`to`, or the `days` (default 30) before `to` (default now). */

@@ -1,19 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { Bundle } from "../../engine/bundle.ts";
-import type { EventBus } from "../../events/bus.ts";
-import type { InboundSystem } from "../../model/inbound.ts";
-import { listStaffAccounts } from "../../staff/accounts.ts";
-import { staffAction, type StaffActionDeps } from "../../staff/actions.ts";
-import { chatAudit } from "../../staff/audit.ts";
-import { handbackSteps, historyOf } from "../../staff/history.ts";
-import { displayName } from "../../staff/inbox.ts";
-import { fillReply, QUICK_REPLIES } from "../../staff/quick-replies.ts";
-import { STAGE_TITLES, STAGES } from "../../model/domain.ts";
-import type { CustomerReads, KeyValuePort } from "../../store/port.ts";
+import { staffAction } from "../../staff/actions.ts";
 import { requireRole } from "./auth.ts";
+import { eventOf, Forms, type Action } from "./chat-actions.ts";
+import { chatData, type ChatDeps } from "./chat-data.ts";
 import { langOf, t } from "./i18n.ts";
 import { renderView, sendPage } from "./layout.ts";
+
+export type { ChatDeps } from "./chat-data.ts";
 
 /**
  * One chat: the contact's whole journey, who has the chat now, and what staff do
@@ -21,71 +15,7 @@ import { renderView, sendPage } from "./layout.ts";
  * (to the menu or a chosen step), resolve, order status, offline touchpoints. Every
  * write is a system event on the conversation's queue (src/staff/actions.ts).
  */
-const WA_WINDOW_MS = 24 * 3_600_000;
 const Key = z.string().regex(/^(telegram|whatsapp|vk|web|max):[A-Za-z0-9_.:-]{1,128}$/);
-const Text = z.string().trim().min(1).max(4000);
-const Forms = {
-  reply: z.object({ text: Text }),
-  note: z.object({ text: Text }),
-  take: z.object({}),
-  resolve: z.object({}),
-  handback: z.object({ step: z.string().max(120).optional() }),
-  assign: z.object({ to: z.string().min(1).max(40) }),
-  offline: z.object({
-    summary: z.string().trim().min(1).max(500),
-    via: z.enum(["store_visit", "call", "courier", "email", "other"]).default("other"),
-    moment: z.enum(["", "good", "bad"]).default(""),
-  }),
-  status: z.object({ order: z.string().min(1).max(80), status: z.enum(["placed", "confirmed", "shipped", "delivered", "cancelled"]) }),
-} as const;
-type Action = keyof typeof Forms;
-
-export interface ChatDeps extends StaffActionDeps {
-  store: CustomerReads & KeyValuePort;
-  bundle: () => Bundle;
-  events: Pick<EventBus, "head">;
-  /** the WhatsApp template staff replies go out as when the window is closed */
-  whatsappTemplate?: string;
-}
-
-async function chatData(req: FastifyRequest, deps: ChatDeps, key: string) {
-  const lang = langOf(req);
-  const conv = await deps.store.getConversation(key);
-  if (!conv) return null;
-  const [contact, touchpoints, orders, audit, team] = await Promise.all([
-    deps.store.getContact(conv.contactId),
-    deps.store.listTouchpoints(conv.contactId, 1000),
-    deps.store.listOrders({ contactId: conv.contactId, limit: 50 }),
-    chatAudit(deps.store, key, 200),
-    listStaffAccounts(deps.store),
-  ]);
-  const now = deps.now();
-  const me = req.staffCaller!.login;
-  const windowClosed = conv.channel === "whatsapp" && (conv.lastInboundAt === null || now - conv.lastInboundAt >= WA_WINDOW_MS);
-  const bundle = deps.bundle();
-  return {
-    key,
-    conv,
-    contact,
-    name: displayName(contact, conv),
-    history: historyOf(touchpoints, lang, bundle),
-    orders,
-    audit,
-    colleagues: team.filter((a) => a.role !== "viewer" && a.login !== me).map((a) => a.login),
-    canWrite: req.staffCaller!.role !== "viewer",
-    mine: conv.handoff?.assignee === me,
-    assignee: conv.handoff?.assignee ?? null,
-    inHandoff: conv.handoff !== null,
-    windowClosed,
-    template: deps.whatsappTemplate ?? "",
-    quick: QUICK_REPLIES[lang],
-    steps: handbackSteps(bundle, conv.flow, lang),
-    stages: STAGES.filter((s) => contact?.stagesReached[s] !== undefined).map((s) => ({ title: STAGE_TITLES[s][lang], at: contact!.stagesReached[s]! })),
-    stageTitle: contact ? STAGE_TITLES[contact.stage][lang] : "",
-    channels: [...new Set((contact?.identities ?? []).map((i) => i.channel))],
-    now,
-  };
-}
 
 export async function registerChat(app: FastifyInstance, deps: ChatDeps): Promise<void> {
   const read = { preHandler: requireRole("owner", "operator", "viewer") };
@@ -135,38 +65,3 @@ export async function registerChat(app: FastifyInstance, deps: ChatDeps): Promis
   });
 }
 
-async function eventOf(deps: ChatDeps, key: string, action: Action, f: Record<string, string>, me: string): Promise<InboundSystem["event"] | "not_found"> {
-  switch (action) {
-    case "reply": {
-      const conv = await deps.store.getConversation(key);
-      if (!conv) return "not_found";
-      const [contact, orders] = await Promise.all([deps.store.getContact(conv.contactId), deps.store.listOrders({ contactId: conv.contactId, limit: 1 })]);
-      return { kind: "staff_reply", by: me, text: fillReply(f.text!, { contact, orders, me }) };
-    }
-    case "note":
-      return { kind: "staff_note", by: me, text: f.text! };
-    case "take":
-      return { kind: "handoff_take", by: me };
-    case "resolve":
-      return { kind: "resolve", by: me };
-    case "handback": {
-      const conv = await deps.store.getConversation(key);
-      if (!conv) return "not_found";
-      // only a step the page offered (the default is the shop's hand-back step)
-      const known = f.step ? handbackSteps(deps.bundle(), conv.flow, "ru").some((s) => s.ref === f.step) : false;
-      return { kind: "handback", by: me, ...(known ? { step: f.step } : {}) };
-    }
-    case "assign": {
-      const to = (await listStaffAccounts(deps.store)).find((a) => a.login === f.to && a.role !== "viewer");
-      if (!to) return "not_found";
-      return { kind: "assign", by: me, to: to.login };
-    }
-    case "offline":
-      return { kind: "offline", by: me, summary: f.summary!, via: f.via ?? "other", ...(f.moment === "good" || f.moment === "bad" ? { moment: f.moment } : {}) };
-    case "status": {
-      const order = await deps.store.getOrder(f.order!);
-      if (!order || order.conversationKey !== key) return "not_found";
-      return { kind: "order_status", orderId: order.id, status: f.status as "placed" };
-    }
-  }
-}

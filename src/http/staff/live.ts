@@ -1,10 +1,11 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
-import type { DeskEvent, EventBus } from "../../events/bus.ts";
+import type { EventBus } from "../../events/bus.ts";
 import { markOnline } from "../../staff/presence.ts";
 import type { KeyValuePort } from "../../store/kv.ts";
 import type { ConversationReads } from "../../store/port.ts";
 import { requireRole } from "./auth.ts";
+import { attentionOf, frame, LIVE_KINDS } from "./live-frames.ts";
 
 /**
  * GET /staff/events: the inbox and chat pages' one live connection (Server-Sent
@@ -14,8 +15,6 @@ import { requireRole } from "./auth.ts";
  * shutdown every stream is ended, so the server can close.
  */
 const HEARTBEAT_MS = 20_000;
-/** what a page reacts to; the engine's bookkeeping (stages, cart notes) is not sent */
-const LIVE_KINDS = new Set(["message_in", "button", "message_out", "handoff", "feedback", "note", "order", "order_status", "offline", "sent", "alert"]);
 
 export interface LiveDeps {
   events: EventBus;
@@ -29,53 +28,16 @@ export interface LiveStreams {
   readonly open: number;
 }
 
-function frame(e: DeskEvent, attention: boolean): string {
-  const data = {
-    attention,
-    kind: e.kind,
-    key: e.conversationKey ?? null,
-    contactId: e.contactId ?? null,
-    at: e.at,
-    summary: e.kind === "message_in" || e.kind === "handoff" || e.kind === "feedback" || e.kind === "alert" ? (e.summary ?? "") : "",
-    staff: e.touchpoint?.data?.staff === true,
-    reason: typeof e.data?.reason === "string" ? e.data.reason : undefined,
-  };
-  // the id line may not hold a newline; cursors are opaque but never do
-  return `id: ${e.cursor.replace(/[\r\n]/g, "")}\nevent: desk\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 export async function registerLive(app: FastifyInstance, deps: LiveDeps): Promise<LiveStreams> {
   const streams = new Set<ServerResponse>();
-  // Does this event want a person? A customer's message in a chat handed to staff, a
-  // new handoff, an alert. Asked once per event however many tabs are open.
-  const verdicts = new Map<string, Promise<boolean>>();
-  const attention = (e: DeskEvent): Promise<boolean> => {
-    let v = verdicts.get(e.cursor);
-    if (!v) {
-      v = (async () => {
-        if (e.kind === "alert") return true;
-        if (e.kind === "handoff") return e.touchpoint?.data?.queue !== undefined;
-        if ((e.kind !== "message_in" && e.kind !== "button") || !e.conversationKey) return false;
-        const conv = await deps.store.getConversation(e.conversationKey).catch(() => null);
-        return conv?.handoff != null;
-      })();
-      verdicts.set(e.cursor, v);
-      setTimeout(() => verdicts.delete(e.cursor), 10_000).unref();
-    }
-    return v;
-  };
+  const attention = attentionOf(deps.store);
 
   app.get<{ Querystring: { after?: string } }>("/staff/events", { preHandler: requireRole("owner", "operator", "viewer") }, async (req, reply) => {
     const login = req.staffCaller!.login;
     const after = String(req.headers["last-event-id"] ?? req.query.after ?? "").slice(0, 200) || undefined;
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    });
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
     res.write("retry: 3000\n\n");
     streams.add(res);
     let queue: Promise<void> = Promise.resolve();

@@ -3,13 +3,14 @@ import { z } from "zod";
 import { verifyStaffPassword } from "../../staff/accounts.ts";
 import { recordStaffAction } from "../../staff/audit.ts";
 import { loginBlocked, loginFailed, loginSucceeded } from "../../staff/login-limit.ts";
-import { closeSession, newToken, openSession, SESSION_TTL_MS } from "../../staff/sessions.ts";
-import { clientAddress, cookieValue, isHttps, requireRole, sessionCookie, staffSession } from "./auth.ts";
-import { LANG_COOKIE, langOf, t } from "./i18n.ts";
+import { newToken, openSession, SESSION_TTL_MS } from "../../staff/sessions.ts";
+import { clientAddress, cookieValue, isHttps, requestOrigin } from "./request.ts";
+import { sessionCookie, staffSession } from "./session.ts";
+import { langOf, t } from "./i18n.ts";
 import { sendPage } from "./layout.ts";
 
 /**
- * Sign-in and sign-out. The login form carries a one-off token that must match a
+ * Sign-in (sign-out and the language switch: session-end.ts). The login form carries a one-off token that must match a
  * cookie set with the page (the form cannot be posted from another site), and the
  * Origin is checked; failures count per login and per address.
  */
@@ -51,7 +52,7 @@ export async function registerLogin(app: FastifyInstance, now: () => number): Pr
     const body = LoginBody.safeParse(req.body ?? {});
     const b = body.success ? body.data : { login: "", password: "", _pre: "", next: "" };
     const origin = req.headers.origin;
-    const ownOrigin = `${isHttps(req, opts) ? "https" : "http"}://${req.headers.host ?? ""}`;
+    const ownOrigin = requestOrigin(req, opts);
     const publicOrigin = opts.publicUrl ? new URL(opts.publicUrl).origin : undefined;
     const pre = cookieValue(req, PRE_COOKIE);
     if ((origin !== ownOrigin && origin !== publicOrigin) || !pre || pre !== b._pre) {
@@ -79,31 +80,4 @@ export async function registerLogin(app: FastifyInstance, now: () => number): Pr
     ]);
     return reply.redirect(safeNext(b.next), 303);
   });
-
-  app.post("/staff/logout", { preHandler: requireRole("owner", "operator", "viewer") }, async (req, reply) => {
-    const session = req.staffCaller?.session;
-    if (session) {
-      await closeSession(opts.kv, session.id);
-      await recordStaffAction(opts.kv, { at: now(), by: session.account.login, action: "logout" });
-    }
-    reply.header("set-cookie", sessionCookie(req, opts, "", 0));
-    return reply.redirect("/staff/login", 303);
-  });
-
-  // the language is a display preference only: a cookie, no server state
-  app.get<{ Params: { lang: string } }>("/staff/lang/:lang", async (req, reply) => {
-    const lang = req.params.lang === "en" ? "en" : "ru";
-    reply.header("set-cookie", `${LANG_COOKIE}=${lang}; Path=/staff; SameSite=Lax; Max-Age=31536000`);
-    const back = safeOrigin(req.headers.referer) === `${isHttps(req, opts) ? "https" : "http"}://${req.headers.host}` ? new URL(req.headers.referer!).pathname : "/staff/";
-    return reply.redirect(safeNext(back), 303);
-  });
 }
-
-function safeOrigin(url: string | undefined): string | undefined {
-  try {
-    return url ? new URL(url).origin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
