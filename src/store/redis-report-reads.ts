@@ -1,5 +1,6 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { ReportRecordCache } from "./report-cache.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -41,10 +42,45 @@ function list(x: unknown): string[] {
 }
 
 export class RedisReportReads implements ReportReads {
+  private readonly cache: ReportRecordCache;
+
   constructor(
     private readonly link: RedisLink,
     private readonly p: string,
-  ) {}
+  ) {
+    this.cache = new ReportRecordCache({
+      head: async () => Number((await this.link.send(["GET", this.k("rseq")])) ?? 0),
+      all: async () => {
+        const [contacts, orders] = await Promise.all([this.allContacts(), this.allOrders()]);
+        return { contacts, orders };
+      },
+      since: async (after) => {
+        const flat = list(await this.link.send(["ZRANGE", this.k("rchg"), `(${after}`, "+inf", "BYSCORE", "WITHSCORES"]));
+        const keys: string[] = [];
+        let head = after;
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          keys.push(flat[i]!);
+          head = Math.max(head, Number(flat[i + 1]));
+        }
+        return { keys, head };
+      },
+      contactsById: async (ids) =>
+        (await this.docs(ids.map((id) => `${this.p}:{p:${id}}`))).map((d) => {
+          if (d === null) return null;
+          const c = JSON.parse(d) as Contact;
+          return c.mergedInto === undefined ? c : null;
+        }),
+      ordersById: (ids) => this.ordersOf(ids),
+    });
+  }
+
+  contacts(): Promise<Contact[]> {
+    return this.cache.contacts();
+  }
+
+  orders(): Promise<Order[]> {
+    return this.cache.orders();
+  }
 
   private k(name: string): string {
     return `${this.p}:${name}`;
@@ -60,7 +96,7 @@ export class RedisReportReads implements ReportReads {
     return out;
   }
 
-  async contacts(): Promise<Contact[]> {
+  private async allContacts(): Promise<Contact[]> {
     const ids = list(await this.link.send(["ZRANGE", this.k("cu"), "0", "-1"])).map((m) => m.slice(PAD));
     const docs = await this.docs(ids.map((id) => `${this.p}:{p:${id}}`));
     const out: Contact[] = [];
@@ -72,21 +108,29 @@ export class RedisReportReads implements ReportReads {
     return out;
   }
 
-  async orders(): Promise<Order[]> {
-    const ids = list(await this.link.send(["ZRANGE", this.k("or:all"), "0", "-1"])).map((m) => m.slice(PAD));
+  /** each order now (null: none), its contact id as the hash has it */
+  private async ordersOf(ids: string[]): Promise<(Order | null)[]> {
     const keys = ids.map((id) => this.k(`or:${id}`));
-    const out: Order[] = [];
+    const out: (Order | null)[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const replies = await Promise.all(keys.slice(i, i + CHUNK).map((key) => this.link.send(["HMGET", key, "d", "c"])));
       for (const r of replies) {
         const [d, c] = Array.isArray(r) ? r : [];
-        if (d === null || d === undefined) continue;
+        if (d === null || d === undefined) {
+          out.push(null);
+          continue;
+        }
         const order = JSON.parse(String(d)) as Order;
         if (c !== null && c !== undefined) order.contactId = String(c);
         out.push(order);
       }
     }
-    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return out;
+  }
+
+  private async allOrders(): Promise<Order[]> {
+    const ids = list(await this.link.send(["ZRANGE", this.k("or:all"), "0", "-1"])).map((m) => m.slice(PAD));
+    return (await this.ordersOf(ids)).filter((o): o is Order => o !== null);
   }
 
   private async range(key: string, from: number, to: number): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
+import { ReportRecordCache } from "./report-cache.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -14,10 +15,28 @@ const EVENT_PRED = `(${REPORT_EVENT_MARKS.map((m) => `instr(data, ${q(m)}) > 0`)
 const STEP_PRED = `(instr(data, ${q(STEP_VISIT_MARKS.kind)}) > 0 AND instr(data, ${q(STEP_VISIT_MARKS.step)}) > 0 AND instr(data, ${q(STEP_VISIT_MARKS.staff)}) = 0)`;
 const STEP_COLUMNS = "json_extract(data, '$.conversationKey'), json_extract(data, '$.flow'), json_extract(data, '$.step')";
 
-/** run at open: creating them over an existing file indexes what is there */
+/**
+ * run at open: creating them over an existing file indexes what is there. The change
+ * log (report-cache.ts) is filled by triggers, so every write of a contact or an
+ * order, by any process and any code path, numbers it anew (REPLACE takes a new seq).
+ */
+const changeTriggers = (table: string, mark: string) =>
+  [
+    ["INSERT", "NEW"],
+    ["UPDATE", "NEW"],
+    ["DELETE", "OLD"],
+  ]
+    .map(
+      ([op, row]) =>
+        `CREATE TRIGGER IF NOT EXISTS report_changes_${table}_${op!.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT OR REPLACE INTO report_changes(k) VALUES ('${mark}:' || ${row}.id); END;`,
+    )
+    .join("\n");
 export const REPORT_INDEXES = `
 CREATE INDEX IF NOT EXISTS touchpoints_report_events ON touchpoints(at) WHERE ${EVENT_PRED};
 CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, seq, ${STEP_COLUMNS}) WHERE ${STEP_PRED};
+CREATE TABLE IF NOT EXISTS report_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE);
+${changeTriggers("contacts", "c")}
+${changeTriggers("orders", "o")}
 `;
 
 export class SqliteReportReads implements ReportReads {
@@ -25,6 +44,7 @@ export class SqliteReportReads implements ReportReads {
   private readonly ordersSql;
   private readonly eventsSql;
   private readonly visitsSql;
+  private readonly cache: ReportRecordCache;
 
   constructor(db: Database.Database) {
     this.contactsSql = db.prepare<[], { data: string }>("SELECT data FROM contacts WHERE merged_into IS NULL");
@@ -36,14 +56,39 @@ export class SqliteReportReads implements ReportReads {
       `SELECT at, ${STEP_COLUMNS} FROM touchpoints INDEXED BY touchpoints_step_visits WHERE ${STEP_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
     );
     this.visitsSql.raw(true);
+    const headSql = db.prepare<[], { n: number }>("SELECT coalesce(max(seq), 0) AS n FROM report_changes");
+    const sinceSql = db.prepare<[number], { seq: number; k: string }>("SELECT seq, k FROM report_changes WHERE seq > ? ORDER BY seq");
+    const contactSql = db.prepare<[string], { data: string }>("SELECT data FROM contacts WHERE id = ? AND merged_into IS NULL");
+    const orderSql = db.prepare<[string], { contact_id: string; data: string }>("SELECT contact_id, data FROM orders WHERE id = ?");
+    this.cache = new ReportRecordCache({
+      head: async () => headSql.get()!.n,
+      all: async () => ({
+        contacts: this.contactsSql.all().map((r) => JSON.parse(r.data) as Contact),
+        orders: this.ordersSql.all().map((r) => ({ ...(JSON.parse(r.data) as Order), contactId: r.contact_id })),
+      }),
+      since: async (after) => {
+        const rows = sinceSql.all(after);
+        return { keys: rows.map((r) => r.k), head: rows.length ? rows[rows.length - 1]!.seq : after };
+      },
+      contactsById: async (ids) =>
+        ids.map((id) => {
+          const r = contactSql.get(id);
+          return r ? (JSON.parse(r.data) as Contact) : null;
+        }),
+      ordersById: async (ids) =>
+        ids.map((id) => {
+          const r = orderSql.get(id);
+          return r ? { ...(JSON.parse(r.data) as Order), contactId: r.contact_id } : null;
+        }),
+    });
   }
 
-  async contacts(): Promise<Contact[]> {
-    return this.contactsSql.all().map((r) => JSON.parse(r.data) as Contact);
+  contacts(): Promise<Contact[]> {
+    return this.cache.contacts();
   }
 
-  async orders(): Promise<Order[]> {
-    return this.ordersSql.all().map((r) => ({ ...(JSON.parse(r.data) as Order), contactId: r.contact_id }));
+  orders(): Promise<Order[]> {
+    return this.cache.orders();
   }
 
   async events(from: number, to: number): Promise<Touchpoint[]> {
