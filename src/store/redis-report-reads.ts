@@ -1,6 +1,7 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { ReportRecordCache } from "./report-cache.ts";
+import { VisitCache, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -36,6 +37,8 @@ end
 `;
 
 const CHUNK = 2000;
+/** how far before the latest visit read a later report looks again for late writes (a worker's clock behind, a slow step) */
+const LATE_MS = 60 * 60_000;
 
 function list(x: unknown): string[] {
   return Array.isArray(x) ? x.map(String) : [];
@@ -43,11 +46,35 @@ function list(x: unknown): string[] {
 
 export class RedisReportReads implements ReportReads {
   private readonly cache: ReportRecordCache;
+  private readonly visitCache: VisitCache;
 
   constructor(
     private readonly link: RedisLink,
     private readonly p: string,
   ) {
+    const visitsOf = (members: string[], above: number) => {
+      const out: (StepVisit & { seq: number })[] = [];
+      let seq = above;
+      let at = 0;
+      for (let i = 0; i + 1 < members.length; i += 2) {
+        const m = members[i]!;
+        const s = Number(m.slice(0, PAD - 1));
+        const a = Number(members[i + 1]);
+        if (a > at) at = a;
+        if (!(s > above)) continue;
+        if (s > seq) seq = s;
+        const [conversationKey, flow, step] = m.slice(PAD).split("\n");
+        if (conversationKey && flow && step) out.push({ seq: s, at: a, conversationKey, flow, step });
+      }
+      return { visits: out, cursor: { seq, at } };
+    };
+    this.visitCache = new VisitCache({
+      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
+      range: async (from, to) =>
+        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
+      after: async (cursor, from) =>
+        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
+    });
     this.cache = new ReportRecordCache({
       head: async () => Number((await this.link.send(["GET", this.k("rseq")])) ?? 0),
       all: async () => {
@@ -140,6 +167,10 @@ export class RedisReportReads implements ReportReads {
 
   async events(from: number, to: number): Promise<Touchpoint[]> {
     return (await this.range("rt", from, to)).map((m) => JSON.parse(m.slice(PAD)) as Touchpoint).filter(isReportEvent);
+  }
+
+  visitColumns(from: number, to: number): Promise<VisitColumns> {
+    return this.visitCache.columns(from, to);
   }
 
   async stepVisits(from: number, to: number): Promise<StepVisit[]> {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import { ReportRecordCache } from "./report-cache.ts";
+import { VisitCache, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -37,6 +38,7 @@ CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, seq, ${STE
 CREATE TABLE IF NOT EXISTS report_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE);
 ${changeTriggers("contacts", "c")}
 ${changeTriggers("orders", "o")}
+CREATE TRIGGER IF NOT EXISTS report_changes_touchpoints_delete AFTER DELETE ON touchpoints BEGIN INSERT OR REPLACE INTO report_changes(k) VALUES ('t:del'); END;
 `;
 
 export class SqliteReportReads implements ReportReads {
@@ -45,6 +47,7 @@ export class SqliteReportReads implements ReportReads {
   private readonly eventsSql;
   private readonly visitsSql;
   private readonly cache: ReportRecordCache;
+  private readonly visitCache: VisitCache;
 
   constructor(db: Database.Database) {
     this.contactsSql = db.prepare<[], { data: string }>("SELECT data FROM contacts WHERE merged_into IS NULL");
@@ -60,6 +63,44 @@ export class SqliteReportReads implements ReportReads {
     const sinceSql = db.prepare<[number], { seq: number; k: string }>("SELECT seq, k FROM report_changes WHERE seq > ? ORDER BY seq");
     const contactSql = db.prepare<[string], { data: string }>("SELECT data FROM contacts WHERE id = ? AND merged_into IS NULL");
     const orderSql = db.prepare<[string], { contact_id: string; data: string }>("SELECT contact_id, data FROM orders WHERE id = ?");
+    const markSql = db.prepare<[], { n: number }>("SELECT coalesce((SELECT seq FROM report_changes WHERE k = 't:del'), 0) AS n");
+    const maxTpSql = db.prepare<[], { n: number }>("SELECT coalesce(max(seq), 0) AS n FROM touchpoints");
+    const rangeSql = db.prepare<[number, number], [number, number, string | null, string | null, string | null]>(
+      `SELECT seq, at, ${STEP_COLUMNS} FROM touchpoints INDEXED BY touchpoints_step_visits WHERE ${STEP_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
+    );
+    rangeSql.raw(true);
+    // by rowid: only the rows written since
+    const afterSql = db.prepare<[number, number], [number, number, string | null, string | null, string | null]>(
+      `SELECT seq, at, ${STEP_COLUMNS} FROM touchpoints NOT INDEXED WHERE seq > ? AND ${STEP_PRED} AND at >= ? ORDER BY at, seq`,
+    );
+    afterSql.raw(true);
+    const visitsOf = (rows: [number, number, string | null, string | null, string | null][]) => {
+      const out: (StepVisit & { seq: number })[] = [];
+      let seq = 0;
+      let at = 0;
+      for (const [s, a, conversationKey, flow, step] of rows) {
+        if (s > seq) seq = s;
+        if (a > at) at = a;
+        if (conversationKey && flow && step) out.push({ seq: s, at: a, conversationKey, flow, step });
+      }
+      return { out, seq, at };
+    };
+    const BIG = Number.MAX_SAFE_INTEGER;
+    this.visitCache = new VisitCache({
+      deletionMark: async () => String(markSql.get()!.n),
+      range: async (from, to) =>
+        db.transaction(() => {
+          const head = maxTpSql.get()!.n;
+          const r = visitsOf(rangeSql.all(from, Number.isFinite(to) ? to : BIG));
+          return { visits: r.out, cursor: { seq: head, at: r.at } };
+        })(),
+      after: async (cursor, from) =>
+        db.transaction(() => {
+          const head = maxTpSql.get()!.n;
+          const r = visitsOf(afterSql.all(cursor.seq, from));
+          return { visits: r.out, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
+        })(),
+    });
     this.cache = new ReportRecordCache({
       head: async () => headSql.get()!.n,
       all: async () => ({
@@ -96,6 +137,10 @@ export class SqliteReportReads implements ReportReads {
       .all(from, to)
       .map((r) => JSON.parse(r.data) as Touchpoint)
       .filter(isReportEvent);
+  }
+
+  visitColumns(from: number, to: number): Promise<VisitColumns> {
+    return this.visitCache.columns(from, to);
   }
 
   async stepVisits(from: number, to: number): Promise<StepVisit[]> {
