@@ -128,6 +128,11 @@ export class RedisStore extends RedisAnalytics implements Store {
     return new RedisEventBus(this.link, () => this.link.duplicate(), log);
   }
 
+  /** `frontdesk demo --reset`: the demo's chats and their contacts, with all that hangs off them (lua/remove-chats.lua); answers how many contacts went */
+  async removeDemoChats(conversationKeys: string[]): Promise<number> {
+    return Number(await this.run("removeChats", [String(conversationKeys.length), ...conversationKeys]));
+  }
+
   private reports?: RedisReportReads;
   /** the owner's reports' reads (src/store/redis-report-reads.ts) */
   reportReads(): RedisReportReads {

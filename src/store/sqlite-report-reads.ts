@@ -21,24 +21,26 @@ const STEP_COLUMNS = "json_extract(data, '$.conversationKey'), json_extract(data
  * log (report-cache.ts) is filled by triggers, so every write of a contact or an
  * order, by any process and any code path, numbers it anew (REPLACE takes a new seq).
  */
+const bump = (k: string) =>
+  `UPDATE report_changes SET seq = (SELECT coalesce(max(seq), 0) + 1 FROM report_changes) WHERE k = ${k}; ` +
+  `INSERT INTO report_changes(k, seq) SELECT ${k}, (SELECT coalesce(max(seq), 0) + 1 FROM report_changes) WHERE NOT EXISTS (SELECT 1 FROM report_changes WHERE k = ${k});`;
+// no conflict clause in the triggers: an outer INSERT OR IGNORE would turn a REPLACE into IGNORE
 const changeTriggers = (table: string, mark: string) =>
   [
     ["INSERT", "NEW"],
     ["UPDATE", "NEW"],
     ["DELETE", "OLD"],
   ]
-    .map(
-      ([op, row]) =>
-        `CREATE TRIGGER IF NOT EXISTS report_changes_${table}_${op!.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT OR REPLACE INTO report_changes(k) VALUES ('${mark}:' || ${row}.id); END;`,
-    )
+    .map(([op, row]) => `CREATE TRIGGER IF NOT EXISTS report_log_${table}_${op!.toLowerCase()} AFTER ${op} ON ${table} BEGIN ${bump(`'${mark}:' || ${row}.id`)} END;`)
     .join("\n");
 export const REPORT_INDEXES = `
 CREATE INDEX IF NOT EXISTS touchpoints_report_events ON touchpoints(at) WHERE ${EVENT_PRED};
 CREATE INDEX IF NOT EXISTS touchpoints_step_visits ON touchpoints(at, seq, ${STEP_COLUMNS}) WHERE ${STEP_PRED};
-CREATE TABLE IF NOT EXISTS report_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS report_changes (k TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS report_changes_seq ON report_changes(seq);
 ${changeTriggers("contacts", "c")}
 ${changeTriggers("orders", "o")}
-CREATE TRIGGER IF NOT EXISTS report_changes_touchpoints_delete AFTER DELETE ON touchpoints BEGIN INSERT OR REPLACE INTO report_changes(k) VALUES ('t:del'); END;
+CREATE TRIGGER IF NOT EXISTS report_log_touchpoints_delete AFTER DELETE ON touchpoints BEGIN ${bump("'t:del'")} END;
 `;
 
 export class SqliteReportReads implements ReportReads {
