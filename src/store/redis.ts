@@ -39,7 +39,9 @@ import { RedisReportReads } from "./redis-report-reads.ts";
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
  * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
- * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
+ * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>,
+ * P:rchg (the reports' change log: "c:<id>" / "o:<id>" scored by the write's number
+ * from INCR P:rseq, report-cache.ts), P:rt / P:sv (report events, step visits).
  * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
  * times keep SQLite's rowid order.
  * The funnel's own log (stageColumns): P:cn numbers contacts (field cn
