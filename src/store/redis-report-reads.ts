@@ -1,7 +1,7 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { ReportRecordCache } from "./report-cache.ts";
-import { VisitCache, type VisitColumns } from "./report-visits.ts";
+import { EventCache, VisitCache, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -47,6 +47,7 @@ function list(x: unknown): string[] {
 export class RedisReportReads implements ReportReads {
   private readonly cache: ReportRecordCache;
   private readonly visitCache: VisitCache;
+  private readonly eventCache: EventCache;
 
   constructor(
     private readonly link: RedisLink,
@@ -74,6 +75,29 @@ export class RedisReportReads implements ReportReads {
         visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
       after: async (cursor, from) =>
         visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
+    });
+    const eventsOf = (members: string[], above: number) => {
+      const events: { seq: number; t: Touchpoint }[] = [];
+      let seq = above;
+      let at = 0;
+      for (let i = 0; i + 1 < members.length; i += 2) {
+        const m = members[i]!;
+        const s = Number(m.slice(0, PAD - 1));
+        const a = Number(members[i + 1]);
+        if (a > at) at = a;
+        if (!(s > above)) continue;
+        if (s > seq) seq = s;
+        const t = JSON.parse(m.slice(PAD)) as Touchpoint;
+        if (isReportEvent(t)) events.push({ seq: s, t });
+      }
+      return { events, cursor: { seq, at } };
+    };
+    this.eventCache = new EventCache({
+      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
+      range: async (from, to) =>
+        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
+      after: async (cursor, from) =>
+        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
     });
     this.cache = new ReportRecordCache({
       head: async () => Number((await this.link.send(["GET", this.k("rseq")])) ?? 0),
@@ -160,13 +184,8 @@ export class RedisReportReads implements ReportReads {
     return (await this.ordersOf(ids)).filter((o): o is Order => o !== null);
   }
 
-  private async range(key: string, from: number, to: number): Promise<string[]> {
-    if (!(to > from)) return [];
-    return list(await this.link.send(["ZRANGE", this.k(key), String(from), `(${to}`, "BYSCORE"]));
-  }
-
-  async events(from: number, to: number): Promise<Touchpoint[]> {
-    return (await this.range("rt", from, to)).map((m) => JSON.parse(m.slice(PAD)) as Touchpoint).filter(isReportEvent);
+  events(from: number, to: number): Promise<Touchpoint[]> {
+    return this.eventCache.between(from, to);
   }
 
   visitColumns(from: number, to: number): Promise<VisitColumns> {

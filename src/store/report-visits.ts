@@ -1,3 +1,4 @@
+import type { Touchpoint } from "../model/domain.ts";
 import type { StepVisit } from "./report-reads.ts";
 
 /**
@@ -182,5 +183,88 @@ export class VisitCache {
       return lo;
     };
     return { at: this.at, conv: this.conv, key: this.key, start: lower(from), end: lower(to), convs: this.convIds.size, keys: this.keyNames };
+  }
+}
+
+/**
+ * The report events (feedback, handoffs, staff replies, moments…) kept parsed between
+ * reports the same way: the copy covers every event from the earliest `from` asked,
+ * a report reads only those written since the last one, a removal starts it over.
+ */
+export interface EventSource {
+  deletionMark(): Promise<string>;
+  range(from: number, to: number): Promise<{ events: { seq: number; t: Touchpoint }[]; cursor: Cursor }>;
+  after(cursor: Cursor, from: number): Promise<{ events: { seq: number; t: Touchpoint }[]; cursor: Cursor }>;
+}
+
+export class EventCache {
+  private covFrom = Infinity;
+  private cursor: Cursor | undefined;
+  private mark = "";
+  private list: { seq: number; t: Touchpoint }[] = [];
+  private pending: Promise<void> | undefined;
+
+  constructor(private readonly source: EventSource) {}
+
+  private add(events: { seq: number; t: Touchpoint }[]): void {
+    if (events.length === 0) return;
+    const last = this.list[this.list.length - 1];
+    const first = events[0]!;
+    const inOrder = !last || last.t.at < first.t.at || (last.t.at === first.t.at && last.seq < first.seq);
+    for (const e of events) this.list.push(e);
+    if (!inOrder) this.list.sort((a, b) => a.t.at - b.t.at || a.seq - b.seq);
+  }
+
+  private async update(from: number): Promise<void> {
+    const mark = await this.source.deletionMark();
+    if (mark !== this.mark) {
+      this.covFrom = Infinity;
+      this.cursor = undefined;
+      this.list = [];
+      this.mark = mark;
+    }
+    if (this.cursor === undefined) {
+      const r = await this.source.range(from, Infinity);
+      this.add(r.events);
+      this.cursor = r.cursor;
+      this.covFrom = from;
+      return;
+    }
+    const cursor = this.cursor;
+    const seen = [cursor];
+    if (from < this.covFrom) {
+      const older = await this.source.range(from, this.covFrom);
+      const fresh = await this.source.after(cursor, from);
+      const twice = new Set(older.events.filter((e) => e.seq > cursor.seq).map((e) => e.seq));
+      this.add(older.events);
+      this.add(fresh.events.filter((e) => !twice.has(e.seq)));
+      this.covFrom = from;
+      seen.push(older.cursor, fresh.cursor);
+    } else {
+      const fresh = await this.source.after(cursor, this.covFrom);
+      this.add(fresh.events);
+      seen.push(fresh.cursor);
+    }
+    this.cursor = { seq: Math.max(...seen.map((c) => c.seq)), at: Math.max(...seen.map((c) => c.at)) };
+  }
+
+  /** events with at in [from, to), oldest first (the copy's own objects: read only) */
+  async between(from: number, to: number): Promise<Touchpoint[]> {
+    while (this.pending) await this.pending;
+    this.pending = this.update(from).finally(() => (this.pending = undefined));
+    await this.pending;
+    const lower = (t: number) => {
+      let lo = 0;
+      let hi = this.list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.list[mid]!.t.at < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const out: Touchpoint[] = [];
+    for (let i = lower(from), end = lower(to); i < end; i++) out.push(this.list[i]!.t);
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import { ReportRecordCache } from "./report-cache.ts";
-import { VisitCache, type VisitColumns } from "./report-visits.ts";
+import { EventCache, VisitCache, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -50,6 +50,7 @@ export class SqliteReportReads implements ReportReads {
   private readonly visitsSql;
   private readonly cache: ReportRecordCache;
   private readonly visitCache: VisitCache;
+  private readonly eventCache: EventCache;
 
   constructor(db: Database.Database) {
     this.contactsSql = db.prepare<[], { data: string }>("SELECT data FROM contacts WHERE merged_into IS NULL");
@@ -103,6 +104,37 @@ export class SqliteReportReads implements ReportReads {
           return { visits: r.out, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
         })(),
     });
+    const eventRangeSql = db.prepare<[number, number], { seq: number; at: number; data: string }>(
+      `SELECT seq, at, data FROM touchpoints INDEXED BY touchpoints_report_events WHERE ${EVENT_PRED} AND at >= ? AND at < ? ORDER BY at, seq`,
+    );
+    const eventAfterSql = db.prepare<[number, number], { seq: number; at: number; data: string }>(
+      `SELECT seq, at, data FROM touchpoints NOT INDEXED WHERE seq > ? AND ${EVENT_PRED} AND at >= ? ORDER BY at, seq`,
+    );
+    const eventsOf = (rows: { seq: number; at: number; data: string }[]) => {
+      let at = 0;
+      const events: { seq: number; t: Touchpoint }[] = [];
+      for (const r of rows) {
+        if (r.at > at) at = r.at;
+        const t = JSON.parse(r.data) as Touchpoint;
+        if (isReportEvent(t)) events.push({ seq: r.seq, t });
+      }
+      return { events, at };
+    };
+    this.eventCache = new EventCache({
+      deletionMark: async () => String(markSql.get()!.n),
+      range: async (from, to) =>
+        db.transaction(() => {
+          const head = maxTpSql.get()!.n;
+          const r = eventsOf(eventRangeSql.all(from, Number.isFinite(to) ? to : BIG));
+          return { events: r.events, cursor: { seq: head, at: r.at } };
+        })(),
+      after: async (cursor, from) =>
+        db.transaction(() => {
+          const head = maxTpSql.get()!.n;
+          const r = eventsOf(eventAfterSql.all(cursor.seq, from));
+          return { events: r.events, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
+        })(),
+    });
     this.cache = new ReportRecordCache({
       head: async () => headSql.get()!.n,
       all: async () => ({
@@ -134,11 +166,8 @@ export class SqliteReportReads implements ReportReads {
     return this.cache.orders();
   }
 
-  async events(from: number, to: number): Promise<Touchpoint[]> {
-    return this.eventsSql
-      .all(from, to)
-      .map((r) => JSON.parse(r.data) as Touchpoint)
-      .filter(isReportEvent);
+  events(from: number, to: number): Promise<Touchpoint[]> {
+    return this.eventCache.between(from, to);
   }
 
   visitColumns(from: number, to: number): Promise<VisitColumns> {
