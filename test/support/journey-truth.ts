@@ -55,14 +55,10 @@ export function dropoff(people: Person[], p: Period, steps: string[]) {
   return steps.map((step) => {
     const reached = people.filter((x) => x.visits.some((v) => v.step === step && inP(v.at, p))).length;
     const stopped = people.filter((x) => {
+      if (x.orders.length > 0) return false;
       const seen = x.visits.filter((v) => inP(v.at, p));
       const last = seen[seen.length - 1];
-      if (!last) return false;
-      // an order is followed by steps the script does not note (checkout, the survey),
-      // so a noted visit is the last step only when it came after every order: a low
-      // score's chat handed back to the menu stops there like anyone's
-      if (x.orders.some((o) => o.at >= last.at)) return false;
-      return last.step === step && last.at < p.to - DAY;
+      return last?.step === step && last.at < p.to - DAY;
     }).length;
     return { step, reached, stopped };
   });
