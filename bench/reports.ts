@@ -103,6 +103,7 @@ async function timePage(store: Store, name: string, runs: number): Promise<{ nam
     const browser = await launchChromium();
     try {
       const page = await (await browser.newContext()).newPage();
+      page.setDefaultTimeout(120_000);
       await page.goto(`${base}/staff/login`);
       await page.fill("input[name=login]", "bench_owner");
       await page.fill("input[name=password]", STAFF_PASSWORD);

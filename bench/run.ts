@@ -36,6 +36,7 @@ function parseCli() {
         "skip-funnel": { type: "boolean", default: false },
         "skip-reports": { type: "boolean", default: false },
         "report-page": { type: "string", default: "sources" },
+        "report-stores": { type: "string", default: "redis,sqlite" },
         contacts: { type: "string", default: "100000" },
         "as-shipped": { type: "boolean", default: false },
         "cpu-prof": { type: "boolean", default: false },
@@ -61,6 +62,7 @@ function parseCli() {
         "  --skip-funnel     skip the funnel report timing",
         "  --skip-reports    skip the owner reports' timing (bench/reports.ts)",
         "  --report-page P   the report page timed in headless Chromium, or none (sources)",
+        "  --report-stores S the stores the reports are timed on: redis, sqlite or both (redis,sqlite)",
         "  --contacts N      contacts for the funnel, 10 touchpoints each (100000)",
         "  --as-shipped      run front desk as `npm start` does (src/main.ts), with the Telegram 30 msg/s cap",
         "  --cpu-prof        write V8 CPU profiles of the front desk targets to bench/profiles/<target>/",
@@ -97,6 +99,7 @@ function parseCli() {
     skipFunnel: (values["skip-funnel"] ?? false) || reportsOnly,
     reports: listed.includes("reports") && !(values["skip-reports"] ?? false),
     reportPage: values["report-page"] === "none" ? undefined : values["report-page"],
+    reportStores: (values["report-stores"] ?? "redis,sqlite").split(",").map((x) => x.trim()).filter((x): x is "redis" | "sqlite" => x === "redis" || x === "sqlite"),
     contacts: positive("contacts", values.contacts),
     asShipped: values["as-shipped"] ?? false,
     cpuProf: values["cpu-prof"] ?? false,
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
   }
   const results = cli.only.map((id) => medianRound(rounds.get(id)!));
   const funnel = cli.skipFunnel ? undefined : await runFunnel(cli.contacts);
-  const reports: ReportsFigures | undefined = cli.reports ? await runReports(cli.contacts, cli.reportPage ? { page: cli.reportPage } : {}) : undefined;
+  const reports: ReportsFigures | undefined = cli.reports ? await runReports(cli.contacts, { stores: cli.reportStores, ...(cli.reportPage ? { page: cli.reportPage } : {}) }) : undefined;
 
   const run: Run = {
     machine,
