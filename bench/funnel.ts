@@ -55,7 +55,7 @@ const SOURCES = [undefined, undefined, "gym_flyer", "instagram", "qr_store", "ya
 const TP_KINDS: TouchpointKind[] = ["message_in", "message_out", "button", "message_out", "note"];
 
 /** small deterministic PRNG so every run seeds the same shop */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

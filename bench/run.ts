@@ -11,6 +11,7 @@ import { formatUnderstanding, understandingFigures } from "./understanding.ts";
 import type { FromSqliteChild, ToSqliteChild } from "./funnel-sqlite.ts";
 import { describeMachine } from "./machine.ts";
 import { killOnExit, measure, ROOT, TARGET_IDS, TARGETS, type Measured, type TargetId } from "./measure.ts";
+import { formatReports, runReports, type ReportsFigures } from "./reports.ts";
 import { f0, formatMarkdown, formatRun, machineLines, type FunnelFigures, type Run } from "./report.ts";
 
 /**
@@ -33,6 +34,9 @@ function parseCli() {
         rounds: { type: "string", default: "3" },
         only: { type: "string" },
         "skip-funnel": { type: "boolean", default: false },
+        "skip-reports": { type: "boolean", default: false },
+        "report-page": { type: "string", default: "sources" },
+        "report-stores": { type: "string", default: "redis,sqlite" },
         contacts: { type: "string", default: "100000" },
         "as-shipped": { type: "boolean", default: false },
         "cpu-prof": { type: "boolean", default: false },
@@ -54,8 +58,11 @@ function parseCli() {
         "  --seconds S       measured seconds per target and round (8)",
         "  --warmup S        warm-up before measuring: at least S seconds and N conversations (4)",
         "  --rounds R        measure every target R times, in rotating order; report each one's median round (3)",
-        `  --only a,b        targets among ${TARGET_IDS.join(", ")} (all)`,
+        `  --only a,b        targets among ${TARGET_IDS.join(", ")}, reports (all); --only reports times the owner reports alone`,
         "  --skip-funnel     skip the funnel report timing",
+        "  --skip-reports    skip the owner reports' timing (bench/reports.ts)",
+        "  --report-page P   the report page timed in headless Chromium, or none (sources)",
+        "  --report-stores S the stores the reports are timed on: redis, sqlite or both (redis,sqlite)",
         "  --contacts N      contacts for the funnel, 10 touchpoints each (100000)",
         "  --as-shipped      run front desk as `npm start` does (src/main.ts), with the Telegram 30 msg/s cap",
         "  --cpu-prof        write V8 CPU profiles of the front desk targets to bench/profiles/<target>/",
@@ -77,7 +84,9 @@ function parseCli() {
     if (v === undefined || v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of seconds >= 0, got "${v}"`);
     return n;
   };
-  const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [...TARGET_IDS];
+  const listed = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [...TARGET_IDS, "reports"];
+  const reportsOnly = listed.length === 1 && listed[0] === "reports";
+  const only = listed.filter((id) => id !== "reports");
   for (const id of only) {
     if (!(TARGET_IDS as readonly string[]).includes(id)) throw new UsageError(`--only: unknown target "${id}" (${TARGET_IDS.join(", ")})`);
   }
@@ -87,7 +96,10 @@ function parseCli() {
     rounds: positive("rounds", values.rounds),
     warmup: nonNegative("warmup", values.warmup),
     only: only as TargetId[],
-    skipFunnel: values["skip-funnel"] ?? false,
+    skipFunnel: (values["skip-funnel"] ?? false) || reportsOnly,
+    reports: listed.includes("reports") && !(values["skip-reports"] ?? false),
+    reportPage: values["report-page"] === "none" ? undefined : values["report-page"],
+    reportStores: (values["report-stores"] ?? "redis,sqlite").split(",").map((x) => x.trim()).filter((x): x is "redis" | "sqlite" => x === "redis" || x === "sqlite"),
     contacts: positive("contacts", values.contacts),
     asShipped: values["as-shipped"] ?? false,
     cpuProf: values["cpu-prof"] ?? false,
@@ -214,6 +226,7 @@ async function main(): Promise<void> {
   }
   const results = cli.only.map((id) => medianRound(rounds.get(id)!));
   const funnel = cli.skipFunnel ? undefined : await runFunnel(cli.contacts);
+  const reports: ReportsFigures | undefined = cli.reports ? await runReports(cli.contacts, { stores: cli.reportStores, ...(cli.reportPage ? { page: cli.reportPage } : {}) }) : undefined;
 
   const run: Run = {
     machine,
@@ -229,12 +242,13 @@ async function main(): Promise<void> {
     results,
     ...(funnel ? { funnel } : {}),
   };
-  process.stdout.write(formatRun(run, cli));
+  if (results.length > 0 || funnel) process.stdout.write(formatRun(run, cli));
+  if (reports) process.stdout.write(`\n${formatReports(reports)}\n`);
   // the bot's understanding of customers' words, on the evaluation set
-  process.stdout.write(formatUnderstanding(await understandingFigures()));
+  if (results.length > 0) process.stdout.write(formatUnderstanding(await understandingFigures()));
   if (cli.markdown) {
     const file = join(ROOT, "bench/README-figures.md");
-    writeFileSync(file, formatMarkdown(run));
+    writeFileSync(file, `${formatMarkdown(run)}${reports ? `\n${formatReports(reports)}` : ""}`);
     process.stdout.write(`wrote ${file}\n`);
   }
 }

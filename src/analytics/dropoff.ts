@@ -31,30 +31,37 @@ export interface DropoffReport extends Period {
 const TERMINAL = new Set(["end", "handoff"]);
 
 export async function dropoffReport(store: AnalyticsPort & StoreKind, bundle: Bundle, p: Period, audience: AudienceFilter, now: number): Promise<DropoffReport> {
-  const visits = await reads(store).stepVisits(p.from, p.to);
+  const v = await reads(store).visitColumns(p.from, p.to);
   const quietSince = Math.min(p.to, now) - DAY;
   const flows = [...bundle.flows.values()].filter((f) => audience === "all" || f.audience === audience);
-  const wanted = new Set(flows.map((f) => f.id));
-  const reached = new Map<string, Set<string>>();
-  const last = new Map<string, { key: string; at: number }>();
-  for (const v of visits) {
-    const key = `${v.flow}\n${v.step}`;
-    // the last step is looked for in every flow: one that went on into another flow did not stop
-    const l = last.get(v.conversationKey);
-    if (!l || v.at >= l.at) last.set(v.conversationKey, { key, at: v.at });
-    if (!wanted.has(v.flow)) continue;
-    let s = reached.get(key);
-    if (!s) reached.set(key, (s = new Set()));
-    s.add(v.conversationKey);
+  // per conversation its last visit (in every flow: one that went on into another flow
+  // did not stop), per flow/step the conversations that reached it (counted once each)
+  const lastAt = new Float64Array(v.convs).fill(-Infinity);
+  const lastKey = new Int32Array(v.convs).fill(-1);
+  const reachedBy = v.keys.map(() => new Set<number>());
+  for (let i = v.start; i < v.end; i++) {
+    const c = v.conv[i]!;
+    const k = v.key[i]!;
+    if (v.at[i]! >= lastAt[c]!) {
+      lastAt[c] = v.at[i]!;
+      lastKey[c] = k;
+    }
+    reachedBy[k]!.add(c);
   }
+  const stoppedAt = new Int32Array(v.keys.length);
+  for (let c = 0; c < v.convs; c++) if (lastKey[c]! >= 0 && lastAt[c]! < quietSince) stoppedAt[lastKey[c]!]!++;
+  const reached = new Map<string, number>();
   const stopped = new Map<string, number>();
-  for (const l of last.values()) if (l.at < quietSince) stopped.set(l.key, (stopped.get(l.key) ?? 0) + 1);
+  v.keys.forEach((key, k) => {
+    if (reachedBy[k]!.size > 0) reached.set(key, reachedBy[k]!.size);
+    if (stoppedAt[k]! > 0) stopped.set(key, stoppedAt[k]!);
+  });
   const out = flows.map((f) => ({
     flow: f.id,
     title: f.title ?? f.id,
     steps: Object.entries(f.steps).map(([id, def]): DropoffStep => {
       const key = `${f.id}\n${id}`;
-      const n = reached.get(key)?.size ?? 0;
+      const n = reached.get(key) ?? 0;
       const lost = stopped.get(key) ?? 0;
       return { flow: f.id, step: id, kind: def.kind, reached: n, stopped: lost, rate: ratio(lost, n), terminal: TERMINAL.has(def.kind) };
     }),

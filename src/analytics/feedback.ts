@@ -60,9 +60,15 @@ export async function feedbackReport(store: AnalyticsPort & StoreKind, p: Period
     .map((e) => ({ at: e.at, contactId: e.contactId, name: name(e.contactId), text: String(e.data!.text) }))
     .filter((a) => q === "" || norm(a.text).includes(q) || norm(a.name ?? "").includes(q))
     .reverse();
+  const byContact = new Map<string, Touchpoint[]>();
+  for (const e of mine) {
+    let l = byContact.get(e.contactId);
+    if (!l) byContact.set(e.contactId, (l = []));
+    l.push(e);
+  }
   const lowScores: LowScore[] = [...csat, ...nps]
     .filter((e) => e.moment === "bad")
-    .map((e) => handling(e, mine, name(e.contactId)))
+    .map((e) => handling(e, byContact.get(e.contactId) ?? [], name(e.contactId)))
     .sort((a, b) => b.at - a.at);
   return {
     ...p,
@@ -84,7 +90,7 @@ export async function feedbackReport(store: AnalyticsPort & StoreKind, p: Period
   };
 }
 
-/** what staff did in that chat after the low score (handoff touchpoints and staff replies) */
+/** what staff did in that chat after the low score (handoff touchpoints and staff replies); `events` are the contact's own */
 function handling(e: Touchpoint & { data: { score: number } }, events: Touchpoint[], name: string | null): LowScore {
   const after = events.filter((x) => x.at >= e.at && x.contactId === e.contactId && (e.conversationKey === undefined || x.conversationKey === e.conversationKey));
   const by = new Set<string>();

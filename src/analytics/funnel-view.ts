@@ -1,15 +1,15 @@
 import { STAGES, type Contact } from "../model/domain.ts";
 import type { AnalyticsPort, StageColumns, StoreKind } from "../store/port.ts";
 import { emptyColumns } from "../store/shared.ts";
-import { computeFunnel, funnelReport, type FunnelReport, type FunnelRow } from "./funnel.ts";
+import { computeFunnel, funnelDropOff, funnelReport, type FunnelReport, type FunnelRow } from "./funnel.ts";
 import { contactChannel, matches, reads, sourceGroup, type Period, type Who } from "./common.ts";
 
 /**
  * The funnel the owner's page and API show: today's funnel (funnel.ts) for the chosen
  * audience, narrowed to a channel or a source, split by one of them, with the period
- * just before beside it. With no channel or source the per-stage index is read as
- * today; otherwise the columns are built from the contacts' first-reached times,
- * which are the same facts.
+ * just before beside it. The columns are built from the contacts' first-reached times
+ * (the same facts as the per-stage index), from the reports' cached copy of the
+ * contacts; a store without report reads has its per-stage index read as today.
  */
 export type SplitBy = "channel" | "source" | "audience";
 
@@ -49,11 +49,16 @@ export async function funnelView(store: AnalyticsPort & StoreKind, p: Period, wh
   const audience = who.audience === "all" ? undefined : who.audience;
   const narrowed = who.channel !== undefined || who.source !== undefined;
   const prev: Period = { from: p.from - (p.to - p.from), to: p.from };
-  const base = await funnelReport(store, p.from, p.to, audience, now);
-  const needContacts = narrowed || split !== undefined;
+  // with the reports' reads the contacts' first-reached stages come from their cached
+  // copy (report-cache.ts): no scan of the stage index per view
+  const cached = store.reportReads !== undefined;
+  const needContacts = cached || narrowed || split !== undefined;
   const contacts = needContacts ? (await reads(store).contacts()).filter((c) => matches(c, who)) : [];
-  const current = narrowed ? computeFunnel(columnsOf(contacts, p)) : base;
-  const previous = narrowed ? computeFunnel(columnsOf(contacts, prev)) : computeFunnel(await store.stageColumns(prev.from, prev.to, audience));
+  const base: FunnelReport = cached
+    ? { from: p.from, to: p.to, ...(audience ? { audience } : {}), ...computeFunnel(columnsOf(contacts, p)), dropOff: await funnelDropOff(store, p.to, audience, now) }
+    : await funnelReport(store, p.from, p.to, audience, now);
+  const current = narrowed && !cached ? computeFunnel(columnsOf(contacts, p)) : base;
+  const previous = narrowed || cached ? computeFunnel(columnsOf(contacts, prev)) : computeFunnel(await store.stageColumns(prev.from, prev.to, audience));
   const view: FunnelView = {
     ...base,
     rows: current.rows,

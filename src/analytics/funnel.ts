@@ -90,9 +90,14 @@ function medianOf(xs: Float64Array): number | null {
 
 export async function funnelReport(store: AnalyticsPort, from: number, to: number, audience?: Audience, now = Date.now()): Promise<FunnelReport> {
   const columns = await store.stageColumns(from, to, audience);
+  return { from, to, ...(audience ? { audience } : {}), ...computeFunnel(columns), dropOff: await funnelDropOff(store, to, audience, now) };
+}
+
+/** the funnel's "where they stopped": conversations idle a day at their step, the ten most */
+export async function funnelDropOff(store: AnalyticsPort, to: number, audience: Audience | undefined, now: number): Promise<FunnelReport["dropOff"]> {
   const dropOff = await store.stepCounts({ ...(audience ? { audience } : {}), idleSince: Math.min(to, now) - 86_400_000 });
   dropOff.sort((a, b) => b.count - a.count);
-  return { from, to, ...(audience ? { audience } : {}), ...computeFunnel(columns), dropOff: dropOff.slice(0, 10) };
+  return dropOff.slice(0, 10);
 }
 
 function human(ms: number | null): string {

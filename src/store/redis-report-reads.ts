@@ -1,5 +1,7 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { ReportRecordCache } from "./report-cache.ts";
+import { EventCache, VisitCache, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -35,16 +37,101 @@ end
 `;
 
 const CHUNK = 2000;
+/** how far before the latest visit read a later report looks again for late writes (a worker's clock behind, a slow step) */
+const LATE_MS = 60 * 60_000;
 
 function list(x: unknown): string[] {
   return Array.isArray(x) ? x.map(String) : [];
 }
 
 export class RedisReportReads implements ReportReads {
+  private readonly cache: ReportRecordCache;
+  private readonly visitCache: VisitCache;
+  private readonly eventCache: EventCache;
+
   constructor(
     private readonly link: RedisLink,
     private readonly p: string,
-  ) {}
+  ) {
+    const visitsOf = (members: string[], above: number) => {
+      const out: (StepVisit & { seq: number })[] = [];
+      let seq = above;
+      let at = 0;
+      for (let i = 0; i + 1 < members.length; i += 2) {
+        const m = members[i]!;
+        const s = Number(m.slice(0, PAD - 1));
+        const a = Number(members[i + 1]);
+        if (a > at) at = a;
+        if (!(s > above)) continue;
+        if (s > seq) seq = s;
+        const [conversationKey, flow, step] = m.slice(PAD).split("\n");
+        if (conversationKey && flow && step) out.push({ seq: s, at: a, conversationKey, flow, step });
+      }
+      return { visits: out, cursor: { seq, at } };
+    };
+    this.visitCache = new VisitCache({
+      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
+      range: async (from, to) =>
+        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
+      after: async (cursor, from) =>
+        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
+    });
+    const eventsOf = (members: string[], above: number) => {
+      const events: { seq: number; t: Touchpoint }[] = [];
+      let seq = above;
+      let at = 0;
+      for (let i = 0; i + 1 < members.length; i += 2) {
+        const m = members[i]!;
+        const s = Number(m.slice(0, PAD - 1));
+        const a = Number(members[i + 1]);
+        if (a > at) at = a;
+        if (!(s > above)) continue;
+        if (s > seq) seq = s;
+        const t = JSON.parse(m.slice(PAD)) as Touchpoint;
+        if (isReportEvent(t)) events.push({ seq: s, t });
+      }
+      return { events, cursor: { seq, at } };
+    };
+    this.eventCache = new EventCache({
+      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
+      range: async (from, to) =>
+        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
+      after: async (cursor, from) =>
+        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
+    });
+    this.cache = new ReportRecordCache({
+      head: async () => Number((await this.link.send(["GET", this.k("rseq")])) ?? 0),
+      all: async () => {
+        const [contacts, orders] = await Promise.all([this.allContacts(), this.allOrders()]);
+        return { contacts, orders };
+      },
+      since: async (after) => {
+        const flat = list(await this.link.send(["ZRANGE", this.k("rchg"), `(${after}`, "+inf", "BYSCORE", "WITHSCORES"]));
+        const keys: string[] = [];
+        let head = after;
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          keys.push(flat[i]!);
+          head = Math.max(head, Number(flat[i + 1]));
+        }
+        return { keys, head };
+      },
+      contactsById: async (ids) =>
+        (await this.docs(ids.map((id) => `${this.p}:{p:${id}}`))).map((d) => {
+          if (d === null) return null;
+          const c = JSON.parse(d) as Contact;
+          return c.mergedInto === undefined ? c : null;
+        }),
+      ordersById: (ids) => this.ordersOf(ids),
+    });
+  }
+
+  contacts(): Promise<Contact[]> {
+    return this.cache.contacts();
+  }
+
+  orders(): Promise<Order[]> {
+    return this.cache.orders();
+  }
 
   private k(name: string): string {
     return `${this.p}:${name}`;
@@ -60,7 +147,7 @@ export class RedisReportReads implements ReportReads {
     return out;
   }
 
-  async contacts(): Promise<Contact[]> {
+  private async allContacts(): Promise<Contact[]> {
     const ids = list(await this.link.send(["ZRANGE", this.k("cu"), "0", "-1"])).map((m) => m.slice(PAD));
     const docs = await this.docs(ids.map((id) => `${this.p}:{p:${id}}`));
     const out: Contact[] = [];
@@ -72,30 +159,37 @@ export class RedisReportReads implements ReportReads {
     return out;
   }
 
-  async orders(): Promise<Order[]> {
-    const ids = list(await this.link.send(["ZRANGE", this.k("or:all"), "0", "-1"])).map((m) => m.slice(PAD));
+  /** each order now (null: none), its contact id as the hash has it */
+  private async ordersOf(ids: string[]): Promise<(Order | null)[]> {
     const keys = ids.map((id) => this.k(`or:${id}`));
-    const out: Order[] = [];
+    const out: (Order | null)[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const replies = await Promise.all(keys.slice(i, i + CHUNK).map((key) => this.link.send(["HMGET", key, "d", "c"])));
       for (const r of replies) {
         const [d, c] = Array.isArray(r) ? r : [];
-        if (d === null || d === undefined) continue;
+        if (d === null || d === undefined) {
+          out.push(null);
+          continue;
+        }
         const order = JSON.parse(String(d)) as Order;
         if (c !== null && c !== undefined) order.contactId = String(c);
         out.push(order);
       }
     }
-    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return out;
   }
 
-  private async range(key: string, from: number, to: number): Promise<string[]> {
-    if (!(to > from)) return [];
-    return list(await this.link.send(["ZRANGE", this.k(key), String(from), `(${to}`, "BYSCORE"]));
+  private async allOrders(): Promise<Order[]> {
+    const ids = list(await this.link.send(["ZRANGE", this.k("or:all"), "0", "-1"])).map((m) => m.slice(PAD));
+    return (await this.ordersOf(ids)).filter((o): o is Order => o !== null);
   }
 
-  async events(from: number, to: number): Promise<Touchpoint[]> {
-    return (await this.range("rt", from, to)).map((m) => JSON.parse(m.slice(PAD)) as Touchpoint).filter(isReportEvent);
+  events(from: number, to: number): Promise<Touchpoint[]> {
+    return this.eventCache.between(from, to);
+  }
+
+  visitColumns(from: number, to: number): Promise<VisitColumns> {
+    return this.visitCache.columns(from, to);
   }
 
   async stepVisits(from: number, to: number): Promise<StepVisit[]> {

@@ -49,6 +49,7 @@ const SCRIPT_FILES = {
   pruneSent: "prune-sent.lua",
   markTimerFired: "mark-timer-fired.lua",
   liveContacts: "live-contacts.lua",
+  removeChats: "remove-chats.lua",
 } as const;
 
 export type ScriptName = keyof typeof SCRIPT_FILES;

@@ -38,7 +38,9 @@ import { RedisReportReads } from "./redis-report-reads.ts";
  * P:opid (platform id -> item), P:timers (unfired timers by time), P:ident, P:ph:<phone>,
  * P:rc:<code>, P:cu[:<aud>] / P:cb[:<aud>] (live contacts by updatedAt / balance),
  * P:cv:all|open|ho (conversations by updatedAt), P:sx:<aud>\n<flow>\n<step> + P:sxk
- * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>.
+ * (active conversations by updatedAt, for stepCounts), P:or:all, P:or:st:<status>,
+ * P:rchg (the reports' change log: "c:<id>" / "o:<id>" scored by the write's number
+ * from INCR P:rseq, report-cache.ts), P:rt / P:sv (report events, step visits).
  * Members of time-ordered listings are "<12-digit insertion counter>|<id>", so equal
  * times keep SQLite's rowid order.
  * The funnel's own log (stageColumns): P:cn numbers contacts (field cn
@@ -125,6 +127,11 @@ export class RedisStore extends RedisAnalytics implements Store {
   /** live events for every instance on this Redis: a capped stream, read on a connection of its own */
   openEvents(log: Logger): RedisEventBus {
     return new RedisEventBus(this.link, () => this.link.duplicate(), log);
+  }
+
+  /** `frontdesk demo --reset`: the demo's chats and their contacts, with all that hangs off them (lua/remove-chats.lua); answers how many contacts went */
+  async removeDemoChats(conversationKeys: string[]): Promise<number> {
+    return Number(await this.run("removeChats", [String(conversationKeys.length), ...conversationKeys]));
   }
 
   private reports?: RedisReportReads;

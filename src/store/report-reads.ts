@@ -1,4 +1,5 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
+import type { VisitColumns } from "./report-visits.ts";
 
 /**
  * What the owner's reports read, beside the funnel's columns: every live contact, every
@@ -25,6 +26,8 @@ export interface ReportReads {
   events(from: number, to: number): Promise<Touchpoint[]>;
   /** bot replies in [from, to) as step visits, oldest first */
   stepVisits(from: number, to: number): Promise<StepVisit[]>;
+  /** the same visits as columns, from a copy kept between reports (report-visits.ts); use them before the next await */
+  visitColumns(from: number, to: number): Promise<VisitColumns>;
 }
 
 /** the JSON fragments that make a touchpoint a report event (as JSON.stringify writes them) */

@@ -170,6 +170,7 @@ for _, o in ipairs(orders) do
   redis.call('ZADD', G('or:st:' .. o.st), o.ca, m)
   redis.call('ZADD', G('or:all'), o.ca, m)
   redis.call('HSET', key, 'd', o.d, 'c', o.cid, 'st', o.st, 'rid', rid)
+  reportChanged('o:' .. o.id)
 end
 
 local heads = {}

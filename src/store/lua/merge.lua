@@ -36,6 +36,7 @@ local flat = redis.call('ZRANGE', kContactOrders(fromId), 0, -1, 'WITHSCORES')
 for i = 1, #flat, 2 do
   redis.call('ZADD', kContactOrders(intoId), flat[i + 1], flat[i])
   redis.call('HSET', kOrder(string.sub(flat[i], PAD + 1)), 'c', intoId)
+  reportChanged('o:' .. string.sub(flat[i], PAD + 1))
 end
 redis.call('DEL', kContactOrders(fromId))
 local aud = redis.call('HGET', kContact(intoId), 'aud') or ''

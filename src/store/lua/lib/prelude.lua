@@ -20,6 +20,8 @@ local function kOrder(id) return P .. ':or:' .. id end
 -- zero-padded insertion counter: members "<rid>|<id>" sort by rid within a score
 local function pad(n) return string.format('%012d', tonumber(n)) end
 local function nextRid() return tostring(redis.call('INCR', G('rid'))) end
+-- the reports' change log (src/store/report-cache.ts): "c:<id>" / "o:<id>" under a new number per write
+local function reportChanged(k) redis.call('ZADD', G('rchg'), redis.call('INCR', G('rseq')), k) end
 local function split(s)
   local t = {}
   local pos = 1
@@ -267,6 +269,7 @@ local function upsertContact(c)
   end
   redis.call('HSET', key, 'd', c.d, 'ph', c.ph, 'rc', c.rc, 'rb', c.rb, 'aud', c.aud, 'rid', rid, 'mi', c.mi, 'meta', c.meta,
     'ids', ids, 'stg', stg, 'bal', c.bal, 'upd', c.upd, 'ca', c.ca, 'cn', cn)
+  reportChanged('c:' .. c.id)
 
   -- the step index counts conversations under their contact's audience
   if oldAud ~= c.aud then
