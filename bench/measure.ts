@@ -27,16 +27,23 @@ export interface MeasureOptions {
   asShipped: boolean;
   /** V8 CPU profiles of the front desk targets into bench/profiles/<target>/ */
   cpuProf: boolean;
+  /** another checkout of front desk (e.g. a worktree of the previous release) for the before-* targets */
+  beforeDir?: string;
 }
 
-export const TARGET_IDS = ["frontdesk-redis", "frontdesk-embedded", "grammy", "floor"] as const;
+export const TARGET_IDS = ["frontdesk-redis", "frontdesk-embedded", "grammy", "floor", "before-redis", "before-embedded"] as const;
+/** what runs unless --only says otherwise; the before-* targets come with --before DIR */
+export const DEFAULT_TARGETS: TargetId[] = ["frontdesk-redis", "frontdesk-embedded", "grammy", "floor"];
 export type TargetId = (typeof TARGET_IDS)[number];
 
-export const TARGETS: Record<TargetId, { label: string; script: string; redis: boolean; frontdesk: boolean }> = {
+export const TARGETS: Record<TargetId, { label: string; script: string; redis: boolean; frontdesk: boolean; before?: boolean }> = {
   "frontdesk-redis": { label: "front desk (Redis)", script: "bench/targets/frontdesk.ts", redis: true, frontdesk: true },
   "frontdesk-embedded": { label: "front desk (embedded)", script: "bench/targets/frontdesk.ts", redis: false, frontdesk: true },
   grammy: { label: "grammY + conversations", script: "bench/targets/grammy-conversations.ts", redis: true, frontdesk: false },
   floor: { label: "floor (GET+SET+send)", script: "bench/targets/floor.ts", redis: true, frontdesk: false },
+  // the same target script, run from the --before checkout with its own flows and code
+  "before-redis": { label: "before (Redis)", script: "bench/targets/frontdesk.ts", redis: true, frontdesk: true, before: true },
+  "before-embedded": { label: "before (embedded)", script: "bench/targets/frontdesk.ts", redis: false, frontdesk: true, before: true },
 };
 
 export interface Measured extends LoadResult {
@@ -128,6 +135,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTelegram, chatBase: number): Promise<Measured> {
   const spec = TARGETS[id];
+  if (spec.before && !cli.beforeDir) throw new Error(`${id} needs --before DIR (a checkout of the code to compare with)`);
+  const root = spec.before ? cli.beforeDir! : ROOT;
   let redis: RedisHandle | undefined;
   let forgetRedis: (() => void) | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), "frontdesk-bench-"));
@@ -150,14 +159,14 @@ export async function measure(id: TargetId, cli: MeasureOptions, fake: FakeTeleg
         TELEGRAM_BOT_TOKEN: BOT_TOKEN,
         TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
         LOG_LEVEL: "warn",
-        FLOWS_DIR: join(ROOT, "bench/flows"),
+        FLOWS_DIR: join(root, "bench/flows"),
       });
     }
     const script = spec.frontdesk && cli.asShipped ? "src/main.ts" : spec.script;
     const nodeArgs = ["--import", "tsx"];
     if (cli.cpuProf && spec.frontdesk) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${join(ROOT, "bench/profiles", id)}`);
     let output = "";
-    child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [...nodeArgs, script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     const target = child;
     const forgetTarget = killOnExit(() => {
       target.kill("SIGKILL");

@@ -84,6 +84,9 @@ interface Check {
   ok: boolean;
 }
 
+/** within the spread this VM shows between rounds of one target */
+const NO_WORSE = 0.95;
+
 function checks(results: Measured[]): Check[] {
   const by = new Map<TargetId, Measured>(results.map((r) => [r.id, r]));
   const grammy = by.get("grammy");
@@ -102,6 +105,12 @@ function checks(results: Measured[]): Check[] {
       out.push({ what: `${label} / floor`, value: `${f2(x)}×`, target: `≥ ${TARGET_FLOOR}×`, ok: x >= TARGET_FLOOR });
     }
     out.push({ what: `${label} p99`, value: `${f1(fd.p99Ms)} ms`, target: `< ${TARGET_P99_MS} ms`, ok: fd.p99Ms < TARGET_P99_MS });
+    // the same store run from the --before checkout in the same rounds: "no worse" allows the rounds' noise
+    const before = by.get(id === "frontdesk-redis" ? "before-redis" : "before-embedded");
+    if (before) {
+      const x = fd.msgsPerSecond / before.msgsPerSecond;
+      out.push({ what: `${label} / ${TARGETS[before.id].label}`, value: `${f2(x)}×`, target: `≥ ${NO_WORSE}×`, ok: x >= NO_WORSE });
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Store } from "../src/store/port.ts";
 import { startFakeTelegram } from "../test/fakes/telegram-api.ts";
@@ -10,7 +10,7 @@ import { funnelPeriod, seedFunnel, timeFunnel, type FunnelTiming } from "./funne
 import { formatUnderstanding, understandingFigures } from "./understanding.ts";
 import type { FromSqliteChild, ToSqliteChild } from "./funnel-sqlite.ts";
 import { describeMachine } from "./machine.ts";
-import { killOnExit, measure, ROOT, TARGET_IDS, TARGETS, type Measured, type TargetId } from "./measure.ts";
+import { DEFAULT_TARGETS, killOnExit, measure, ROOT, TARGET_IDS, TARGETS, type Measured, type TargetId } from "./measure.ts";
 import { formatReports, runReports, type ReportsFigures } from "./reports.ts";
 import { f0, formatMarkdown, formatRun, machineLines, type FunnelFigures, type Run } from "./report.ts";
 
@@ -37,6 +37,7 @@ function parseCli() {
         "skip-reports": { type: "boolean", default: false },
         "report-page": { type: "string", default: "sources" },
         "report-stores": { type: "string", default: "redis,sqlite" },
+        before: { type: "string" },
         contacts: { type: "string", default: "100000" },
         "as-shipped": { type: "boolean", default: false },
         "cpu-prof": { type: "boolean", default: false },
@@ -63,6 +64,7 @@ function parseCli() {
         "  --skip-reports    skip the owner reports' timing (bench/reports.ts)",
         "  --report-page P   the report page timed in headless Chromium, or none (sources)",
         "  --report-stores S the stores the reports are timed on: redis, sqlite or both (redis,sqlite)",
+        "  --before DIR      also measure the front desk checked out in DIR (e.g. `git worktree add /tmp/before <rev>`, with node_modules) in the same rounds, as before-redis/before-embedded",
         "  --contacts N      contacts for the funnel, 10 touchpoints each (100000)",
         "  --as-shipped      run front desk as `npm start` does (src/main.ts), with the Telegram 30 msg/s cap",
         "  --cpu-prof        write V8 CPU profiles of the front desk targets to bench/profiles/<target>/",
@@ -84,7 +86,9 @@ function parseCli() {
     if (v === undefined || v.trim() === "" || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number of seconds >= 0, got "${v}"`);
     return n;
   };
-  const listed = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [...TARGET_IDS, "reports"];
+  const listed = values.only
+    ? values.only.split(",").map((s) => s.trim()).filter(Boolean)
+    : [...DEFAULT_TARGETS, ...(values.before ? (["before-redis", "before-embedded"] as const) : []), "reports"];
   const reportsOnly = listed.length === 1 && listed[0] === "reports";
   const only = listed.filter((id) => id !== "reports");
   for (const id of only) {
@@ -103,6 +107,7 @@ function parseCli() {
     contacts: positive("contacts", values.contacts),
     asShipped: values["as-shipped"] ?? false,
     cpuProf: values["cpu-prof"] ?? false,
+    ...(values.before ? { beforeDir: resolve(values.before) } : {}),
     redisDetail: values["redis-detail"] ?? false,
     timeline: values.timeline ?? false,
     markdown: values.markdown ?? false,
