@@ -1,7 +1,7 @@
 import type { Contact, Order, Touchpoint } from "../model/domain.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { ReportRecordCache } from "./report-cache.ts";
-import { EventCache, VisitCache, type VisitColumns } from "./report-visits.ts";
+import { EventCache, VisitCache, type CopySource, type VisitColumns } from "./report-visits.ts";
 import { REPORT_EVENT_MARKS, STEP_VISIT_MARKS, isReportEvent, type ReportReads, type StepVisit } from "./report-reads.ts";
 
 /**
@@ -53,52 +53,16 @@ export class RedisReportReads implements ReportReads {
     private readonly link: RedisLink,
     private readonly p: string,
   ) {
-    const visitsOf = (members: string[], above: number) => {
-      const out: (StepVisit & { seq: number })[] = [];
-      let seq = above;
-      let at = 0;
-      for (let i = 0; i + 1 < members.length; i += 2) {
-        const m = members[i]!;
-        const s = Number(m.slice(0, PAD - 1));
-        const a = Number(members[i + 1]);
-        if (a > at) at = a;
-        if (!(s > above)) continue;
-        if (s > seq) seq = s;
-        const [conversationKey, flow, step] = m.slice(PAD).split("\n");
-        if (conversationKey && flow && step) out.push({ seq: s, at: a, conversationKey, flow, step });
-      }
-      return { visits: out, cursor: { seq, at } };
+    const visit = (s: number, at: number, body: string) => {
+      const [conversationKey, flow, step] = body.split("\n");
+      return conversationKey && flow && step ? { seq: s, at, conversationKey, flow, step } : undefined;
     };
-    this.visitCache = new VisitCache({
-      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
-      range: async (from, to) =>
-        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
-      after: async (cursor, from) =>
-        visitsOf(list(await this.link.send(["ZRANGE", this.k("sv"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
-    });
-    const eventsOf = (members: string[], above: number) => {
-      const events: { seq: number; t: Touchpoint }[] = [];
-      let seq = above;
-      let at = 0;
-      for (let i = 0; i + 1 < members.length; i += 2) {
-        const m = members[i]!;
-        const s = Number(m.slice(0, PAD - 1));
-        const a = Number(members[i + 1]);
-        if (a > at) at = a;
-        if (!(s > above)) continue;
-        if (s > seq) seq = s;
-        const t = JSON.parse(m.slice(PAD)) as Touchpoint;
-        if (isReportEvent(t)) events.push({ seq: s, t });
-      }
-      return { events, cursor: { seq, at } };
+    const event = (s: number, _at: number, body: string) => {
+      const t = JSON.parse(body) as Touchpoint;
+      return isReportEvent(t) ? { seq: s, t } : undefined;
     };
-    this.eventCache = new EventCache({
-      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
-      range: async (from, to) =>
-        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(from), Number.isFinite(to) ? `(${to}` : "+inf", "BYSCORE", "WITHSCORES"])), -1),
-      after: async (cursor, from) =>
-        eventsOf(list(await this.link.send(["ZRANGE", this.k("rt"), String(Math.max(from, cursor.at - LATE_MS)), "+inf", "BYSCORE", "WITHSCORES"])), cursor.seq),
-    });
+    this.visitCache = new VisitCache(this.copySource("sv", visit));
+    this.eventCache = new EventCache(this.copySource("rt", event));
     this.cache = new ReportRecordCache({
       head: async () => Number((await this.link.send(["GET", this.k("rseq")])) ?? 0),
       all: async () => {
@@ -131,6 +95,35 @@ export class RedisReportReads implements ReportReads {
 
   orders(): Promise<Order[]> {
     return this.cache.orders();
+  }
+
+  /**
+   * A copy's source on one of the scored sets: members are "<seq padded>:<body>" scored
+   * by time; `after` looks LATE_MS before the cursor's time for rows written late
+   */
+  private copySource<T extends { seq: number }>(set: string, decode: (seq: number, at: number, body: string) => T | undefined): CopySource<T> {
+    const read = async (min: number, max: string, above: number) => {
+      const members = list(await this.link.send(["ZRANGE", this.k(set), String(min), max, "BYSCORE", "WITHSCORES"]));
+      const items: T[] = [];
+      let seq = above;
+      let at = 0;
+      for (let i = 0; i + 1 < members.length; i += 2) {
+        const m = members[i]!;
+        const s = Number(m.slice(0, PAD - 1));
+        const a = Number(members[i + 1]);
+        if (a > at) at = a;
+        if (!(s > above)) continue;
+        if (s > seq) seq = s;
+        const item = decode(s, a, m.slice(PAD));
+        if (item) items.push(item);
+      }
+      return { items, cursor: { seq, at } };
+    };
+    return {
+      deletionMark: async () => String((await this.link.send(["ZSCORE", this.k("rchg"), "t:del"])) ?? 0),
+      range: (from, to) => read(from, Number.isFinite(to) ? `(${to}` : "+inf", -1),
+      after: (cursor, from) => read(Math.max(from, cursor.at - LATE_MS), "+inf", cursor.seq),
+    };
   }
 
   private k(name: string): string {

@@ -10,14 +10,17 @@ import type { StepVisit } from "./report-reads.ts";
  * span before. A removal of touchpoints (the store's deletion mark changes) starts it
  * over. Conversations and flow/step pairs are numbered; a report walks typed arrays.
  */
-export interface VisitSource {
+/** where a copy catches up from: the store's rows in the copy's order, with a write cursor */
+export interface CopySource<T> {
   /** changes whenever touchpoints were removed */
   deletionMark(): Promise<string>;
-  /** visits with at in [from, to) (to: Infinity for all after), oldest first, and the write cursor they are complete up to */
-  range(from: number, to: number): Promise<{ visits: (StepVisit & { seq: number })[]; cursor: Cursor }>;
-  /** visits written after the cursor with at >= from, oldest first, and the new cursor */
-  after(cursor: Cursor, from: number): Promise<{ visits: (StepVisit & { seq: number })[]; cursor: Cursor }>;
+  /** rows with at in [from, to) (to: Infinity for all after), oldest first, and the write cursor they are complete up to */
+  range(from: number, to: number): Promise<{ items: T[]; cursor: Cursor }>;
+  /** rows written after the cursor with at >= from, oldest first, and the new cursor */
+  after(cursor: Cursor, from: number): Promise<{ items: T[]; cursor: Cursor }>;
 }
+
+export type VisitSource = CopySource<StepVisit & { seq: number }>;
 
 export interface Cursor {
   seq: number;
@@ -37,10 +40,79 @@ export interface VisitColumns {
   keys: string[];
 }
 
-export class VisitCache {
+/**
+ * The catching-up both copies share: the copy covers every row from the earliest `from`
+ * asked; a report reads what was written since the last one and, for an earlier `from`,
+ * the span before; a removal (the deletion mark changes) starts it over. One update at a time.
+ */
+abstract class IncrementalCopy<T extends { seq: number }> {
   private covFrom = Infinity;
   private cursor: Cursor | undefined;
   private mark = "";
+  private pending: Promise<void> | undefined;
+
+  constructor(private readonly source: CopySource<T>) {}
+
+  /** adds rows sorted by (at, seq), merged where they fall before what is held */
+  protected abstract add(items: T[]): void;
+  /** forgets every row */
+  protected abstract clear(): void;
+
+  protected async refresh(from: number): Promise<void> {
+    while (this.pending) await this.pending;
+    this.pending = this.update(from).finally(() => (this.pending = undefined));
+    await this.pending;
+  }
+
+  private async update(from: number): Promise<void> {
+    const mark = await this.source.deletionMark();
+    if (mark !== this.mark) {
+      this.covFrom = Infinity;
+      this.cursor = undefined;
+      this.clear();
+      this.mark = mark;
+    }
+    if (this.cursor === undefined) {
+      const r = await this.source.range(from, Infinity);
+      this.add(r.items);
+      this.cursor = r.cursor;
+      this.covFrom = from;
+      return;
+    }
+    const cursor = this.cursor;
+    const seen = [cursor];
+    if (from < this.covFrom) {
+      // the span before what is held, then what was written since (at >= from): a
+      // row written in between comes in both and is taken once
+      const older = await this.source.range(from, this.covFrom);
+      const fresh = await this.source.after(cursor, from);
+      const twice = new Set(older.items.filter((v) => v.seq > cursor.seq).map((v) => v.seq));
+      this.add(older.items);
+      this.add(fresh.items.filter((v) => !twice.has(v.seq)));
+      this.covFrom = from;
+      seen.push(older.cursor, fresh.cursor);
+    } else {
+      const fresh = await this.source.after(cursor, this.covFrom);
+      this.add(fresh.items);
+      seen.push(fresh.cursor);
+    }
+    this.cursor = { seq: Math.max(...seen.map((c) => c.seq)), at: Math.max(...seen.map((c) => c.at)) };
+  }
+}
+
+/** the first of `n` rows sorted by time whose time is at least `t` */
+function lowerBound(n: number, atOf: (i: number) => number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (atOf(mid) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class VisitCache extends IncrementalCopy<StepVisit & { seq: number }> {
   private at = new Float64Array(0);
   private seq = new Float64Array(0);
   private conv = new Int32Array(0);
@@ -49,13 +121,8 @@ export class VisitCache {
   private readonly convIds = new Map<string, number>();
   private readonly keyIds = new Map<string, number>();
   private readonly keyNames: string[] = [];
-  private pending: Promise<void> | undefined;
 
-  constructor(private readonly source: VisitSource) {}
-
-  private reset(): void {
-    this.covFrom = Infinity;
-    this.cursor = undefined;
+  protected clear(): void {
     this.n = 0;
     this.convIds.clear();
     this.keyIds.clear();
@@ -76,8 +143,7 @@ export class VisitCache {
     Object.assign(this, { at, seq, conv, key });
   }
 
-  /** adds visits sorted by (at, seq); merges when they fall before what is held */
-  private add(visits: (StepVisit & { seq: number })[]): void {
+  protected add(visits: (StepVisit & { seq: number })[]): void {
     if (visits.length === 0) return;
     const m = visits.length;
     const nat = new Float64Array(m);
@@ -135,53 +201,9 @@ export class VisitCache {
     Object.assign(this, { at, seq, conv, key, n: total });
   }
 
-  private async update(from: number): Promise<void> {
-    const mark = await this.source.deletionMark();
-    if (mark !== this.mark) {
-      this.reset();
-      this.mark = mark;
-    }
-    if (this.cursor === undefined) {
-      const r = await this.source.range(from, Infinity);
-      this.add(r.visits);
-      this.cursor = r.cursor;
-      this.covFrom = from;
-      return;
-    }
-    const cursor = this.cursor;
-    const seen = [cursor];
-    if (from < this.covFrom) {
-      // the span before what is held, then what was written since (at >= from): a
-      // visit written in between comes in both and is taken once
-      const older = await this.source.range(from, this.covFrom);
-      const fresh = await this.source.after(cursor, from);
-      const twice = new Set(older.visits.filter((v) => v.seq > cursor.seq).map((v) => v.seq));
-      this.add(older.visits);
-      this.add(fresh.visits.filter((v) => !twice.has(v.seq)));
-      this.covFrom = from;
-      seen.push(older.cursor, fresh.cursor);
-    } else {
-      const fresh = await this.source.after(cursor, this.covFrom);
-      this.add(fresh.visits);
-      seen.push(fresh.cursor);
-    }
-    this.cursor = { seq: Math.max(...seen.map((c) => c.seq)), at: Math.max(...seen.map((c) => c.at)) };
-  }
-
   async columns(from: number, to: number): Promise<VisitColumns> {
-    while (this.pending) await this.pending;
-    this.pending = this.update(from).finally(() => (this.pending = undefined));
-    await this.pending;
-    const lower = (t: number) => {
-      let lo = 0;
-      let hi = this.n;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.at[mid]! < t) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    await this.refresh(from);
+    const lower = (t: number) => lowerBound(this.n, (i) => this.at[i]!, t);
     return { at: this.at, conv: this.conv, key: this.key, start: lower(from), end: lower(to), convs: this.convIds.size, keys: this.keyNames };
   }
 }
@@ -191,22 +213,16 @@ export class VisitCache {
  * reports the same way: the copy covers every event from the earliest `from` asked,
  * a report reads only those written since the last one, a removal starts it over.
  */
-export interface EventSource {
-  deletionMark(): Promise<string>;
-  range(from: number, to: number): Promise<{ events: { seq: number; t: Touchpoint }[]; cursor: Cursor }>;
-  after(cursor: Cursor, from: number): Promise<{ events: { seq: number; t: Touchpoint }[]; cursor: Cursor }>;
-}
+export type EventSource = CopySource<{ seq: number; t: Touchpoint }>;
 
-export class EventCache {
-  private covFrom = Infinity;
-  private cursor: Cursor | undefined;
-  private mark = "";
+export class EventCache extends IncrementalCopy<{ seq: number; t: Touchpoint }> {
   private list: { seq: number; t: Touchpoint }[] = [];
-  private pending: Promise<void> | undefined;
 
-  constructor(private readonly source: EventSource) {}
+  protected clear(): void {
+    this.list = [];
+  }
 
-  private add(events: { seq: number; t: Touchpoint }[]): void {
+  protected add(events: { seq: number; t: Touchpoint }[]): void {
     if (events.length === 0) return;
     const last = this.list[this.list.length - 1];
     const first = events[0]!;
@@ -215,54 +231,10 @@ export class EventCache {
     if (!inOrder) this.list.sort((a, b) => a.t.at - b.t.at || a.seq - b.seq);
   }
 
-  private async update(from: number): Promise<void> {
-    const mark = await this.source.deletionMark();
-    if (mark !== this.mark) {
-      this.covFrom = Infinity;
-      this.cursor = undefined;
-      this.list = [];
-      this.mark = mark;
-    }
-    if (this.cursor === undefined) {
-      const r = await this.source.range(from, Infinity);
-      this.add(r.events);
-      this.cursor = r.cursor;
-      this.covFrom = from;
-      return;
-    }
-    const cursor = this.cursor;
-    const seen = [cursor];
-    if (from < this.covFrom) {
-      const older = await this.source.range(from, this.covFrom);
-      const fresh = await this.source.after(cursor, from);
-      const twice = new Set(older.events.filter((e) => e.seq > cursor.seq).map((e) => e.seq));
-      this.add(older.events);
-      this.add(fresh.events.filter((e) => !twice.has(e.seq)));
-      this.covFrom = from;
-      seen.push(older.cursor, fresh.cursor);
-    } else {
-      const fresh = await this.source.after(cursor, this.covFrom);
-      this.add(fresh.events);
-      seen.push(fresh.cursor);
-    }
-    this.cursor = { seq: Math.max(...seen.map((c) => c.seq)), at: Math.max(...seen.map((c) => c.at)) };
-  }
-
   /** events with at in [from, to), oldest first (the copy's own objects: read only) */
   async between(from: number, to: number): Promise<Touchpoint[]> {
-    while (this.pending) await this.pending;
-    this.pending = this.update(from).finally(() => (this.pending = undefined));
-    await this.pending;
-    const lower = (t: number) => {
-      let lo = 0;
-      let hi = this.list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.list[mid]!.t.at < t) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    await this.refresh(from);
+    const lower = (t: number) => lowerBound(this.list.length, (i) => this.list[i]!.t.at, t);
     const out: Touchpoint[] = [];
     for (let i = lower(from), end = lower(to); i < end; i++) out.push(this.list[i]!.t);
     return out;

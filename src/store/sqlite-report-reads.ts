@@ -95,13 +95,13 @@ export class SqliteReportReads implements ReportReads {
         db.transaction(() => {
           const head = maxTpSql.get()!.n;
           const r = visitsOf(rangeSql.all(from, Number.isFinite(to) ? to : BIG));
-          return { visits: r.out, cursor: { seq: head, at: r.at } };
+          return { items: r.out, cursor: { seq: head, at: r.at } };
         })(),
       after: async (cursor, from) =>
         db.transaction(() => {
           const head = maxTpSql.get()!.n;
           const r = visitsOf(afterSql.all(cursor.seq, from));
-          return { visits: r.out, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
+          return { items: r.out, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
         })(),
     });
     const eventRangeSql = db.prepare<[number, number], { seq: number; at: number; data: string }>(
@@ -126,13 +126,13 @@ export class SqliteReportReads implements ReportReads {
         db.transaction(() => {
           const head = maxTpSql.get()!.n;
           const r = eventsOf(eventRangeSql.all(from, Number.isFinite(to) ? to : BIG));
-          return { events: r.events, cursor: { seq: head, at: r.at } };
+          return { items: r.events, cursor: { seq: head, at: r.at } };
         })(),
       after: async (cursor, from) =>
         db.transaction(() => {
           const head = maxTpSql.get()!.n;
           const r = eventsOf(eventAfterSql.all(cursor.seq, from));
-          return { events: r.events, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
+          return { items: r.events, cursor: { seq: Math.max(head, cursor.seq), at: r.at } };
         })(),
     });
     this.cache = new ReportRecordCache({
