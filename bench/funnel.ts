@@ -183,11 +183,16 @@ export function contactCommit(i: number, period: FunnelPeriod, rand: () => numbe
  * so Redis pipelines them. Returns ms taken.
  */
 export async function seedFunnel(store: Store, contacts: number, period: FunnelPeriod): Promise<number> {
-  const rand = mulberry32(20261124);
+  return seedCommits(store, contacts, BATCH, (j, rand) => contactCommit(j, period, rand), 20261124);
+}
+
+/** contacts `commitOf(0..n-1)` written `batch` at a time as above; answers ms taken */
+export async function seedCommits(store: Store, n: number, batch: number, commitOf: (j: number, rand: () => number) => StepCommit, seed: number): Promise<number> {
+  const rand = mulberry32(seed);
   const t0 = performance.now();
-  for (let i = 0; i < contacts; i += BATCH) {
+  for (let i = 0; i < n; i += batch) {
     const commits: StepCommit[] = [];
-    for (let j = i; j < Math.min(contacts, i + BATCH); j++) commits.push(contactCommit(j, period, rand));
+    for (let j = i; j < Math.min(n, i + batch); j++) commits.push(commitOf(j, rand));
     await store.commitStep({
       contacts: commits.flatMap((c) => c.contacts),
       touchpoints: commits.flatMap((c) => c.touchpoints),

@@ -1,7 +1,6 @@
-import { performance } from "node:perf_hooks";
 import type { Contact, Order, Touchpoint } from "../src/model/domain.ts";
 import type { StepCommit, Store } from "../src/store/port.ts";
-import { contactCommit, mulberry32, type FunnelPeriod } from "./funnel.ts";
+import { contactCommit, seedCommits, type FunnelPeriod } from "./funnel.ts";
 
 /**
  * The owner reports' shop: the funnel bench's month (`contacts` contacts, 10
@@ -90,20 +89,5 @@ export function reportCommit(i: number, period: FunnelPeriod, rand: () => number
 
 /** Seeds the shop; answers ms taken. */
 export async function seedReports(store: Store, contacts: number, period: FunnelPeriod): Promise<number> {
-  const rand = mulberry32(20261207);
-  const t0 = performance.now();
-  for (let i = 0; i < contacts; i += BATCH) {
-    const commits: StepCommit[] = [];
-    for (let j = i; j < Math.min(contacts, i + BATCH); j++) commits.push(reportCommit(j, period, rand));
-    await store.commitStep({
-      contacts: commits.flatMap((c) => c.contacts),
-      touchpoints: commits.flatMap((c) => c.touchpoints),
-      orders: commits.flatMap((c) => c.orders),
-      outbox: [],
-    });
-    await Promise.all(
-      commits.map((c) => store.commitStep({ ...(c.conversation ? { conversation: c.conversation } : {}), contacts: [], touchpoints: [], orders: [], outbox: [] })),
-    );
-  }
-  return performance.now() - t0;
+  return seedCommits(store, contacts, BATCH, (j, rand) => reportCommit(j, period, rand), 20261207);
 }
