@@ -95,6 +95,8 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id);
 CREATE INDEX IF NOT EXISTS conversations_handoff ON conversations(updated_at) WHERE in_handoff = 1;
+-- drop-off and the funnel's "where they stopped" (stepCounts) read conversations by step from this alone
+CREATE INDEX IF NOT EXISTS conversations_steps ON conversations(in_handoff, flow, step, updated_at, contact_id);
 
 -- one row per named timer of a conversation; fired once its event is journalled
 CREATE TABLE IF NOT EXISTS timers (

@@ -773,7 +773,8 @@ export class SqliteStore extends KeyValueDelegate implements Store, SentAfterPor
     const args: unknown[] = [];
     let join = "";
     if (filter.audience !== undefined) {
-      join = "JOIN contacts c ON c.id = cv.contact_id";
+      // the covering index holds id and audience: the planner otherwise looks each row up (×1.4)
+      join = "JOIN contacts c INDEXED BY contacts_funnel ON c.id = cv.contact_id";
       where.push("c.audience = ?");
       args.push(filter.audience);
     }
