@@ -55,8 +55,13 @@ export function dropoff(people: Person[], p: Period, steps: string[]) {
   return steps.map((step) => {
     const reached = people.filter((x) => x.visits.some((v) => v.step === step && inP(v.at, p))).length;
     const stopped = people.filter((x) => {
-      if (x.orders.length > 0) return false;
+      // an order goes on past the steps listed (checkout, survey, reminders are not noted),
+      // unless a walk noted after it is the last thing the person did (the invitation)
       const seen = x.visits.filter((v) => inP(v.at, p));
+      if (x.orders.length > 0) {
+        const a = x.afterOrder;
+        return a !== undefined && a.step === step && a.at === seen[seen.length - 1]?.at && a.at > x.lastOrderAt! && a.at < p.to - DAY;
+      }
       const last = seen[seen.length - 1];
       return last?.step === step && last.at < p.to - DAY;
     }).length;

@@ -62,6 +62,8 @@ export interface Person {
   feedback: { at: number; scale: "csat" | "nps" | "open"; score?: number; text?: string }[];
   /** the care case after a low score: opened, taken, first reply, handed back (by whom) */
   care?: { openedAt: number; by?: string; takenAt?: number; repliedAt?: number; backAt?: number };
+  /** the last walk noted after an order (the referrer's invitation), where it ended */
+  afterOrder?: { at: number; step: string };
   intervalDays?: number;
   lastOrderAt?: number;
 }
@@ -268,6 +270,9 @@ export class Journeys {
     if (!code) throw new Error(`no referral link in ${texts(replies)}`);
     this.referralCode = code;
     this.referrer = p;
+    // «Бонусы и друзья» and the link are answers of the menu step: the chat rests there
+    this.visit(p, "customer.menu");
+    p.afterOrder = { at: this.now(), step: "customer.menu" };
   }
 
   /** staff mark the first order delivered; two hours later the feedback questions come */
