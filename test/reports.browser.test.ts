@@ -12,6 +12,8 @@ import { addStaff, STAFF_PASSWORD } from "./support/staff.ts";
  * the API's numbers, every CSV equals its JSON's table; a viewer reads reports and is
  * refused acting on a chat; without a session nothing is shown. One context per person.
  */
+/** with REPORT_SHOTS_DIR set: each report page at desktop and phone width, for a person to look at */
+const SHOTS = process.env.REPORT_SHOTS_DIR;
 const REPORTS = ["funnel", "sources", "dropoff", "feedback", "at-risk", "cohorts", "staff"];
 let h: Harness;
 let browser: Browser;
@@ -50,6 +52,13 @@ describe("report pages in Chromium", () => {
     for (const name of REPORTS) {
       await page.goto(`${base}/staff/reports/${name}?days=90`);
       await page.waitForSelector("canvas[data-drawn]");
+      if (SHOTS) {
+        await page.screenshot({ path: `${SHOTS}/report-${name}-desktop.png`, fullPage: true });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.waitForSelector("canvas[data-drawn]");
+        await page.screenshot({ path: `${SHOTS}/report-${name}-phone.png`, fullPage: true });
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
       const cells = await page.$$eval("#main-table tbody tr", (rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent ?? "")));
       const csvHref = await page.getAttribute("a.csv", "href");
       const csv = await page.evaluate(async (u) => (await fetch(u!)).text(), csvHref);

@@ -1,3 +1,4 @@
+import { stepLabel } from "../../../analytics/step-label.ts";
 import type { Period } from "../../../analytics/common.ts";
 import type { ReportDeps } from "../deps.ts";
 import type { whoOf } from "../period.ts";
@@ -44,9 +45,10 @@ export async function dropoffPage({ deps, p, who, parsed, q }: ViewInput): Promi
   const store = deps.store;
   const r = await dropoffReport(store, deps.bundle(), p, parsed.audience, deps.now());
   const worst = r.worst.slice(0, 12);
+  const label = (s: { flow: string; step: string }) => stepLabel(deps.bundle(), s.flow, s.step);
   return {
-    kpis: worst[0] ? [["Больше всего уходят", `${worst[0].flow}.${worst[0].step}`], ["Остановились там", num(worst[0].stopped)], ["Из дошедших", pct(worst[0].rate)]] : [["Остановок нет", "—"]],
-    chart: { type: "bar", horizontal: true, labels: worst.map((s) => `${s.flow}.${s.step}`), series: [{ label: "остановились", data: worst.map((s) => s.stopped), color: "#c2410c" }, { label: "дошли", data: worst.map((s) => s.reached), color: "#cbd5e1" }] },
+    kpis: worst[0] ? [["Больше всего уходят", label(worst[0])], ["Остановились там", num(worst[0].stopped)], ["Из дошедших", pct(worst[0].rate)]] : [["Остановок нет", "—"]],
+    chart: { type: "bar", horizontal: true, labels: worst.map(label), series: [{ label: "остановились", data: worst.map((s) => s.stopped), color: "#c2410c" }, { label: "дошли", data: worst.map((s) => s.reached), color: "#cbd5e1" }] },
     // steps nobody reached stay in the CSV, not on the page
     table: { ...tables.dropoff(r), rows: tables.dropoff(r).rows.filter((row) => row[3] !== 0) },
   };
