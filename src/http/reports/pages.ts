@@ -62,7 +62,7 @@ export async function reportPages(app: FastifyInstance, deps: ReportDeps): Promi
     }
     const csv = `/api/report/${page}?${new URLSearchParams({ ...q, format: "csv" }).toString()}`;
     const body = `${periodForm(q)}
-<div class="kpis">${view.kpis.map(([k, v]) => `<div class="kpi"><span>${esc(k)}</span><b data-kpi="${esc(k)}">${esc(v)}</b></div>`).join("")}</div>
+<div class="kpis">${view.kpis.map(([k, v]) => `<div class="kpi"><span>${esc(k)}</span><b${v.length > 10 ? ' class="words"' : ""} data-kpi="${esc(k)}">${esc(v)}</b></div>`).join("")}</div>
 <div class="chart-box"><canvas id="chart" aria-label="${esc(PAGES[page])}"></canvas></div>
 <script type="application/json" id="chart-data">${JSON.stringify(view.chart).replace(/</g, "\\u003c")}</script>
 <a class="csv button" href="${esc(csv)}" download>Скачать CSV</a>
