@@ -1,6 +1,6 @@
 import { MaxError } from "@maxhub/max-bot-api";
 import type { SendFailure } from "../../src/channel/port.ts";
-import { failureByStatus, transportFailure } from "../shared/send-failure.ts";
+import { failureByStatus, transportFailure } from "../../adapters/shared/send-failure.ts";
 import { RenderError } from "./render.ts";
 
 /** M17: MAX answers 429 without a documented wait; a second keeps us under 30 rps. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
-import { phoneDigits } from "../shared/phone.ts";
-import { readStartCommand, startPayloadSource } from "../shared/start-source.ts";
+import { phoneDigits } from "../../adapters/shared/phone.ts";
+import { readStartCommand, startPayloadSource } from "../../adapters/shared/start-source.ts";
 
 /**
  * MAX Update → InboundEvent[] (docs/limits.md M1-M9). Loose schemas: only the fields we

@@ -1,7 +1,7 @@
 import type { Api } from "@maxhub/max-bot-api";
 import type { Logger } from "pino";
 import type { Ingest } from "../../src/channel/port.ts";
-import { PollLoop } from "../shared/poll-loop.ts";
+import { PollLoop } from "../../adapters/shared/poll-loop.ts";
 import { describeError } from "./errors.ts";
 import { MaxUpdateError, parseMaxUpdate, UPDATE_TYPES } from "./parse.ts";
 

@@ -1,6 +1,6 @@
 import type { AttachmentRequest } from "@maxhub/max-bot-api/types";
 import type { RenderedPart } from "../../src/model/outbound.ts";
-import { choiceRows } from "../shared/choice-rows.ts";
+import { choiceRows } from "../../adapters/shared/choice-rows.ts";
 
 /** docs/limits.md: M10 text, M11 keyboard shape, M13 callback payload. */
 export const MAX_TEXT = 4000;

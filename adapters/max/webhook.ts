@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
 import type { Ingest } from "../../src/channel/port.ts";
-import { secretHeaderCheck, WEBHOOK_BODY_LIMIT } from "../shared/webhook-edge.ts";
+import { secretHeaderCheck, WEBHOOK_BODY_LIMIT } from "../../adapters/shared/webhook-edge.ts";
 import { MaxUpdateError, parseMaxUpdate } from "./parse.ts";
 
 export const MAX_WEBHOOK_PATH = "/webhooks/max";

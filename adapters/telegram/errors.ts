@@ -1,6 +1,6 @@
 import { GrammyError, HttpError } from "grammy";
 import type { SendFailure } from "../../src/channel/port.ts";
-import { failureByStatus } from "../shared/send-failure.ts";
+import { failureByStatus } from "../../adapters/shared/send-failure.ts";
 import { RenderError } from "./render.ts";
 
 /** Bot API / transport errors → the sender's vocabulary (see src/channel/port.ts). */

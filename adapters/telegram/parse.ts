@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
-import { phoneDigits } from "../shared/phone.ts";
-import { readStartCommand } from "../shared/start-source.ts";
+import { phoneDigits } from "../../adapters/shared/phone.ts";
+import { readStartCommand } from "../../adapters/shared/start-source.ts";
 
 /**
  * Telegram Update → InboundEvent[]. The schemas are loose on purpose: they name only

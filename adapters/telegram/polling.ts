@@ -2,7 +2,7 @@ import { GrammyError, type Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "pino";
 import type { Ingest } from "../../src/channel/port.ts";
-import { PollLoop } from "../shared/poll-loop.ts";
+import { PollLoop } from "../../adapters/shared/poll-loop.ts";
 import { describeError } from "./errors.ts";
 import { answerCallbackApi, intakeUpdate, type AnswerCallback } from "./intake.ts";
 import { TelegramUpdateError } from "./parse.ts";

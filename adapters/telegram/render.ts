@@ -1,6 +1,6 @@
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { Choice, RenderedPart } from "../../src/model/outbound.ts";
-import { choiceRows } from "../shared/choice-rows.ts";
+import { choiceRows } from "../../adapters/shared/choice-rows.ts";
 
 /** T11: callback_data is 1–64 bytes of UTF-8. */
 export const MAX_CALLBACK_DATA_BYTES = 64;

@@ -1,6 +1,6 @@
 import { APIError } from "vk-io";
 import type { SendFailure } from "../../src/channel/port.ts";
-import { transportFailure } from "../shared/send-failure.ts";
+import { transportFailure } from "../../adapters/shared/send-failure.ts";
 
 /** A reply that is neither {response} nor {error}: a proxy page, a 5xx with a JSON body. */
 export class VkTransportError extends Error {

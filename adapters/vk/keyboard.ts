@@ -1,7 +1,7 @@
 import type { Choice, RenderedPart } from "../../src/model/outbound.ts";
 import { numberedText } from "../../src/render/text.ts";
-import { choiceRows, chunk } from "../shared/choice-rows.ts";
-import { clipText } from "../shared/clip-text.ts";
+import { choiceRows, chunk } from "../../adapters/shared/choice-rows.ts";
+import { clipText } from "../../adapters/shared/clip-text.ts";
 
 /**
  * RenderedPart → the text and keyboard JSON of one messages.send (VK-kbd, V10–V14).

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage } from "../../src/model/inbound.ts";
-import { jsonOrUndefined } from "../shared/json-or-undefined.ts";
-import { sourceByDropping } from "../shared/start-source.ts";
+import { jsonOrUndefined } from "../../adapters/shared/json-or-undefined.ts";
+import { sourceByDropping } from "../../adapters/shared/start-source.ts";
 
 /**
  * VK Callback API envelopes → the shared inbound model. Pure: no I/O, no secret

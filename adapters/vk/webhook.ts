@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { installErrorHandler } from "../../src/http/errors.ts";
 import { sameSecret } from "../../src/http/secrets.ts";
 import type { Ingest } from "../../src/channel/port.ts";
-import { takeBodyAsIs, WEBHOOK_BODY_LIMIT } from "../shared/webhook-edge.ts";
+import { takeBodyAsIs, WEBHOOK_BODY_LIMIT } from "../../adapters/shared/webhook-edge.ts";
 import { parseVkEnvelope, parseVkUpdate, VkParseError, type VkEventAnswer } from "./parse.ts";
 
 export const VK_WEBHOOK_PATH = "/webhooks/vk";

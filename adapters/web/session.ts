@@ -3,7 +3,7 @@ import { parse, serialize } from "cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { KeyValuePort } from "../../src/store/kv.ts";
-import { jsonOrUndefined } from "../shared/json-or-undefined.ts";
+import { jsonOrUndefined } from "../../adapters/shared/json-or-undefined.ts";
 
 /**
  * Web-chat sessions the server issues. The id is 128 random bits, kept in the

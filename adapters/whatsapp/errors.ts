@@ -1,5 +1,5 @@
 import type { SendFailure } from "../../src/channel/port.ts";
-import { transportFailure } from "../shared/send-failure.ts";
+import { transportFailure } from "../../adapters/shared/send-failure.ts";
 
 /** The webhook body is JSON but not a WhatsApp Business Account envelope. */
 export class WhatsAppPayloadError extends Error {

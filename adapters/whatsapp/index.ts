@@ -8,7 +8,7 @@ import type { InboundEvent } from "../../src/model/inbound.ts";
 import type { OutboxItem } from "../../src/model/outbound.ts";
 import type { EnqueueOutcome } from "../../src/store/port.ts";
 import type { AdapterContext, ChannelAdapter, SendResult } from "../../src/channel/port.ts";
-import { takeBodyAsIs } from "../shared/webhook-edge.ts";
+import { takeBodyAsIs } from "../../adapters/shared/webhook-edge.ts";
 import { GraphHttpError, WhatsAppPayloadError, type GraphError } from "./errors.ts";
 import { parseWhatsAppWebhookDetailed } from "./parse.ts";
 import { sendItem } from "./send.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Attachment, InboundEvent, InboundMessage, InboundStatus } from "../../src/model/inbound.ts";
-import { phoneDigits } from "../shared/phone.ts";
-import { sourceByUnderscoring } from "../shared/start-source.ts";
+import { phoneDigits } from "../../adapters/shared/phone.ts";
+import { sourceByUnderscoring } from "../../adapters/shared/start-source.ts";
 import { WhatsAppPayloadError } from "./errors.ts";
 
 /**

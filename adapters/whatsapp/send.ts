@@ -18,7 +18,7 @@ import {
 import type { ClientMessage } from "whatsapp-api-js/types";
 import type { OutboxItem, RenderedPart } from "../../src/model/outbound.ts";
 import type { SendFailure, SendResult } from "../../src/channel/port.ts";
-import { clipText } from "../shared/clip-text.ts";
+import { clipText } from "../../adapters/shared/clip-text.ts";
 import { mapGraphError, mapThrown } from "./errors.ts";
 import type { PhotoCache } from "../../src/photos/cache.ts";
 import { isPhotoFile, type PhotoFile } from "../../src/photos/files.ts";
