@@ -30,7 +30,7 @@ beforeAll(async () => {
   base = await app.listen();
   browser = await launchChromium();
   context = await browser.newContext({ locale: "ru-RU", viewport: { width: 480, height: 900 } });
-  // The product card's photo points at example.com: the test never leaves this machine.
+  // Photos are the shop's own files (flows/photos): the test never leaves this machine.
   await context.route("**/*", (route) =>
     new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
   );
@@ -43,6 +43,17 @@ afterAll(async () => {
   await app?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** with WEBCHAT_SHOTS_DIR set: the page at phone and desktop width, for a person to look at */
+const SHOTS = process.env.WEBCHAT_SHOTS_DIR;
+async function shot(name: string): Promise<void> {
+  if (!SHOTS) return;
+  for (const [label, width, height] of [["phone", 390, 844], ["desktop", 1280, 800]] as const) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: join(SHOTS, `webchat-${name}-${label}.png`) });
+  }
+  await page.setViewportSize({ width: 480, height: 900 });
+}
 
 const botMessages = () => page.locator("#log .msg.bot");
 const sessionCookie = async () => (await context.cookies()).find((c) => c.name === "fd_chat")?.value;
@@ -68,6 +79,14 @@ describe("the web chat page in Chromium", () => {
     await sees("выберите, покажу подробнее");
     await tap("Шоколадный брауни");
     await sees("Шоколадный брауни — 149");
+    // the card's photo is the catalogue's file, served by this service and drawn
+    const photo = botMessages().last().locator("img");
+    await expect(photo.getAttribute("src")).resolves.toMatch(/^\/webchat\/photos\//);
+    await page.waitForFunction(() => {
+      const img = [...document.querySelectorAll<HTMLImageElement>("#log .msg.bot img")].at(-1);
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    await shot("card");
     await tap("12 шт");
     await sees("Шоколадный брауни × 12");
     await tap("Оформить заказ");
@@ -89,7 +108,7 @@ describe("the web chat page in Chromium", () => {
     await tap("Заказать");
     await sees(/Заказ №\S+ принят/);
 
-    await page.screenshot({ path: "/tmp/webchat.png", fullPage: true });
+    await shot("order");
 
     // the server's session, in an HttpOnly cookie the page's script cannot read
     const session = await sessionCookie();
