@@ -117,7 +117,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   learnNames();
 
   return {
-    ...{ http, store, events, staffSide, bundle, adapters: adapters.all, ingest },
+    http, store, events, staffSide, bundle, adapters: adapters.all, ingest,
     tick: () => timers.run(),
     sweep: (wallNow?: number) => retention.run(wallNow),
     idle: (timeoutMs = 10_000) => pipeline.idle(timeoutMs),

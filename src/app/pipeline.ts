@@ -48,12 +48,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const workerId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   // the pumps are made first; what they call (worker, sender) is only called once they start
   const workerPump: Pump<JournalEntry> = new Pump<JournalEntry>({
-    ...{ name: "worker", concurrency: config.workerConcurrency, pollMs: deps.pollMs, onError: (err) => log.error({ err }, "worker") },
+    name: "worker", concurrency: config.workerConcurrency, pollMs: deps.pollMs, onError: (err) => log.error({ err }, "worker"),
     claim: (max) => store.claimInbound(workerId, max, config.inboundLeaseMs, now()),
     handle: (entry) => worker.process(entry),
   });
   const senderPump: Pump<OutboxItem> = new Pump<OutboxItem>({
-    ...{ name: "sender", concurrency: 32, pollMs: deps.pollMs, onError: (err) => log.error({ err }, "sender") },
+    name: "sender", concurrency: 32, pollMs: deps.pollMs, onError: (err) => log.error({ err }, "sender"),
     claim: (max) => store.claimOutbox(max, config.outboxLeaseMs, Date.now()),
     handle: (item) => sender.deliver(item),
   });
@@ -72,7 +72,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 
   const worker: Worker = new Worker({
-    ...{ store, bundle: deps.bundle, now, links: deps.links, log, events: deps.events, enqueue: ingest },
+    store, bundle: deps.bundle, now, links: deps.links, log, events: deps.events, enqueue: ingest,
     leases: () => {
       const outbox = outboxLease();
       return { ...(workerPump.accepting ? { inbound: inboundLease(1) } : {}), ...(outbox ? { outbox } : {}) };
@@ -87,7 +87,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const channels = () => [...deps.adapters.keys()];
   const reroute = rerouteUndeliverable({ store, channels, enqueue: ingest, now, log });
   const sender: Sender = new Sender({
-    ...{ store, adapters: deps.adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events: deps.events, reroute },
+    store, adapters: deps.adapters, now: Date.now, log, enqueue: ingest, lease: outboxLease, events: deps.events, reroute,
     ...(deps.sendRates ? { rates: deps.sendRates } : {}),
   });
 
