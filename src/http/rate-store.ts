@@ -11,15 +11,12 @@ const keyOf = (key: string): string => (key.length <= 200 ? key : `${key.slice(0
 /**
  * A @fastify/rate-limit store on the store's key-value counters: a fixed window per
  * key that starts with the first request (kvIncr gives a new counter its expiry).
- * `read` (the non-counting peek the failure-path limits use) adds 0.
+ * No `read`: nothing peeks (the refusal limit keeps its blocked addresses in memory).
  */
 export function kvRateStore(kv: CounterPort): FastifyRateLimitStoreCtor {
   class KvRateStore implements FastifyRateLimitStore {
     incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number): void {
       count(key, 1, timeWindow, cb);
-    }
-    read(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow: number): void {
-      count(key, 0, timeWindow, cb);
     }
     child(): FastifyRateLimitStore {
       return this;
